@@ -1,0 +1,19 @@
+import type { WorkspaceClient } from "./workspace/workspace-client";
+
+/** What the auth middleware learned about the caller's key. */
+export interface AuthContext {
+  keyId: string;
+  accountId: string;
+  /** Set for a runner token: the one workspace this key may reach. */
+  workspaceId: string | null;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    auth: AuthContext;
+    /** The workspace a `/v1/workspaces/{ws}/…` route addresses, resolved from id or slug. */
+    workspace: WorkspaceClient;
+  };
+}

@@ -1,0 +1,86 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import type { AppEnv } from "./app-env";
+import { handleError } from "./error-handler";
+import { validationError } from "./lib/validation";
+import { adminAuth } from "./middleware/admin-auth";
+import { apiKeyAuth } from "./middleware/api-key-auth";
+import { idempotency } from "./middleware/idempotency";
+import { requestContext } from "./middleware/request-context";
+import { resolveWorkspace } from "./middleware/resolve-workspace";
+import { unmatchedRoute } from "./middleware/unmatched-route";
+import { registerAdminRoutes } from "./routes/admin/admin.routes";
+import { registerBenchRoutes } from "./routes/bench.routes";
+import { registerHealthRoutes } from "./routes/health.routes";
+import { registerCodebaseRoutes } from "./routes/workspaces/codebases.routes";
+import { registerLifecycleRoutes } from "./routes/workspaces/lifecycle.routes";
+import { registerObservationRoutes } from "./routes/workspaces/observation.routes";
+import { registerRunnerTokenRoutes } from "./routes/workspaces/runner-token.routes";
+import { registerWorkspaceRoutes } from "./routes/workspaces/workspaces.routes";
+
+export const OPENAPI_PATH = "/v1/openapi.json";
+/** Routes under /v1 that need no API key. */
+const PUBLIC_V1_PATHS = new Set([OPENAPI_PATH]);
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target);
+    },
+  });
+
+  app.onError(handleError);
+  app.notFound(unmatchedRoute(() => app.routes));
+
+  app.use("*", requestContext);
+  app.use("/v1/admin/*", adminAuth);
+  app.use("/v1/*", async (c, next) => {
+    if (PUBLIC_V1_PATHS.has(c.req.path) || c.req.path.startsWith("/v1/admin/")) return next();
+    return apiKeyAuth(c, next);
+  });
+  app.use("/v1/*", idempotency);
+  app.use("/v1/workspaces/:ws", resolveWorkspace);
+  app.use("/v1/workspaces/:ws/*", resolveWorkspace);
+
+  registerHealthRoutes(app);
+  registerAdminRoutes(app);
+  registerWorkspaceRoutes(app);
+  registerLifecycleRoutes(app);
+  registerObservationRoutes(app);
+  registerCodebaseRoutes(app);
+  registerRunnerTokenRoutes(app);
+  registerBenchRoutes(app);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "An account API key (`wsk_…`) or a workspace runner token (`wsr_…`)",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "The ADMIN_TOKEN secret",
+  });
+  app.doc31(OPENAPI_PATH, {
+    openapi: "3.1.0",
+    info: {
+      title: "Workspaces API",
+      version: "1.0.0",
+      description:
+        "Workspaces for AI-agent platforms: lifecycle, codebases, events, files, threads and more. Errors always come as `{error:{code,message,request_id,details?}}`.",
+    },
+    security: [{ apiKey: [] }],
+  });
+  app.get(
+    "/docs",
+    Scalar({
+      url: OPENAPI_PATH,
+      pageTitle: "Workspaces API reference",
+      // Served by this Worker (public/), so the page works without internet access.
+      cdn: "/static/scalar/standalone.js",
+    }),
+  );
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,32 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { ApiError } from "../errors";
+import { workspaceStub } from "../workspace/workspace-client";
+
+// Baselines for `npm run bench`, mounted only when BENCH_ROUTES is "true" (the bench script
+// sets it); otherwise these paths are an ordinary 404. They are not part of the API.
+export function registerBenchRoutes(app: OpenAPIHono<AppEnv>) {
+  app.use("/__bench/*", async (c, next) => {
+    if (c.env.BENCH_ROUTES !== "true") {
+      throw new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`);
+    }
+    await next();
+  });
+
+  /** One RPC round trip to a Durable Object, with no auth and no storage. */
+  app.get("/__bench/do-ping", async (c) => {
+    return c.json({ pong: await workspaceStub(c.env, "bench-ping").ping() });
+  });
+
+  /** The same rows `GET /v1/workspaces` reads, straight from D1, with no auth or validation. */
+  app.get("/__bench/d1-select", async (c) => {
+    const account = c.req.query("account") ?? "";
+    const limit = Math.min(Number(c.req.query("limit") ?? 100), 100);
+    const { results } = await c.env.DB.prepare(
+      "SELECT record FROM workspaces WHERE account_id = ? ORDER BY id DESC LIMIT ?",
+    )
+      .bind(account, limit)
+      .all<{ record: string }>();
+    return c.json({ items: results.map((row) => JSON.parse(row.record) as unknown) });
+  });
+}

@@ -1,0 +1,58 @@
+import { z } from "@hono/zod-openapi";
+import { commonErrorResponses, errorResponses } from "../errors";
+
+/** A required JSON request body. */
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return {
+    required: true,
+    description,
+    content: { "application/json": { schema } },
+  } as const;
+}
+
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } } as const;
+}
+
+export const noContent = { description: "Done; no body" } as const;
+
+/** The error responses of an authenticated route, plus any of 403/409/412/422 it names. */
+export function withErrors<K extends keyof typeof errorResponses>(...extra: K[]) {
+  const picked = Object.fromEntries(extra.map((status) => [status, errorResponses[status]]));
+  return { ...commonErrorResponses, ...(picked as Pick<typeof errorResponses, K>) };
+}
+
+export const WorkspaceParamsSchema = z.object({
+  ws: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({
+      param: { name: "ws", in: "path" },
+      description: "The workspace id (`ws_…`) or its slug",
+      example: "my-project",
+    }),
+});
+
+export const IfMatchHeaderSchema = z.object({
+  "if-match": z
+    .string()
+    .optional()
+    .openapi({ param: { name: "If-Match", in: "header" }, description: "The etag you last read" }),
+});
+
+export const IdempotencyHeaderSchema = z.object({
+  "idempotency-key": z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: "Idempotency-Key", in: "header" },
+      description: "Retrying with the same key and body within 24 h returns the first response",
+    }),
+});
+
+export const LimitSchema = z.coerce.number().int().min(1).max(100).default(20);
+export const CursorSchema = z.string().min(1).max(512).optional();
+
+export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
+  z.object({ items: z.array(item), next_cursor: z.string().nullable() }).openapi(name);

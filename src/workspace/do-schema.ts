@@ -1,0 +1,56 @@
+// The workspace Durable Object's SQLite schema, as numbered steps. A step runs once, in order,
+// inside the constructor's blockConcurrencyWhile; later features append steps, never edit them.
+const STEPS: string[] = [
+  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE IF NOT EXISTS workspace (
+     singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+     owner_account_id TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     deleted INTEGER NOT NULL DEFAULT 0,
+     status_before_archive TEXT,
+     record TEXT NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS lifecycle_events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     event TEXT NOT NULL,
+     notes TEXT,
+     from_status TEXT,
+     to_status TEXT,
+     actor TEXT,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS codebases (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     source_type TEXT NOT NULL,
+     path TEXT,
+     url TEXT,
+     branch TEXT,
+     created_at TEXT NOT NULL
+   );`,
+];
+
+export const SCHEMA_VERSION = STEPS.length;
+
+export function hasSchema(sql: SqlStorage): boolean {
+  return (
+    sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray()
+      .length > 0
+  );
+}
+
+export function migrateSchema(sql: SqlStorage): void {
+  let current = 0;
+  if (hasSchema(sql)) {
+    const row = sql.exec("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
+    current = row ? Number(row.value) : 0;
+  }
+  for (let step = current; step < STEPS.length; step++) {
+    sql.exec(STEPS[step] as string);
+    sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      String(step + 1),
+    );
+  }
+}

@@ -1,0 +1,44 @@
+import type { AuthContext } from "../app-env";
+import { fromRpcError } from "./rpc-errors";
+import type { Caller } from "./workspace.types";
+import type { WorkspaceDO } from "./workspace-do";
+
+/**
+ * The DO's RPC surface as the Worker sees it. Results cross the boundary as structured clones
+ * of plain objects, so the DO's own signatures describe them exactly.
+ */
+export type WorkspaceRpc = Omit<
+  WorkspaceDO,
+  "alarm" | "fetch" | "webSocketMessage" | "webSocketClose" | "webSocketError"
+>;
+
+/** The one place that turns a workspace id into its Durable Object stub. */
+export function workspaceStub(env: Env, workspaceId: string): WorkspaceRpc {
+  return env.WORKSPACE.get(env.WORKSPACE.idFromName(workspaceId)) as unknown as WorkspaceRpc;
+}
+
+/**
+ * A workspace's DO as the Worker uses it: typed RPC calls that carry the caller's identity,
+ * with errors thrown inside the DO rebuilt into ApiErrors here.
+ */
+export class WorkspaceClient {
+  readonly caller: Caller;
+  private readonly stub: WorkspaceRpc;
+
+  constructor(
+    env: Env,
+    readonly id: string,
+    auth: Pick<AuthContext, "accountId" | "keyId">,
+  ) {
+    this.stub = workspaceStub(env, id);
+    this.caller = { accountId: auth.accountId, actor: auth.keyId };
+  }
+
+  async call<T>(method: (stub: WorkspaceRpc, caller: Caller) => Promise<T>): Promise<T> {
+    try {
+      return await method(this.stub, this.caller);
+    } catch (error) {
+      throw fromRpcError(error);
+    }
+  }
+}

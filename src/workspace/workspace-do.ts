@@ -1,0 +1,366 @@
+import { DurableObject } from "cloudflare:workers";
+import { ApiError, notFound } from "../errors";
+import { deletePrefix, workspacePrefix } from "../storage/r2-prefix";
+import {
+  addCodebase,
+  type CreateCodebaseInput,
+  countCodebases,
+  getCodebase,
+  listCodebases,
+  MAX_CODEBASES,
+  removeCodebase,
+} from "./codebases";
+import { deleteWorkspaceRow, insertWorkspaceRow, updateWorkspaceRow } from "./d1-mirror";
+import { hasSchema, migrateSchema } from "./do-schema";
+import { assertIfMatch } from "./etag";
+import {
+  type CreateLifecycleEventInput,
+  countLifecycleEvents,
+  type LifecycleEvent,
+  listLifecycleEvents,
+  recordLifecycleEvent,
+} from "./lifecycle-events";
+import { rpcBoundary } from "./rpc-errors";
+import { assertTransition, type LifecycleAction } from "./state-machine";
+import type {
+  Codebase,
+  CreateWorkspaceInput,
+  PatchWorkspaceInput,
+  ReplaceWorkspaceInput,
+  Workspace,
+  WorkspaceStatus,
+  WorkspaceWithCodebases,
+} from "./workspace.schemas";
+import { type Caller, slugCandidates, type WorkspaceSummary } from "./workspace.types";
+import {
+  newWorkspaceRecord,
+  parseRecord,
+  patchedRecord,
+  replacedRecord,
+  withStatus,
+} from "./workspace-record";
+
+const nowIso = () => new Date().toISOString();
+
+/**
+ * One Durable Object per workspace: the source of truth for the workspace record and
+ * everything inside it. The Worker authenticates; this class trusts the caller's account id
+ * and refuses (as "not found") any call that names an account other than the owner.
+ */
+export class WorkspaceDO extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  /** Writes run one at a time: a write awaits D1, and another write must not interleave. */
+  private writeQueue: Promise<unknown> = Promise.resolve();
+  /** Whether this DO holds a workspace's tables (false until create, and again after purge). */
+  private initialized = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    // A DO that was never created stays without tables, so a lookup of an unknown id writes nothing.
+    ctx.blockConcurrencyWhile(async () => {
+      this.initialized = hasSchema(this.sql);
+      if (this.initialized) migrateSchema(this.sql);
+    });
+  }
+
+  /** A bare round trip, for health checks and benchmarks. */
+  ping(): string {
+    return "pong";
+  }
+
+  create(caller: Caller, id: string, input: CreateWorkspaceInput): Promise<Workspace> {
+    return this.exclusive(async () => {
+      if (this.initialized) throw new ApiError("conflict", "workspace already exists");
+      const now = nowIso();
+      let record: Workspace | null = null;
+      for (const slug of slugCandidates(input)) {
+        const candidate = newWorkspaceRecord({ id, accountId: caller.accountId, slug }, input, now);
+        if ((await insertWorkspaceRow(this.env.DB, candidate, 1)) === "inserted") {
+          record = candidate;
+          break;
+        }
+      }
+      if (!record) {
+        throw new ApiError(
+          "conflict",
+          `slug '${input.slug}' is already used by another workspace`,
+          {
+            details: [{ field: "slug", message: "already in use in this account" }],
+          },
+        );
+      }
+      // The DO is initialised: the workspace is running. Both steps are lifecycle events.
+      const running = withStatus(record, "running", now);
+      await updateWorkspaceRow(this.env.DB, running, 2);
+      this.ctx.storage.transactionSync(() => {
+        migrateSchema(this.sql);
+        this.sql.exec(
+          "INSERT INTO workspace (singleton, owner_account_id, version, record) VALUES (1, ?, 2, ?)",
+          caller.accountId,
+          JSON.stringify(running),
+        );
+        this.initialized = true;
+        recordLifecycleEvent(
+          this.sql,
+          { event: "created", toStatus: "creating", actor: caller.actor },
+          now,
+        );
+        recordLifecycleEvent(
+          this.sql,
+          { event: "started", fromStatus: "creating", toStatus: "running", actor: caller.actor },
+          now,
+        );
+      });
+      return running;
+    });
+  }
+
+  get(caller: Caller): Promise<WorkspaceWithCodebases> {
+    return rpcBoundary(() => ({ ...this.load(caller).record, codebases: listCodebases(this.sql) }));
+  }
+
+  patch(caller: Caller, input: PatchWorkspaceInput, ifMatch: string | null): Promise<Workspace> {
+    return this.write(caller, ifMatch, (current, now) => patchedRecord(current, input, now));
+  }
+
+  replace(
+    caller: Caller,
+    input: ReplaceWorkspaceInput,
+    ifMatch: string | null,
+  ): Promise<Workspace> {
+    return this.write(caller, ifMatch, (current, now) => replacedRecord(current, input, now));
+  }
+
+  transition(caller: Caller, action: LifecycleAction): Promise<Workspace> {
+    return this.exclusive(async () => {
+      const { record, version } = this.load(caller);
+      assertTransition(record.status, action);
+      const now = nowIso();
+      const steps = this.transitionSteps(action, this.statusBeforeArchive());
+      const next = withStatus(record, steps[steps.length - 1] as WorkspaceStatus, now);
+      await updateWorkspaceRow(this.env.DB, next, version + 1);
+      this.ctx.storage.transactionSync(() => {
+        this.saveRecord(next, version + 1);
+        if (action === "archive") {
+          this.sql.exec("UPDATE workspace SET status_before_archive = ?", record.status);
+        }
+        let from = record.status;
+        for (const to of steps) {
+          const event = action === "unarchive" ? "unarchived" : STEP_EVENTS[to];
+          recordLifecycleEvent(
+            this.sql,
+            { event, fromStatus: from, toStatus: to, actor: caller.actor },
+            now,
+          );
+          from = to;
+        }
+      });
+      return next;
+    });
+  }
+
+  /** Marks the workspace failed, e.g. when its runtime could not be reached. */
+  markError(caller: Caller, reason: string): Promise<Workspace> {
+    return this.exclusive(async () => {
+      const { record, version } = this.load(caller);
+      const now = nowIso();
+      const next = withStatus(record, "error", now, reason);
+      await updateWorkspaceRow(this.env.DB, next, version + 1);
+      this.ctx.storage.transactionSync(() => {
+        this.saveRecord(next, version + 1);
+        recordLifecycleEvent(
+          this.sql,
+          {
+            event: "error",
+            notes: reason,
+            fromStatus: record.status,
+            toStatus: "error",
+            actor: caller.actor,
+          },
+          now,
+        );
+      });
+      return next;
+    });
+  }
+
+  /**
+   * Removes the workspace from the index at once; the DO's storage and the R2 prefix are wiped
+   * by the alarm, which retries until done.
+   */
+  delete(caller: Caller, ifMatch: string | null): Promise<void> {
+    return this.exclusive(async () => {
+      const { record } = this.load(caller);
+      assertIfMatch(ifMatch, record.etag);
+      await deleteWorkspaceRow(this.env.DB, record.id, nowIso());
+      this.sql.exec("UPDATE workspace SET deleted = 1");
+      await this.ctx.storage.setAlarm(Date.now());
+    });
+  }
+
+  status(caller: Caller) {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      return {
+        id: record.id,
+        status: record.status,
+        error_reason: record.error_reason,
+        pending_operation: null,
+        last_activity_at: record.last_activity_at,
+        updated_at: record.updated_at,
+      };
+    });
+  }
+
+  summary(caller: Caller): Promise<WorkspaceSummary> {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      return {
+        workspace_id: record.id,
+        threads: 0,
+        messages: 0,
+        files: 0,
+        bytes: 0,
+        runs: 0,
+        agents: 0,
+        commands: 0,
+        codebases: countCodebases(this.sql),
+        lifecycle_events: countLifecycleEvents(this.sql),
+        last_activity_at: record.last_activity_at,
+      };
+    });
+  }
+
+  recordLifecycleEvent(caller: Caller, input: CreateLifecycleEventInput): Promise<LifecycleEvent> {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return recordLifecycleEvent(this.sql, { ...input, actor: caller.actor }, nowIso());
+    });
+  }
+
+  listLifecycleEvents(
+    caller: Caller,
+    options: { limit: number; after: number | null; order: "asc" | "desc" },
+  ) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return listLifecycleEvents(this.sql, options);
+    });
+  }
+
+  listCodebases(caller: Caller): Promise<Codebase[]> {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return listCodebases(this.sql);
+    });
+  }
+
+  getCodebase(caller: Caller, id: string): Promise<Codebase> {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return getCodebase(this.sql, id);
+    });
+  }
+
+  addCodebase(caller: Caller, input: CreateCodebaseInput): Promise<Codebase> {
+    return rpcBoundary(() => {
+      this.load(caller);
+      if (countCodebases(this.sql) >= MAX_CODEBASES) {
+        throw new ApiError("conflict", `a workspace holds at most ${MAX_CODEBASES} codebases`);
+      }
+      return addCodebase(this.sql, input, nowIso());
+    });
+  }
+
+  removeCodebase(caller: Caller, id: string): Promise<void> {
+    return rpcBoundary(() => {
+      this.load(caller);
+      removeCodebase(this.sql, id);
+    });
+  }
+
+  /** Finishes a delete: R2 objects first, then every row of this DO (the alarm retries on failure). */
+  async alarm(): Promise<void> {
+    if (!this.initialized) return;
+    const row = this.sql.exec("SELECT deleted, record FROM workspace").toArray()[0];
+    if (row?.deleted !== 1) return;
+    const record = parseRecord(String(row.record));
+    await deletePrefix(this.env.FILES, workspacePrefix(record.id));
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.initialized = false;
+  }
+
+  private statusBeforeArchive(): WorkspaceStatus {
+    const row = this.sql.exec("SELECT status_before_archive AS s FROM workspace").one();
+    return row.s === "running" || row.s === "error" ? row.s : "stopped";
+  }
+
+  private transitionSteps(
+    action: LifecycleAction,
+    statusBeforeArchive: WorkspaceStatus,
+  ): WorkspaceStatus[] {
+    switch (action) {
+      case "start":
+        return ["running"];
+      case "stop":
+        return ["stopping", "stopped"];
+      case "archive":
+        return ["archived"];
+      case "unarchive":
+        return [statusBeforeArchive];
+    }
+  }
+
+  private write(
+    caller: Caller,
+    ifMatch: string | null,
+    change: (current: Workspace, now: string) => Workspace,
+  ): Promise<Workspace> {
+    return this.exclusive(async () => {
+      const { record, version } = this.load(caller);
+      assertIfMatch(ifMatch, record.etag);
+      const next = change(record, nowIso());
+      await updateWorkspaceRow(this.env.DB, next, version + 1);
+      this.saveRecord(next, version + 1);
+      return next;
+    });
+  }
+
+  private saveRecord(record: Workspace, version: number): void {
+    this.sql.exec("UPDATE workspace SET record = ?, version = ?", JSON.stringify(record), version);
+  }
+
+  /** The live record, or "not found" when absent, deleted, or owned by another account. */
+  private load(caller: Caller): { record: Workspace; version: number } {
+    const row = this.initialized
+      ? this.sql
+          .exec("SELECT owner_account_id, version, deleted, record FROM workspace")
+          .toArray()[0]
+      : undefined;
+    if (!row || row.deleted === 1 || row.owner_account_id !== caller.accountId) {
+      throw notFound("workspace");
+    }
+    return { record: parseRecord(String(row.record)), version: Number(row.version) };
+  }
+
+  private exclusive<T>(body: () => Promise<T>): Promise<T> {
+    const run = this.writeQueue.then(
+      () => rpcBoundary(body),
+      () => rpcBoundary(body),
+    );
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** The lifecycle event recorded when a workspace reaches a status. */
+const STEP_EVENTS: Record<WorkspaceStatus, string> = {
+  creating: "created",
+  running: "started",
+  stopping: "stopping",
+  stopped: "stopped",
+  error: "error",
+  archived: "archived",
+};

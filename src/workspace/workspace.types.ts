@@ -1,0 +1,54 @@
+import { z } from "@hono/zod-openapi";
+import { randomToken } from "../lib/crypto";
+import type { CreateWorkspaceInput } from "./workspace.schemas";
+
+/** Who is calling, as the Worker authenticated it. The DO trusts this and nothing else. */
+export interface Caller {
+  accountId: string;
+  /** The API key (or runner token) id, recorded as the actor of changes. */
+  actor: string | null;
+}
+
+export const WorkspaceSummarySchema = z
+  .object({
+    workspace_id: z.string(),
+    threads: z.number().int(),
+    messages: z.number().int(),
+    files: z.number().int(),
+    bytes: z.number().int(),
+    runs: z.number().int(),
+    agents: z.number().int(),
+    commands: z.number().int(),
+    codebases: z.number().int(),
+    lifecycle_events: z.number().int(),
+    last_activity_at: z.string().nullable(),
+  })
+  .openapi("WorkspaceSummary");
+export type WorkspaceSummary = z.infer<typeof WorkspaceSummarySchema>;
+
+export function slugify(name: string): string {
+  const slug = name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 50)
+    .replace(/-+$/, "");
+  return slug || "workspace";
+}
+
+/**
+ * The slugs to try, in order: an explicit slug is the only candidate (a clash is a 409); a slug
+ * derived from the name gets a random suffix when the plain one is taken.
+ */
+export function slugCandidates(input: CreateWorkspaceInput): string[] {
+  if (input.slug) return [input.slug];
+  const base = slugify(input.name);
+  const suffix = () =>
+    randomToken(6)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, "")
+      .slice(0, 6);
+  return [base, `${base}-${suffix()}`, `${base}-${suffix()}`, `${base}-${suffix()}`];
+}
