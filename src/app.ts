@@ -1,7 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
+import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./app-env";
 import { handleError } from "./error-handler";
+import { ApiError } from "./errors";
 import { validationError } from "./lib/validation";
 import { adminAuth } from "./middleware/admin-auth";
 import { apiKeyAuth } from "./middleware/api-key-auth";
@@ -19,6 +21,8 @@ import { registerRunnerTokenRoutes } from "./routes/workspaces/runner-token.rout
 import { registerWorkspaceRoutes } from "./routes/workspaces/workspaces.routes";
 
 export const OPENAPI_PATH = "/v1/openapi.json";
+/** JSON bodies are small (metadata is capped at 16 KiB); anything larger is refused unread. */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 /** Routes under /v1 that need no API key. */
 const PUBLIC_V1_PATHS = new Set([OPENAPI_PATH]);
 
@@ -38,6 +42,18 @@ export function createApp() {
     if (PUBLIC_V1_PATHS.has(c.req.path) || c.req.path.startsWith("/v1/admin/")) return next();
     return apiKeyAuth(c, next);
   });
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: MAX_JSON_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(
+          "too_large",
+          `request bodies are limited to ${MAX_JSON_BODY_BYTES} bytes`,
+        );
+      },
+    }),
+  );
   app.use("/v1/*", idempotency);
   app.use("/v1/workspaces/:ws", resolveWorkspace);
   app.use("/v1/workspaces/:ws/*", resolveWorkspace);

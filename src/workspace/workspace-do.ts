@@ -92,26 +92,32 @@ export class WorkspaceDO extends DurableObject<Env> {
       }
       // The DO is initialised: the workspace is running. Both steps are lifecycle events.
       const running = withStatus(record, "running", now);
-      await updateWorkspaceRow(this.env.DB, running, 2);
-      this.ctx.storage.transactionSync(() => {
-        migrateSchema(this.sql);
-        this.sql.exec(
-          "INSERT INTO workspace (singleton, owner_account_id, version, record) VALUES (1, ?, 2, ?)",
-          caller.accountId,
-          JSON.stringify(running),
-        );
-        this.initialized = true;
-        recordLifecycleEvent(
-          this.sql,
-          { event: "created", toStatus: "creating", actor: caller.actor },
-          now,
-        );
-        recordLifecycleEvent(
-          this.sql,
-          { event: "started", fromStatus: "creating", toStatus: "running", actor: caller.actor },
-          now,
-        );
-      });
+      try {
+        await updateWorkspaceRow(this.env.DB, running, 2);
+        this.ctx.storage.transactionSync(() => {
+          migrateSchema(this.sql);
+          this.sql.exec(
+            "INSERT INTO workspace (singleton, owner_account_id, version, record) VALUES (1, ?, 2, ?)",
+            caller.accountId,
+            JSON.stringify(running),
+          );
+          recordLifecycleEvent(
+            this.sql,
+            { event: "created", toStatus: "creating", actor: caller.actor },
+            now,
+          );
+          recordLifecycleEvent(
+            this.sql,
+            { event: "started", fromStatus: "creating", toStatus: "running", actor: caller.actor },
+            now,
+          );
+        });
+      } catch (error) {
+        // Nothing half-made: the index row goes too, so the slug is free and no list shows it.
+        await deleteWorkspaceRow(this.env.DB, id, now);
+        throw error;
+      }
+      this.initialized = true;
       return running;
     });
   }
