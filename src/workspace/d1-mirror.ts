@@ -10,37 +10,10 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && /UNIQUE constraint failed/i.test(error.message);
 }
 
-export async function insertWorkspaceRow(
-  db: D1Database,
-  record: Workspace,
-  version: number,
-): Promise<"inserted" | "slug_taken"> {
-  try {
-    await db.batch([
-      db
-        .prepare(
-          `INSERT INTO workspaces (id, account_id, slug, name, description, status, record, version, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .bind(
-          record.id,
-          record.account_id,
-          record.slug,
-          record.name,
-          record.description,
-          record.status,
-          JSON.stringify(record),
-          version,
-          record.created_at,
-          record.updated_at,
-        ),
-      ...tagStatements(db, record, version),
-    ]);
-    return "inserted";
-  } catch (error) {
-    if (isUniqueViolation(error)) return "slug_taken";
-    throw error;
-  }
+export function slugConflict(slug: string | undefined): ApiError {
+  return new ApiError("conflict", `slug '${slug}' is already used by another workspace`, {
+    details: [{ field: "slug", message: "already in use in this account" }],
+  });
 }
 
 function tagStatements(db: D1Database, record: Workspace, version: number): D1PreparedStatement[] {
@@ -61,39 +34,52 @@ function tagStatements(db: D1Database, record: Workspace, version: number): D1Pr
   ];
 }
 
-/** Writes a new version of the record; a slug another workspace of the account holds is 409. */
-export async function updateWorkspaceRow(
+/**
+ * Writes `version` of a workspace's row (inserting it the first time) and its tags, in one
+ * batch. An older version never replaces a newer one. A slug that another workspace of the
+ * account holds leaves everything as it was and answers "slug_taken".
+ */
+export async function writeWorkspaceRow(
   db: D1Database,
   record: Workspace,
   version: number,
-): Promise<void> {
+): Promise<"written" | "slug_taken"> {
   try {
     await db.batch([
       db
         .prepare(
-          `UPDATE workspaces SET slug = ?, name = ?, description = ?, status = ?, record = ?, version = ?, updated_at = ?
-           WHERE id = ? AND version < ?`,
+          `INSERT INTO workspaces (id, account_id, slug, name, description, status, record, version, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, name = excluded.name,
+             description = excluded.description, status = excluded.status, record = excluded.record,
+             version = excluded.version, updated_at = excluded.updated_at
+           WHERE excluded.version > workspaces.version`,
         )
         .bind(
+          record.id,
+          record.account_id,
           record.slug,
           record.name,
           record.description,
           record.status,
           JSON.stringify(record),
           version,
+          record.created_at,
           record.updated_at,
-          record.id,
-          version,
         ),
       ...tagStatements(db, record, version),
     ]);
+    return "written";
   } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw new ApiError("conflict", `slug '${record.slug}' is already used by another workspace`, {
-        details: [{ field: "slug", message: "already in use in this account" }],
-      });
-    }
+    if (isUniqueViolation(error)) return "slug_taken";
     throw error;
+  }
+}
+
+/** Writes a new version of an existing workspace; a slug clash is a 409. */
+export async function updateWorkspaceRow(db: D1Database, record: Workspace, version: number) {
+  if ((await writeWorkspaceRow(db, record, version)) === "slug_taken") {
+    throw slugConflict(record.slug);
   }
 }
 

@@ -10,7 +10,12 @@ import {
   MAX_CODEBASES,
   removeCodebase,
 } from "./codebases";
-import { deleteWorkspaceRow, insertWorkspaceRow, updateWorkspaceRow } from "./d1-mirror";
+import {
+  deleteWorkspaceRow,
+  slugConflict,
+  updateWorkspaceRow,
+  writeWorkspaceRow,
+} from "./d1-mirror";
 import { hasSchema, migrateSchema } from "./do-schema";
 import { assertIfMatch } from "./etag";
 import {
@@ -76,20 +81,12 @@ export class WorkspaceDO extends DurableObject<Env> {
       let record: Workspace | null = null;
       for (const slug of slugCandidates(input)) {
         const candidate = newWorkspaceRecord({ id, accountId: caller.accountId, slug }, input, now);
-        if ((await insertWorkspaceRow(this.env.DB, candidate, 1)) === "inserted") {
+        if ((await writeWorkspaceRow(this.env.DB, candidate, 1)) === "written") {
           record = candidate;
           break;
         }
       }
-      if (!record) {
-        throw new ApiError(
-          "conflict",
-          `slug '${input.slug}' is already used by another workspace`,
-          {
-            details: [{ field: "slug", message: "already in use in this account" }],
-          },
-        );
-      }
+      if (!record) throw slugConflict(input.slug);
       // The DO is initialised: the workspace is running. Both steps are lifecycle events.
       const running = withStatus(record, "running", now);
       try {
