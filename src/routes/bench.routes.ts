@@ -21,7 +21,8 @@ export function registerBenchRoutes(app: OpenAPIHono<AppEnv>) {
   /** The same rows `GET /v1/workspaces` reads, straight from D1, with no auth or validation. */
   app.get("/__bench/d1-select", async (c) => {
     const account = c.req.query("account") ?? "";
-    const limit = Math.min(Number(c.req.query("limit") ?? 100), 100);
+    const asked = Number(c.req.query("limit") ?? 100);
+    const limit = Number.isInteger(asked) && asked > 0 ? Math.min(asked, 100) : 100;
     const { results } = await c.env.DB.prepare(
       "SELECT record FROM workspaces WHERE account_id = ? ORDER BY id DESC LIMIT ?",
     )

@@ -1,0 +1,114 @@
+// `npm run bench`: starts the Worker locally on throwaway storage, seeds it through the API,
+// measures five targets with autocannon and writes bench/results.json. See bench/README.md.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { measure } from "./measure.mjs";
+import { computeRatios, printTable, writeResults } from "./report.mjs";
+import { seed } from "./seed.mjs";
+import {
+  applyMigrations,
+  assertPortFree,
+  copyAssets,
+  killWranglerNow,
+  startWrangler,
+  stopWrangler,
+  waitForHealth,
+} from "./wrangler.mjs";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const RESULTS_PATH = join(ROOT, "bench/results.json");
+const WORKSPACE_COUNT = 100;
+
+function readOptions() {
+  return {
+    port: positiveInt("BENCH_PORT", 8787),
+    duration: positiveInt("BENCH_DURATION", 10),
+    connections: positiveInt("BENCH_CONNECTIONS", 10),
+  };
+}
+
+function positiveInt(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+/** The five targets, in the order they are measured; each baseline sits next to its subject. */
+function targets(baseUrl, { accountId, apiKey, workspaceId }) {
+  const auth = { authorization: `Bearer ${apiKey}` };
+  return [
+    { name: "bare", url: `${baseUrl}/health` },
+    { name: "do_ping", url: `${baseUrl}/__bench/do-ping` },
+    { name: "workspace_get", url: `${baseUrl}/v1/workspaces/${workspaceId}`, headers: auth },
+    {
+      name: "d1_select_100",
+      url: `${baseUrl}/__bench/d1-select?account=${accountId}&limit=100`,
+      expectItems: WORKSPACE_COUNT,
+    },
+    {
+      name: "workspace_list_100",
+      url: `${baseUrl}/v1/workspaces?limit=100`,
+      headers: auth,
+      expectItems: WORKSPACE_COUNT,
+    },
+  ];
+}
+
+async function main() {
+  const options = readOptions();
+  const baseUrl = `http://127.0.0.1:${options.port}`;
+  const adminToken = randomBytes(24).toString("hex");
+  const persistDir = mkdtempSync(join(os.tmpdir(), "workspaces-bench-"));
+  let wrangler = null;
+  const cleanUp = async () => {
+    await stopWrangler(wrangler);
+    rmSync(persistDir, { recursive: true, force: true });
+  };
+
+  // Ctrl-C reaches only this process (wrangler runs in its own process group), so stop it here.
+  const interrupt = async () => {
+    await cleanUp();
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+  process.once("exit", () => killWranglerNow(wrangler));
+
+  try {
+    await assertPortFree(baseUrl);
+    copyAssets();
+    console.log(`Applying D1 migrations into ${persistDir}`);
+    applyMigrations(persistDir);
+
+    console.log(`Starting wrangler dev on ${baseUrl}`);
+    wrangler = startWrangler({ port: options.port, persistDir, adminToken });
+    await waitForHealth(baseUrl, wrangler);
+
+    console.log(`Seeding 1 account, 1 key, ${WORKSPACE_COUNT} workspaces`);
+    const seeded = await seed(baseUrl, adminToken, WORKSPACE_COUNT);
+
+    const results = [];
+    for (const target of targets(baseUrl, seeded)) {
+      console.log(`Measuring ${target.name} (${options.duration} s after a warm-up)`);
+      results.push(await measure(target, options));
+    }
+
+    const ratios = computeRatios(results);
+    printTable(results, ratios, options);
+    writeResults(RESULTS_PATH, results, ratios);
+    console.log(`\nWrote ${RESULTS_PATH}`);
+  } finally {
+    await cleanUp();
+  }
+}
+
+// A missed target is still exit 0 (this is a measurement); only a broken run fails.
+main().catch((error) => {
+  console.error(`bench failed: ${error.message}`);
+  process.exitCode = 1;
+});

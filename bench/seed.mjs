@@ -1,0 +1,42 @@
+// Seeds the benchmark data through the public API (not SQL), so the rows look exactly like
+// the ones real clients create: one account, one API key, N workspaces.
+
+const CREATE_CONCURRENCY = 5;
+
+/** POSTs JSON with a bearer token and returns the parsed body; any status but `expected` throws. */
+async function postJson(url, token, body, expected = 201) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status !== expected) throw new Error(`POST ${url} answered ${res.status}: ${text}`);
+  return JSON.parse(text);
+}
+
+/** Returns { accountId, apiKey, workspaceId } (workspaceId: one of the seeded workspaces). */
+export async function seed(baseUrl, adminToken, workspaceCount) {
+  const account = await postJson(`${baseUrl}/v1/admin/accounts`, adminToken, { name: "Bench" });
+  const { key } = await postJson(`${baseUrl}/v1/admin/accounts/${account.id}/keys`, adminToken, {});
+  const ids = await createWorkspaces(baseUrl, key, workspaceCount);
+  return { accountId: account.id, apiKey: key, workspaceId: ids[0] };
+}
+
+/** Creates the workspaces a few at a time (each create is a DO call plus a D1 insert). */
+async function createWorkspaces(baseUrl, apiKey, count) {
+  const ids = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const n = String(next++).padStart(3, "0");
+      const ws = await postJson(`${baseUrl}/v1/workspaces`, apiKey, {
+        name: `Bench workspace ${n}`,
+        slug: `bench-${n}`,
+      });
+      ids.push(ws.id);
+    }
+  };
+  await Promise.all(Array.from({ length: CREATE_CONCURRENCY }, worker));
+  return ids;
+}
