@@ -2,7 +2,6 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env";
 import { ApiError, ERROR_STATUS, type ErrorCode, errorEnvelope } from "./errors";
-import { fromRpcError } from "./workspace/rpc-errors";
 
 const CODE_BY_STATUS = new Map<number, ErrorCode>(
   Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
@@ -10,12 +9,11 @@ const CODE_BY_STATUS = new Map<number, ErrorCode>(
 
 /** Any thrown value as an ApiError; what is not ours becomes a bare 500. */
 export function toApiError(error: unknown): ApiError {
-  const rebuilt = fromRpcError(error);
-  if (rebuilt instanceof ApiError) return rebuilt;
-  if (rebuilt instanceof HTTPException) {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
     const code =
-      CODE_BY_STATUS.get(rebuilt.status) ?? (rebuilt.status < 500 ? "invalid_request" : "internal");
-    const message = code === "internal" ? "internal error" : rebuilt.message || code;
+      CODE_BY_STATUS.get(error.status) ?? (error.status < 500 ? "invalid_request" : "internal");
+    const message = code === "internal" ? "internal error" : error.message || code;
     return new ApiError(code, message);
   }
   return new ApiError("internal", "internal error");

@@ -7,6 +7,8 @@ import { sha256Hex } from "../lib/crypto";
 // concurrent requests exactly one runs); later ones with the same method, path and body get the
 // first response replayed with its status, and with another request a 422. Keys live 24 hours.
 // A first request that failed with a 5xx releases its key, so the client's retry runs again.
+// A response marked `Cache-Control: no-store` carries a secret (a new API key or runner token):
+// its body is not kept, so a replay of it is a 409 rather than a second copy of the secret.
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const TTL_SECONDS = 24 * 60 * 60;
@@ -65,6 +67,15 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
       .run();
     return;
   }
+  if (c.res.headers.get("cache-control")?.includes("no-store")) {
+    await db
+      .prepare(
+        'UPDATE idempotency_keys SET response_status = ?, response_body = NULL, response_headers = \'{"secret":"1"}\' WHERE account_id = ? AND key = ?',
+      )
+      .bind(c.res.status, scope, key)
+      .run();
+    return;
+  }
   const headers: Record<string, string> = {};
   for (const name of REPLAYED_HEADERS) {
     const value = c.res.headers.get(name);
@@ -78,22 +89,30 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     .run();
 });
 
+const keyDetails = [{ field: "Idempotency-Key", location: "header" }];
+
 function replay(stored: StoredResponse | null, fingerprint: string): Response {
-  if (!stored || stored.response_status === null) {
-    throw new ApiError("conflict", "a request with this Idempotency-Key is still in progress", {
-      details: [{ field: "Idempotency-Key", location: "header" }],
-    });
-  }
-  if (stored.fingerprint !== fingerprint) {
+  if (stored && stored.fingerprint !== fingerprint) {
     throw new ApiError(
       "unprocessable",
       "this Idempotency-Key was used with a different request (method, path or body)",
-      { details: [{ field: "Idempotency-Key", location: "header" }] },
+      { details: keyDetails },
     );
   }
-  const headers = new Headers(
-    JSON.parse(stored.response_headers ?? "{}") as Record<string, string>,
-  );
+  if (!stored || stored.response_status === null) {
+    throw new ApiError("conflict", "a request with this Idempotency-Key is still in progress", {
+      details: keyDetails,
+    });
+  }
+  const storedHeaders = JSON.parse(stored.response_headers ?? "{}") as Record<string, string>;
+  if (storedHeaders.secret) {
+    throw new ApiError(
+      "conflict",
+      "this Idempotency-Key was already used; its response held a secret that is shown only once",
+      { details: keyDetails },
+    );
+  }
+  const headers = new Headers(storedHeaders);
   headers.set("idempotent-replayed", "true");
   const body = stored.response_status === 204 ? null : stored.response_body;
   return new Response(body, { status: stored.response_status, headers });

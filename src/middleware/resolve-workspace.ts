@@ -1,9 +1,21 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
-import { notFound } from "../errors";
+import { ApiError, notFound } from "../errors";
 import { WORKSPACE_ID_PATTERN } from "../lib/ids";
 import { SLUG_PATTERN } from "../workspace/workspace.schemas";
 import { WorkspaceClient } from "../workspace/workspace-client";
+
+/** A runner token may not delete its workspace, nor see or rotate runner tokens. */
+const RUNNER_FORBIDDEN = [
+  { method: "DELETE", path: /^\/v1\/workspaces\/[^/]+\/?$/ },
+  { method: "*", path: /^\/v1\/workspaces\/[^/]+\/runner-token\/?$/ },
+];
+
+function runnerMayCall(method: string, path: string): boolean {
+  return !RUNNER_FORBIDDEN.some(
+    (rule) => (rule.method === "*" || rule.method === method) && rule.path.test(path),
+  );
+}
 
 /**
  * Resolves `{ws}` (a workspace id or the account's slug) to the workspace's DO client. An id
@@ -26,6 +38,10 @@ export const resolveWorkspace = createMiddleware<AppEnv>(async (c, next) => {
   }
   if (!workspaceId || (auth.workspaceId && auth.workspaceId !== workspaceId)) {
     throw notFound("workspace");
+  }
+  // Checked after the scope, so another workspace's routes stay a 404 for a runner token.
+  if (auth.workspaceId && !runnerMayCall(c.req.method, c.req.path)) {
+    throw new ApiError("forbidden", "a runner token may not delete its workspace or manage tokens");
   }
   c.set("workspace", new WorkspaceClient(c.env, workspaceId, auth));
   await next();

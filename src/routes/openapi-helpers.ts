@@ -38,7 +38,7 @@ export const IfMatchHeaderSchema = z.object({
   "if-match": z
     .string()
     .optional()
-    .openapi({ param: { name: "If-Match", in: "header" }, description: "The etag you last read" }),
+    .openapi({ param: { name: "if-match", in: "header" }, description: "The etag you last read" }),
 });
 
 export const IdempotencyHeaderSchema = z.object({
@@ -46,7 +46,7 @@ export const IdempotencyHeaderSchema = z.object({
     .string()
     .optional()
     .openapi({
-      param: { name: "Idempotency-Key", in: "header" },
+      param: { name: "idempotency-key", in: "header" },
       description: "Retrying with the same key and body within 24 h returns the first response",
     }),
 });

@@ -1,40 +1,28 @@
-import { ApiError, ERROR_STATUS, type ErrorCode } from "../errors";
+import { ApiError, type ErrorCode } from "../errors";
 
-// Only an error's message reliably crosses a Durable Object RPC boundary, so an ApiError
-// travels as a tagged JSON message and is rebuilt on the Worker's side.
-const TAG = "__api_error__:";
+// An ApiError thrown inside the Durable Object travels back to the Worker as a value, not as
+// an exception: an RPC exception loses its class and fields, and workerd logs every one as
+// "uncaught" — an ordinary 404 is not an incident. Anything else still throws, as it should.
 
-export function toRpcError(error: unknown): unknown {
-  if (error instanceof ApiError) {
-    return new Error(
-      TAG + JSON.stringify({ code: error.code, message: error.message, details: error.details }),
-    );
-  }
-  return error;
-}
+export type RpcResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: { code: ErrorCode; message: string; details?: unknown } };
 
-export function fromRpcError(error: unknown): unknown {
-  if (!(error instanceof Error) || !error.message.startsWith(TAG)) return error;
+/** Runs a DO method body and returns its value, or the ApiError it threw, as an RpcResult. */
+export async function rpcBoundary<T>(body: () => T | Promise<T>): Promise<RpcResult<T>> {
   try {
-    const parsed = JSON.parse(error.message.slice(TAG.length)) as {
-      code: string;
-      message: string;
-      details?: unknown;
-    };
-    if (parsed.code in ERROR_STATUS) {
-      return new ApiError(parsed.code as ErrorCode, parsed.message, { details: parsed.details });
-    }
-  } catch {
-    // not ours after all
-  }
-  return error;
-}
-
-/** Runs a DO method body so that an ApiError it throws reaches the caller intact. */
-export async function rpcBoundary<T>(body: () => T | Promise<T>): Promise<T> {
-  try {
-    return await body();
+    return { ok: true, value: await body() };
   } catch (error) {
-    throw toRpcError(error);
+    if (!(error instanceof ApiError)) throw error;
+    return {
+      ok: false,
+      error: { code: error.code, message: error.message, details: error.details },
+    };
   }
+}
+
+/** The Worker's side: the value, or the DO's ApiError thrown again here. */
+export function unwrapRpc<T>(result: RpcResult<T>): T {
+  if (result.ok) return result.value;
+  throw new ApiError(result.error.code, result.error.message, { details: result.error.details });
 }

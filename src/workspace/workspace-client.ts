@@ -1,5 +1,5 @@
 import type { AuthContext } from "../app-env";
-import { fromRpcError } from "./rpc-errors";
+import { type RpcResult, unwrapRpc } from "./rpc-errors";
 import type { Caller } from "./workspace.types";
 import type { WorkspaceDO } from "./workspace-do";
 
@@ -19,7 +19,7 @@ export function workspaceStub(env: Env, workspaceId: string): WorkspaceRpc {
 
 /**
  * A workspace's DO as the Worker uses it: typed RPC calls that carry the caller's identity,
- * with errors thrown inside the DO rebuilt into ApiErrors here.
+ * with the ApiErrors the DO returns thrown again here.
  */
 export class WorkspaceClient {
   readonly caller: Caller;
@@ -34,11 +34,7 @@ export class WorkspaceClient {
     this.caller = { accountId: auth.accountId, actor: auth.keyId };
   }
 
-  async call<T>(method: (stub: WorkspaceRpc, caller: Caller) => Promise<T>): Promise<T> {
-    try {
-      return await method(this.stub, this.caller);
-    } catch (error) {
-      throw fromRpcError(error);
-    }
+  async call<T>(method: (stub: WorkspaceRpc, caller: Caller) => Promise<RpcResult<T>>): Promise<T> {
+    return unwrapRpc(await method(this.stub, this.caller));
   }
 }

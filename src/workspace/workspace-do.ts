@@ -25,7 +25,7 @@ import {
   listLifecycleEvents,
   recordLifecycleEvent,
 } from "./lifecycle-events";
-import { rpcBoundary } from "./rpc-errors";
+import { type RpcResult, rpcBoundary } from "./rpc-errors";
 import { assertTransition, type LifecycleAction } from "./state-machine";
 import type {
   Codebase,
@@ -74,7 +74,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     return "pong";
   }
 
-  create(caller: Caller, id: string, input: CreateWorkspaceInput): Promise<Workspace> {
+  create(caller: Caller, id: string, input: CreateWorkspaceInput): Promise<RpcResult<Workspace>> {
     return this.exclusive(async () => {
       if (this.initialized) throw new ApiError("conflict", "workspace already exists");
       const now = nowIso();
@@ -119,11 +119,15 @@ export class WorkspaceDO extends DurableObject<Env> {
     });
   }
 
-  get(caller: Caller): Promise<WorkspaceWithCodebases> {
+  get(caller: Caller): Promise<RpcResult<WorkspaceWithCodebases>> {
     return rpcBoundary(() => ({ ...this.load(caller).record, codebases: listCodebases(this.sql) }));
   }
 
-  patch(caller: Caller, input: PatchWorkspaceInput, ifMatch: string | null): Promise<Workspace> {
+  patch(
+    caller: Caller,
+    input: PatchWorkspaceInput,
+    ifMatch: string | null,
+  ): Promise<RpcResult<Workspace>> {
     return this.write(caller, ifMatch, (current, now) => patchedRecord(current, input, now));
   }
 
@@ -131,11 +135,11 @@ export class WorkspaceDO extends DurableObject<Env> {
     caller: Caller,
     input: ReplaceWorkspaceInput,
     ifMatch: string | null,
-  ): Promise<Workspace> {
+  ): Promise<RpcResult<Workspace>> {
     return this.write(caller, ifMatch, (current, now) => replacedRecord(current, input, now));
   }
 
-  transition(caller: Caller, action: LifecycleAction): Promise<Workspace> {
+  transition(caller: Caller, action: LifecycleAction): Promise<RpcResult<Workspace>> {
     return this.exclusive(async () => {
       const { record, version } = this.load(caller);
       assertTransition(record.status, action);
@@ -164,7 +168,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   }
 
   /** Marks the workspace failed, e.g. when its runtime could not be reached. */
-  markError(caller: Caller, reason: string): Promise<Workspace> {
+  markError(caller: Caller, reason: string): Promise<RpcResult<Workspace>> {
     return this.exclusive(async () => {
       const { record, version } = this.load(caller);
       const now = nowIso();
@@ -192,7 +196,7 @@ export class WorkspaceDO extends DurableObject<Env> {
    * Removes the workspace from the index at once; the DO's storage and the R2 prefix are wiped
    * by the alarm, which retries until done.
    */
-  delete(caller: Caller, ifMatch: string | null): Promise<void> {
+  delete(caller: Caller, ifMatch: string | null): Promise<RpcResult<void>> {
     return this.exclusive(async () => {
       const { record } = this.load(caller);
       assertIfMatch(ifMatch, record.etag);
@@ -216,7 +220,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     });
   }
 
-  summary(caller: Caller): Promise<WorkspaceSummary> {
+  summary(caller: Caller): Promise<RpcResult<WorkspaceSummary>> {
     return rpcBoundary(() => {
       const { record } = this.load(caller);
       return {
@@ -235,7 +239,10 @@ export class WorkspaceDO extends DurableObject<Env> {
     });
   }
 
-  recordLifecycleEvent(caller: Caller, input: CreateLifecycleEventInput): Promise<LifecycleEvent> {
+  recordLifecycleEvent(
+    caller: Caller,
+    input: CreateLifecycleEventInput,
+  ): Promise<RpcResult<LifecycleEvent>> {
     return rpcBoundary(() => {
       this.load(caller);
       return recordLifecycleEvent(this.sql, { ...input, actor: caller.actor }, nowIso());
@@ -252,21 +259,21 @@ export class WorkspaceDO extends DurableObject<Env> {
     });
   }
 
-  listCodebases(caller: Caller): Promise<Codebase[]> {
+  listCodebases(caller: Caller): Promise<RpcResult<Codebase[]>> {
     return rpcBoundary(() => {
       this.load(caller);
       return listCodebases(this.sql);
     });
   }
 
-  getCodebase(caller: Caller, id: string): Promise<Codebase> {
+  getCodebase(caller: Caller, id: string): Promise<RpcResult<Codebase>> {
     return rpcBoundary(() => {
       this.load(caller);
       return getCodebase(this.sql, id);
     });
   }
 
-  addCodebase(caller: Caller, input: CreateCodebaseInput): Promise<Codebase> {
+  addCodebase(caller: Caller, input: CreateCodebaseInput): Promise<RpcResult<Codebase>> {
     return rpcBoundary(() => {
       this.load(caller);
       if (countCodebases(this.sql) >= MAX_CODEBASES) {
@@ -276,7 +283,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     });
   }
 
-  removeCodebase(caller: Caller, id: string): Promise<void> {
+  removeCodebase(caller: Caller, id: string): Promise<RpcResult<void>> {
     return rpcBoundary(() => {
       this.load(caller);
       removeCodebase(this.sql, id);
@@ -320,7 +327,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     caller: Caller,
     ifMatch: string | null,
     change: (current: Workspace, now: string) => Workspace,
-  ): Promise<Workspace> {
+  ): Promise<RpcResult<Workspace>> {
     return this.exclusive(async () => {
       const { record, version } = this.load(caller);
       assertIfMatch(ifMatch, record.etag);
@@ -348,7 +355,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     return { record: parseRecord(String(row.record)), version: Number(row.version) };
   }
 
-  private exclusive<T>(body: () => Promise<T>): Promise<T> {
+  private exclusive<T>(body: () => Promise<T>): Promise<RpcResult<T>> {
     const run = this.writeQueue.then(
       () => rpcBoundary(body),
       () => rpcBoundary(body),

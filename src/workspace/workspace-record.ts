@@ -134,18 +134,24 @@ export function patchedRecord(
   };
 }
 
-/** A record whose status changed; timestamps that belong to a status follow it. */
+/**
+ * A record whose status changed; timestamps that belong to a status follow it. The error
+ * reason lives as long as the error does: archiving keeps it (unarchive may return to error),
+ * recovering to running or stopped clears it.
+ */
 export function withStatus(
   current: Workspace,
   status: Workspace["status"],
   now: string,
   errorReason: string | null = null,
 ): Workspace {
+  const keepsReason = status === "error" || status === "archived";
+  const stoppedNow = status === "stopped" && current.status !== "archived";
   return {
     ...current,
     status,
-    error_reason: status === "error" ? errorReason : null,
-    stopped_at: status === "stopped" ? now : current.stopped_at,
+    error_reason: keepsReason ? (errorReason ?? current.error_reason) : null,
+    stopped_at: stoppedNow ? now : current.stopped_at,
     archived_at: status === "archived" ? now : null,
     etag: newEtag(),
     updated_at: now,

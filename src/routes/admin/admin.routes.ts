@@ -88,6 +88,8 @@ export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
     await assertAccountExists(c.env.DB, account);
     const key = await generateKey("account");
     await insertKey(c.env.DB, key, { accountId: account, name });
+    // The secret is in this body: nothing may keep a copy (see the idempotency middleware).
+    c.header("Cache-Control", "no-store");
     return c.json({ id: key.id, key: key.key, prefix: key.prefix, created_at: key.createdAt }, 201);
   });
 

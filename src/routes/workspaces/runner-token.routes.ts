@@ -94,6 +94,8 @@ export function registerRunnerTokenRoutes(app: OpenAPIHono<AppEnv>) {
         ),
     ]);
     forgetCachedKeys();
+    // The secret is in this body: nothing may keep a copy (see the idempotency middleware).
+    c.header("Cache-Control", "no-store");
     return c.json(
       {
         workspace_id: workspace.id,

@@ -42,7 +42,6 @@ function parseTags(tag: string | string[] | undefined): { scope: string; value: 
   });
 }
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 const isCursor = (value: unknown): value is { id: string } =>
   typeof value === "object" && value !== null && typeof (value as { id?: unknown }).id === "string";
 
@@ -68,11 +67,12 @@ export async function listWorkspaces(
     binds.push(tag.scope, tag.value);
   }
   if (query.q) {
-    const like = `%${escapeLike(query.q)}%`;
+    // instr, not LIKE: D1 refuses LIKE patterns over 50 bytes ("pattern too complex", a 500 for
+    // a long q), and a plain substring needs no escaping of % and _. lower() is ASCII-only, as LIKE is.
     where.push(
-      "(w.name LIKE ? ESCAPE '\\' OR w.slug LIKE ? ESCAPE '\\' OR w.description LIKE ? ESCAPE '\\')",
+      "(instr(lower(w.name), lower(?)) > 0 OR instr(lower(w.slug), lower(?)) > 0 OR instr(lower(w.description), lower(?)) > 0)",
     );
-    binds.push(like, like, like);
+    binds.push(query.q, query.q, query.q);
   }
   const filter = where.join(" AND ");
   const after = query.cursor ? decodeCursor(query.cursor, isCursor).id : null;
