@@ -6,7 +6,8 @@ import { sha256Hex } from "../lib/crypto";
 // `Idempotency-Key` on POST: the first request with a key claims it (one atomic INSERT, so of
 // concurrent requests exactly one runs); later ones with the same method, path and body get the
 // first response replayed with its status, and with another request a 422. Keys live 24 hours.
-// A first request that failed with a 5xx releases its key, so the client's retry runs again.
+// Only a success is kept: a first request that failed (4xx or 5xx) changed nothing, so it
+// releases its key and the client's retry runs again, e.g. once a clashing slug is free.
 // A response marked `Cache-Control: no-store` carries a secret (a new API key or runner token):
 // its body is not kept, so a replay of it is a 409 rather than a second copy of the secret.
 
@@ -60,7 +61,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
 
   await next();
 
-  if (c.res.status >= 500) {
+  if (c.res.status >= 400) {
     await db
       .prepare("DELETE FROM idempotency_keys WHERE account_id = ? AND key = ?")
       .bind(scope, key)

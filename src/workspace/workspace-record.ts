@@ -30,8 +30,8 @@ type Defaults = Omit<
   | "archived_at"
 >;
 
-/** The writable fields of a workspace as they are when a request does not set them. */
-function writableFrom(input: CreateWorkspaceInput): Defaults {
+/** The writable fields of a workspace; what a request leaves out (or sets null) is the default. */
+function writableFrom(input: CreateWorkspaceInput | ReplaceWorkspaceInput): Defaults {
   return {
     description: input.description ?? null,
     mode: input.mode ?? null,

@@ -109,9 +109,47 @@ export const CreateWorkspaceSchema = z
   .openapi("CreateWorkspace");
 export type CreateWorkspaceInput = z.infer<typeof CreateWorkspaceSchema>;
 
-/** PUT: the whole writable state; what is omitted goes back to its default. */
-export const ReplaceWorkspaceSchema = CreateWorkspaceSchema.openapi("ReplaceWorkspace");
-export type ReplaceWorkspaceInput = CreateWorkspaceInput;
+/**
+ * PUT: the whole writable state; what is omitted or `null` goes back to its default (an
+ * omitted slug is kept). The read-only fields a GET returns are accepted and ignored, so a
+ * client can send back the object it read with its changes.
+ */
+const readOnlyEcho = z.unknown().optional().openapi({ readOnly: true });
+export const ReplaceWorkspaceSchema = z
+  .object({
+    name: writableFields.name,
+    slug: writableFields.slug.optional(),
+    description: writableFields.description.nullish(),
+    mode: writableFields.mode.nullish(),
+    color: writableFields.color.nullish(),
+    tags: writableFields.tags.nullish(),
+    metadata: writableFields.metadata.nullish(),
+    config: writableFields.config.nullish(),
+    template_id: writableFields.template_id.nullish(),
+    template_version: writableFields.template_version.nullish(),
+    repo_path: writableFields.repo_path.nullish(),
+    branch: writableFields.branch.nullish(),
+    cwd: writableFields.cwd.nullish(),
+    machine_id: writableFields.machine_id.nullish(),
+    ...Object.fromEntries(
+      [
+        "id",
+        "account_id",
+        "status",
+        "error_reason",
+        "etag",
+        "created_at",
+        "updated_at",
+        "last_activity_at",
+        "stopped_at",
+        "archived_at",
+        "codebases",
+      ].map((field) => [field, readOnlyEcho]),
+    ),
+  })
+  .strict()
+  .openapi("ReplaceWorkspace");
+export type ReplaceWorkspaceInput = z.infer<typeof ReplaceWorkspaceSchema>;
 
 /** PATCH: any subset; `null` clears an optional field, and in metadata/config deletes a key. */
 export const PatchWorkspaceSchema = z
