@@ -39,7 +39,10 @@ function ensureAdminToken() {
   if (match) return match[1];
   const token = `adm_${randomBytes(24).toString("base64url")}`;
   const kept = existing.replace(/^ADMIN_TOKEN=.*\n?/m, "");
-  writeFileSync(devVarsPath, `${kept}${kept && !kept.endsWith("\n") ? "\n" : ""}ADMIN_TOKEN="${token}"\n`);
+  writeFileSync(
+    devVarsPath,
+    `${kept}${kept && !kept.endsWith("\n") ? "\n" : ""}ADMIN_TOKEN="${token}"\n`,
+  );
   return token;
 }
 

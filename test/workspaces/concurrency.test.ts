@@ -6,26 +6,16 @@ import {
   createWorkspace,
   env,
   expectEnvelope,
+  getWorkspace as get,
+  listWorkspaces as list,
   type TestAccount,
   uniqueSlug,
   type WorkspaceBody,
 } from "../helpers";
 
-interface Page {
-  items: WorkspaceBody[];
-  next_cursor: string | null;
-  total: number;
-}
-
 const N = 5;
 const times = <T>(n: number, make: (i: number) => T): T[] =>
   Array.from({ length: n }, (_, i) => make(i));
-
-const get = (account: TestAccount, ref: string) =>
-  api<WorkspaceBody>("GET", `/v1/workspaces/${ref}`, { key: account.key });
-
-const list = (account: TestAccount, query = "") =>
-  api<Page>("GET", `/v1/workspaces${query ? `?${query}` : ""}`, { key: account.key });
 
 /** The record as the D1 index has it (what lists show). */
 async function listed(account: TestAccount, id: string): Promise<WorkspaceBody | undefined> {

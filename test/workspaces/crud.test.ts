@@ -6,27 +6,18 @@ import {
   createWorkspace,
   env,
   expectEnvelope,
+  getWorkspace as get,
+  listWorkspaces as list,
   type TestAccount,
   uniqueSlug,
   type WorkspaceBody,
 } from "../helpers";
 
-interface Page {
-  items: WorkspaceBody[];
-  next_cursor: string | null;
-  total: number;
-}
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
 const WORKSPACE_ID = /^ws_[0-9abcdefghjkmnpqrstvwxyz]{26}$/;
-
-const list = (account: TestAccount, query = "") =>
-  api<Page>("GET", `/v1/workspaces${query ? `?${query}` : ""}`, { key: account.key });
-
-const get = (account: TestAccount, ref: string) =>
-  api<WorkspaceBody>("GET", `/v1/workspaces/${ref}`, { key: account.key });
 
 const patch = (
   account: TestAccount,
