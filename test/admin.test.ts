@@ -309,15 +309,14 @@ describe("Admin authentication", () => {
     ["DELETE", "/v1/admin/keys/key_x"],
   ];
 
-  it.each(routes)(
-    "Should be 401 with WWW-Authenticate without a token on %s %s",
-    async (method, path, body) => {
-      const response = await api(method, path, { body });
-      expect(response.status).toBe(401);
-      expect(response.headers.get("www-authenticate") ?? "").toMatch(/^Bearer\b/);
-      expect(expectEnvelope(response.body).code).toBe("unauthorized");
-    },
-  );
+  it.each(
+    routes,
+  )("Should be 401 with WWW-Authenticate without a token on %s %s", async (method, path, body) => {
+    const response = await api(method, path, { body });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate") ?? "").toMatch(/^Bearer\b/);
+    expect(expectEnvelope(response.body).code).toBe("unauthorized");
+  });
 
   it.each([
     ["a wrong token", "wrong-token"],
@@ -372,31 +371,31 @@ describe("Admin authentication", () => {
 });
 
 describe("Admin routes without ADMIN_TOKEN configured", () => {
-  it.each([undefined, ""])(
-    "Should answer 404 on every admin route when ADMIN_TOKEN is %j",
-    async (token) => {
-      for (const [method, path, body] of [
-        ["POST", "/v1/admin/accounts", { name: "x" }],
-        ["POST", "/v1/admin/accounts/acc_x/keys", {}],
-        ["GET", "/v1/admin/accounts/acc_x/keys", undefined],
-        ["DELETE", "/v1/admin/keys/key_x", undefined],
-      ] as const) {
-        for (const authorization of [undefined, `Bearer ${ADMIN_TOKEN}`, "Bearer "]) {
-          const headers: Record<string, string> = { "content-type": "application/json" };
-          if (authorization) headers.authorization = authorization;
-          const request = new Request(`https://api.test${path}`, {
-            method,
-            headers,
-            body: body === undefined ? undefined : JSON.stringify(body),
-          });
-          const response = await callApp(request, { ADMIN_TOKEN: token });
-          expect(response.status, `${method} ${path} ${authorization}`).toBe(404);
-          expect(response.headers.get("www-authenticate")).toBeNull();
-          expect(expectEnvelope(await response.json()).code).toBe("not_found");
-        }
+  it.each([
+    undefined,
+    "",
+  ])("Should answer 404 on every admin route when ADMIN_TOKEN is %j", async (token) => {
+    for (const [method, path, body] of [
+      ["POST", "/v1/admin/accounts", { name: "x" }],
+      ["POST", "/v1/admin/accounts/acc_x/keys", {}],
+      ["GET", "/v1/admin/accounts/acc_x/keys", undefined],
+      ["DELETE", "/v1/admin/keys/key_x", undefined],
+    ] as const) {
+      for (const authorization of [undefined, `Bearer ${ADMIN_TOKEN}`, "Bearer "]) {
+        const headers: Record<string, string> = { "content-type": "application/json" };
+        if (authorization) headers.authorization = authorization;
+        const request = new Request(`https://api.test${path}`, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const response = await callApp(request, { ADMIN_TOKEN: token });
+        expect(response.status, `${method} ${path} ${authorization}`).toBe(404);
+        expect(response.headers.get("www-authenticate")).toBeNull();
+        expect(expectEnvelope(await response.json()).code).toBe("not_found");
       }
-    },
-  );
+    }
+  });
 
   it("Should create no account when ADMIN_TOKEN is unset", async () => {
     const name = `ghost-${crypto.randomUUID()}`;

@@ -135,64 +135,62 @@ describe("lifecycle transitions, every status × action", () => {
     expect(TABLE.filter(([, , target]) => target !== null)).toHaveLength(8);
   });
 
-  it.each(TABLE.filter(([, , target]) => target !== null))(
-    "Should move a %s workspace on %s into %s",
-    async (status, action, target) => {
-      const account = await createAccount();
-      const before = await workspaceIn(account, status);
-      const eventCount = (await events(account, before.id)).length;
+  it.each(
+    TABLE.filter(([, , target]) => target !== null),
+  )("Should move a %s workspace on %s into %s", async (status, action, target) => {
+    const account = await createAccount();
+    const before = await workspaceIn(account, status);
+    const eventCount = (await events(account, before.id)).length;
 
-      const response = await act(account, before.id, action);
-      expect(response.status).toBe(200);
-      expect(response.body.id).toBe(before.id);
-      expect(response.body.status).toBe(target);
-      expect(response.body.etag).not.toBe(before.etag);
-      expect(response.headers.get("etag")).toBe(`"${response.body.etag}"`);
-      // The reason of an error outlives archiving (unarchive may return to error); recovery clears it.
-      expect(response.body.error_reason).toBe(
-        status === "error" && target === "archived" ? before.error_reason : null,
-      );
-      if (target === "archived") expect(response.body.archived_at).toEqual(expect.any(String));
-      else expect(response.body.archived_at).toBeNull();
-      if (target === "stopped") expect(response.body.stopped_at).toEqual(expect.any(String));
+    const response = await act(account, before.id, action);
+    expect(response.status).toBe(200);
+    expect(response.body.id).toBe(before.id);
+    expect(response.body.status).toBe(target);
+    expect(response.body.etag).not.toBe(before.etag);
+    expect(response.headers.get("etag")).toBe(`"${response.body.etag}"`);
+    // The reason of an error outlives archiving (unarchive may return to error); recovery clears it.
+    expect(response.body.error_reason).toBe(
+      status === "error" && target === "archived" ? before.error_reason : null,
+    );
+    if (target === "archived") expect(response.body.archived_at).toEqual(expect.any(String));
+    else expect(response.body.archived_at).toBeNull();
+    if (target === "stopped") expect(response.body.stopped_at).toEqual(expect.any(String));
 
-      const after = await getWorkspace(account, before.id);
-      expect(after.status).toBe(target);
-      expect(after.etag).toBe(response.body.etag);
-      // Stop passes through `stopping`, so it records two events; the others one.
-      expect((await events(account, before.id)).length).toBe(
-        eventCount + (action === "stop" ? 2 : 1),
-      );
-    },
-  );
+    const after = await getWorkspace(account, before.id);
+    expect(after.status).toBe(target);
+    expect(after.etag).toBe(response.body.etag);
+    // Stop passes through `stopping`, so it records two events; the others one.
+    expect((await events(account, before.id)).length).toBe(
+      eventCount + (action === "stop" ? 2 : 1),
+    );
+  });
 
-  it.each(TABLE.filter(([, , target]) => target === null))(
-    "Should be 409 when a %s workspace gets %s, leaving it unchanged",
-    async (status, action) => {
-      const account = await createAccount();
-      const before = await workspaceIn(account, status);
-      const eventCount = (await events(account, before.id)).length;
+  it.each(
+    TABLE.filter(([, , target]) => target === null),
+  )("Should be 409 when a %s workspace gets %s, leaving it unchanged", async (status, action) => {
+    const account = await createAccount();
+    const before = await workspaceIn(account, status);
+    const eventCount = (await events(account, before.id)).length;
 
-      const response = await act(account, before.id, action);
-      expect(response.status).toBe(409);
-      const error = expectEnvelope(response.body);
-      expect(error.code).toBe("conflict");
-      const allowed = allowedFrom(status);
-      expect(error.message).toContain(action);
-      expect(error.message).toContain(status);
-      expect(error.message).toContain(allowed.length ? allowed.join(", ") : "none");
-      const details = conflictDetails(response.body);
-      expect(details.allowed_actions).toEqual(allowed);
-      expect(details.status).toBe(status);
-      expect(details.action).toBe(action);
+    const response = await act(account, before.id, action);
+    expect(response.status).toBe(409);
+    const error = expectEnvelope(response.body);
+    expect(error.code).toBe("conflict");
+    const allowed = allowedFrom(status);
+    expect(error.message).toContain(action);
+    expect(error.message).toContain(status);
+    expect(error.message).toContain(allowed.length ? allowed.join(", ") : "none");
+    const details = conflictDetails(response.body);
+    expect(details.allowed_actions).toEqual(allowed);
+    expect(details.status).toBe(status);
+    expect(details.action).toBe(action);
 
-      const after = await getWorkspace(account, before.id);
-      expect(after.status).toBe(status);
-      expect(after.etag).toBe(before.etag);
-      expect(after.updated_at).toBe(before.updated_at);
-      expect((await events(account, before.id)).length).toBe(eventCount);
-    },
-  );
+    const after = await getWorkspace(account, before.id);
+    expect(after.status).toBe(status);
+    expect(after.etag).toBe(before.etag);
+    expect(after.updated_at).toBe(before.updated_at);
+    expect((await events(account, before.id)).length).toBe(eventCount);
+  });
 });
 
 describe("lifecycle actions", () => {
@@ -276,24 +274,25 @@ describe("lifecycle actions", () => {
     expect(stopped.body.stopped_at).toEqual(expect.any(String));
   });
 
-  it.each(["running", "stopped", "error"] as const)(
-    "Should unarchive a workspace archived while %s back to that status",
-    async (status) => {
-      const account = await createAccount();
-      const ws = await workspaceIn(account, status);
-      const archived = await act(account, ws.id, "archive");
-      expect(archived.status).toBe(200);
-      expect(archived.body.status).toBe("archived");
-      expect(archived.body.archived_at).toEqual(expect.any(String));
+  it.each([
+    "running",
+    "stopped",
+    "error",
+  ] as const)("Should unarchive a workspace archived while %s back to that status", async (status) => {
+    const account = await createAccount();
+    const ws = await workspaceIn(account, status);
+    const archived = await act(account, ws.id, "archive");
+    expect(archived.status).toBe(200);
+    expect(archived.body.status).toBe("archived");
+    expect(archived.body.archived_at).toEqual(expect.any(String));
 
-      const unarchived = await act(account, ws.id, "unarchive");
-      expect(unarchived.status).toBe(200);
-      expect(unarchived.body.status).toBe(status);
-      expect(unarchived.body.archived_at).toBeNull();
-      expect(unarchived.headers.get("etag")).toBe(`"${unarchived.body.etag}"`);
-      expect((await getWorkspace(account, ws.id)).status).toBe(status);
-    },
-  );
+    const unarchived = await act(account, ws.id, "unarchive");
+    expect(unarchived.status).toBe(200);
+    expect(unarchived.body.status).toBe(status);
+    expect(unarchived.body.archived_at).toBeNull();
+    expect(unarchived.headers.get("etag")).toBe(`"${unarchived.body.etag}"`);
+    expect((await getWorkspace(account, ws.id)).status).toBe(status);
+  });
 
   it("Should remember the latest status before archiving across archive cycles", async () => {
     const account = await createAccount();
@@ -576,48 +575,48 @@ describe("lifecycle events", () => {
     expectEnvelope(response.body);
   });
 
-  it.each(["asc", "desc"] as const)(
-    "Should walk every event in %s order with a cursor, without gaps or duplicates",
-    async (order) => {
-      const account = await createAccount();
-      const ws = await createWorkspace(account);
-      for (let i = 0; i < 23; i++) {
-        const created = await api("POST", `/v1/workspaces/${ws.id}/lifecycle-events`, {
+  it.each([
+    "asc",
+    "desc",
+  ] as const)("Should walk every event in %s order with a cursor, without gaps or duplicates", async (order) => {
+    const account = await createAccount();
+    const ws = await createWorkspace(account);
+    for (let i = 0; i < 23; i++) {
+      const created = await api("POST", `/v1/workspaces/${ws.id}/lifecycle-events`, {
+        key: account.key,
+        body: { event: `step-${i}` },
+      });
+      expect(created.status).toBe(201);
+    }
+    const all = await events(account, ws.id, `order=${order}&limit=100`);
+    expect(all).toHaveLength(25);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `order=${order}&limit=7${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const page = await api<EventPage>(
+        "GET",
+        `/v1/workspaces/${ws.id}/lifecycle-events?${query}`,
+        {
           key: account.key,
-          body: { event: `step-${i}` },
-        });
-        expect(created.status).toBe(201);
-      }
-      const all = await events(account, ws.id, `order=${order}&limit=100`);
-      expect(all).toHaveLength(25);
+        },
+      );
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(7);
+      seen.push(...page.body.items.map((e) => e.id));
+      cursor = page.body.next_cursor;
+      pages++;
+    } while (cursor && pages < 20);
 
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
-        const query: string = `order=${order}&limit=7${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-        const page = await api<EventPage>(
-          "GET",
-          `/v1/workspaces/${ws.id}/lifecycle-events?${query}`,
-          {
-            key: account.key,
-          },
-        );
-        expect(page.status).toBe(200);
-        expect(page.body.items.length).toBeLessThanOrEqual(7);
-        seen.push(...page.body.items.map((e) => e.id));
-        cursor = page.body.next_cursor;
-        pages++;
-      } while (cursor && pages < 20);
-
-      expect(pages).toBe(4);
-      expect(new Set(seen).size).toBe(seen.length);
-      expect(seen).toEqual(all.map((e) => e.id));
-      const names = all.map((e) => e.event);
-      if (order === "asc") expect(names.slice(0, 3)).toEqual(["created", "started", "step-0"]);
-      else expect(names.slice(0, 2)).toEqual(["step-22", "step-21"]);
-    },
-  );
+    expect(pages).toBe(4);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual(all.map((e) => e.id));
+    const names = all.map((e) => e.event);
+    if (order === "asc") expect(names.slice(0, 3)).toEqual(["created", "started", "step-0"]);
+    else expect(names.slice(0, 2)).toEqual(["step-22", "step-21"]);
+  });
 
   it("Should give no next cursor when the last page is exactly full", async () => {
     const account = await createAccount();
