@@ -64,7 +64,8 @@ interface CacheEntry {
   expiresAt: number;
 }
 
-// Per-isolate cache of hash → key, so an authenticated request does not pay a D1 read.
+// Per-isolate cache of presented key → resolved key, so an authenticated request pays neither a
+// D1 read nor a hash. It lives only in this isolate's memory, like the request that carried it.
 // A revocation is seen by other isolates once their entry expires (AUTH_CACHE_TTL_MS).
 const cache = new Map<string, CacheEntry>();
 const CACHE_MAX_ENTRIES = 10_000;
@@ -75,10 +76,10 @@ export function forgetCachedKeys(): void {
 
 export async function resolveKey(env: Env, key: string): Promise<ResolvedKey | null> {
   if (!KEY_PATTERN.test(key)) return null;
-  const hash = await sha256Hex(key);
   const now = Date.now();
-  const hit = cache.get(hash);
+  const hit = cache.get(key);
   if (hit && hit.expiresAt > now) return hit.value;
+  const hash = await sha256Hex(key);
 
   const row = await env.DB.prepare(
     "SELECT id, account_id, workspace_id FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
@@ -89,7 +90,7 @@ export async function resolveKey(env: Env, key: string): Promise<ResolvedKey | n
     ? { keyId: row.id, accountId: row.account_id, workspaceId: row.workspace_id }
     : null;
   if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
-  cache.set(hash, { value, expiresAt: now + cacheTtlMs(env) });
+  cache.set(key, { value, expiresAt: now + cacheTtlMs(env) });
   return value;
 }
 

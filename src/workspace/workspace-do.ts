@@ -56,6 +56,8 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Writes run one at a time: a write awaits D1, and another write must not interleave. */
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** The workspace row as last read or written; every write to it goes through `forgetRow`. */
+  private cachedRow: Record<string, SqlStorageValue> | null = null;
   /** Whether this DO holds a workspace's tables (false until create, and again after purge). */
   private initialized = false;
 
@@ -202,6 +204,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       assertIfMatch(ifMatch, record.etag);
       await deleteWorkspaceRow(this.env.DB, record.id, nowIso());
       this.sql.exec("UPDATE workspace SET deleted = 1");
+      this.forgetRow();
       await this.ctx.storage.setAlarm(Date.now());
     });
   }
@@ -300,6 +303,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.initialized = false;
+    this.forgetRow();
   }
 
   private statusBeforeArchive(): WorkspaceStatus {
@@ -340,15 +344,21 @@ export class WorkspaceDO extends DurableObject<Env> {
 
   private saveRecord(record: Workspace, version: number): void {
     this.sql.exec("UPDATE workspace SET record = ?, version = ?", JSON.stringify(record), version);
+    this.forgetRow();
+  }
+
+  private forgetRow(): void {
+    this.cachedRow = null;
   }
 
   /** The live record, or "not found" when absent, deleted, or owned by another account. */
   private load(caller: Caller): { record: Workspace; version: number } {
-    const row = this.initialized
-      ? this.sql
+    this.cachedRow ??= this.initialized
+      ? (this.sql
           .exec("SELECT owner_account_id, version, deleted, record FROM workspace")
-          .toArray()[0]
-      : undefined;
+          .toArray()[0] ?? null)
+      : null;
+    const row = this.cachedRow;
     if (!row || row.deleted === 1 || row.owner_account_id !== caller.accountId) {
       throw notFound("workspace");
     }
