@@ -210,36 +210,46 @@ export class WorkspaceDO extends DurableObject<Env> {
   }
 
   status(caller: Caller) {
-    return rpcBoundary(() => {
-      const { record } = this.load(caller);
-      return {
-        id: record.id,
-        status: record.status,
-        error_reason: record.error_reason,
-        pending_operation: null,
-        last_activity_at: record.last_activity_at,
-        updated_at: record.updated_at,
-      };
-    });
+    return rpcBoundary(() => this.statusReport(this.load(caller).record));
   }
 
   summary(caller: Caller): Promise<RpcResult<WorkspaceSummary>> {
+    return rpcBoundary(() => this.summaryReport(this.load(caller).record));
+  }
+
+  /** Status and summary in one round trip, for the health check. */
+  healthReport(caller: Caller) {
     return rpcBoundary(() => {
       const { record } = this.load(caller);
-      return {
-        workspace_id: record.id,
-        threads: 0,
-        messages: 0,
-        files: 0,
-        bytes: 0,
-        runs: 0,
-        agents: 0,
-        commands: 0,
-        codebases: countCodebases(this.sql),
-        lifecycle_events: countLifecycleEvents(this.sql),
-        last_activity_at: record.last_activity_at,
-      };
+      return { status: this.statusReport(record), summary: this.summaryReport(record) };
     });
+  }
+
+  private statusReport(record: Workspace) {
+    return {
+      id: record.id,
+      status: record.status,
+      error_reason: record.error_reason,
+      pending_operation: null,
+      last_activity_at: record.last_activity_at,
+      updated_at: record.updated_at,
+    };
+  }
+
+  private summaryReport(record: Workspace): WorkspaceSummary {
+    return {
+      workspace_id: record.id,
+      threads: 0,
+      messages: 0,
+      files: 0,
+      bytes: 0,
+      runs: 0,
+      agents: 0,
+      commands: 0,
+      codebases: countCodebases(this.sql),
+      lifecycle_events: countLifecycleEvents(this.sql),
+      last_activity_at: record.last_activity_at,
+    };
   }
 
   recordLifecycleEvent(

@@ -105,10 +105,7 @@ export function registerObservationRoutes(app: OpenAPIHono<AppEnv>) {
     const { include_details, include_metrics } = c.req.valid("query");
     const workspace = c.var.workspace;
     const [durableObject, index, storage] = await Promise.all([
-      timed(async () => ({
-        status: await workspace.call((stub, caller) => stub.status(caller)),
-        summary: await workspace.call((stub, caller) => stub.summary(caller)),
-      })),
+      timed(() => workspace.call((stub, caller) => stub.healthReport(caller))),
       timed(() => c.env.DB.prepare("SELECT 1 AS ok").first()),
       timed(() => c.env.FILES.head(`${workspacePrefix(workspace.id)}.health`)),
     ]);
