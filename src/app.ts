@@ -15,6 +15,7 @@ import { registerAdminRoutes } from "./routes/admin/admin.routes";
 import { registerBenchRoutes } from "./routes/bench.routes";
 import { registerHealthRoutes } from "./routes/health.routes";
 import { registerCodebaseRoutes } from "./routes/workspaces/codebases.routes";
+import { registerEventRoutes } from "./routes/workspaces/events.routes";
 import { registerLifecycleRoutes } from "./routes/workspaces/lifecycle.routes";
 import { registerObservationRoutes } from "./routes/workspaces/observation.routes";
 import { registerRunnerTokenRoutes } from "./routes/workspaces/runner-token.routes";
@@ -65,6 +66,7 @@ export function createApp() {
   registerObservationRoutes(app);
   registerCodebaseRoutes(app);
   registerRunnerTokenRoutes(app);
+  registerEventRoutes(app);
   registerBenchRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {

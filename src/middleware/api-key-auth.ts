@@ -2,13 +2,17 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { bearerToken, resolveKey, unauthorized } from "../auth/api-keys";
 import { ApiError } from "../errors";
+import { TICKET_PATH } from "./stream-ticket-auth";
 
 /** A runner token reaches `/v1/workspaces/{ws}` and below, for its own workspace only. */
 const WORKSPACE_SCOPED_PATH = /^\/v1\/workspaces\/[^/]+(?:\/.*)?$/;
 
 /** `Authorization: Bearer <key>`: a missing, malformed, unknown or revoked key is a 401. */
 export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const token = bearerToken(c.req.header("authorization"));
+  const header = c.req.header("authorization");
+  // A stream ticket stands in for the header on two routes; resolveWorkspace checks it.
+  if (!header && TICKET_PATH.test(c.req.path) && c.req.query("ticket")) return next();
+  const token = bearerToken(header);
   if (!token) throw unauthorized("an API key is required: Authorization: Bearer <key>");
   const key = await resolveKey(c.env, token);
   if (!key) throw unauthorized("the API key is not valid");

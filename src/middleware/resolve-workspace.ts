@@ -4,6 +4,7 @@ import { ApiError, notFound } from "../errors";
 import { WORKSPACE_ID_PATTERN } from "../lib/ids";
 import { SLUG_PATTERN } from "../workspace/workspace.schemas";
 import { WorkspaceClient } from "../workspace/workspace-client";
+import { authenticateTicket } from "./stream-ticket-auth";
 
 /** A runner token may not delete its workspace, nor see or rotate runner tokens. */
 const RUNNER_FORBIDDEN = [
@@ -24,7 +25,12 @@ function runnerMayCall(method: string, path: string): boolean {
  */
 export const resolveWorkspace = createMiddleware<AppEnv>(async (c, next) => {
   const ref = c.req.param("ws") ?? "";
-  const auth = c.get("auth");
+  // No key: apiKeyAuth let a stream ticket through, and it is checked (and used up) here.
+  let auth = c.get("auth");
+  if (!auth) {
+    auth = await authenticateTicket(c.env, ref, c.req.query("ticket") ?? "");
+    c.set("auth", auth);
+  }
   let workspaceId: string | null = null;
   if (WORKSPACE_ID_PATTERN.test(ref)) {
     workspaceId = ref;

@@ -29,6 +29,20 @@ const STEPS: string[] = [
      branch TEXT,
      created_at TEXT NOT NULL
    );`,
+  // Issue 3: the event log (ids assigned by EventLog) and stream tickets.
+  `CREATE TABLE IF NOT EXISTS events (
+     id INTEGER PRIMARY KEY,
+     type TEXT NOT NULL,
+     actor TEXT,
+     created_at INTEGER NOT NULL,
+     json TEXT NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS stream_tickets (
+     hash TEXT PRIMARY KEY,
+     account_id TEXT NOT NULL,
+     actor TEXT,
+     expires_at INTEGER NOT NULL
+   );`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

@@ -34,6 +34,11 @@ export class WorkspaceClient {
     this.caller = { accountId: auth.accountId, actor: auth.keyId };
   }
 
+  /** Forwards a request (a WebSocket upgrade) to the DO's fetch handler. */
+  forward(request: Request): Promise<Response> {
+    return (this.stub as unknown as { fetch(request: Request): Promise<Response> }).fetch(request);
+  }
+
   async call<T>(method: (stub: WorkspaceRpc, caller: Caller) => Promise<RpcResult<T>>): Promise<T> {
     return unwrapRpc(await method(this.stub, this.caller));
   }

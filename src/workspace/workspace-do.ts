@@ -1,5 +1,18 @@
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, notFound } from "../errors";
+import { type EventConfig, eventConfig } from "../events/event-config";
+import { EventHub } from "../events/event-hub";
+import { EventLog, type LoggedEvent } from "../events/event-log";
+import type { Emit } from "../events/event-schema";
+import { parseSocketRequest } from "../events/socket-forward";
+import { SOCKET_PING, SOCKET_PONG } from "../events/socket-hub";
+import {
+  consumeTicket,
+  type NewTicket,
+  storeTicket,
+  type TicketHolder,
+} from "../events/stream-tickets";
+import type { SubscriberInfo, SubscriptionRequest } from "../events/subscriber";
 import { deletePrefix, workspacePrefix } from "../storage/r2-prefix";
 import {
   addCodebase,
@@ -36,7 +49,12 @@ import type {
   WorkspaceStatus,
   WorkspaceWithCodebases,
 } from "./workspace.schemas";
-import { type Caller, slugCandidates, type WorkspaceSummary } from "./workspace.types";
+import {
+  type Caller,
+  type ResetResult,
+  slugCandidates,
+  type WorkspaceSummary,
+} from "./workspace.types";
 import {
   newWorkspaceRecord,
   parseRecord,
@@ -60,10 +78,20 @@ export class WorkspaceDO extends DurableObject<Env> {
   private cachedRow: Record<string, SqlStorageValue> | null = null;
   /** Whether this DO holds a workspace's tables (false until create, and again after purge). */
   private initialized = false;
+  private readonly config: EventConfig;
+  private readonly log: EventLog;
+  private readonly hub: EventHub;
+  /** Whether an alarm is known to be set for trimming the event log. */
+  private trimArmed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.config = eventConfig(env);
+    this.log = new EventLog(this.sql);
+    this.hub = new EventHub(ctx, this.log, this.config);
+    // Pings are answered by the runtime, so an idle socket never wakes a hibernating DO.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(SOCKET_PING, SOCKET_PONG));
     // A DO that was never created stays without tables, so a lookup of an unknown id writes nothing.
     ctx.blockConcurrencyWhile(async () => {
       this.initialized = hasSchema(this.sql);
@@ -93,20 +121,21 @@ export class WorkspaceDO extends DurableObject<Env> {
       const running = withStatus(record, "running", now);
       try {
         await updateWorkspaceRow(this.env.DB, running, 2);
-        this.ctx.storage.transactionSync(() => {
+        this.commit(caller, id, (emit) => {
           migrateSchema(this.sql);
           this.sql.exec(
             "INSERT INTO workspace (singleton, owner_account_id, version, record) VALUES (1, ?, 2, ?)",
             caller.accountId,
             JSON.stringify(running),
           );
-          recordLifecycleEvent(
-            this.sql,
+          emit("workspace.created", { workspace: running });
+          this.lifecycle(
+            emit,
             { event: "created", toStatus: "creating", actor: caller.actor },
             now,
           );
-          recordLifecycleEvent(
-            this.sql,
+          this.lifecycle(
+            emit,
             { event: "started", fromStatus: "creating", toStatus: "running", actor: caller.actor },
             now,
           );
@@ -149,7 +178,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       const steps = this.transitionSteps(action, this.statusBeforeArchive());
       const next = withStatus(record, steps[steps.length - 1] as WorkspaceStatus, now);
       await updateWorkspaceRow(this.env.DB, next, version + 1);
-      this.ctx.storage.transactionSync(() => {
+      this.commit(caller, record.id, (emit) => {
         this.saveRecord(next, version + 1);
         if (action === "archive") {
           this.sql.exec("UPDATE workspace SET status_before_archive = ?", record.status);
@@ -157,12 +186,16 @@ export class WorkspaceDO extends DurableObject<Env> {
         let from = record.status;
         for (const to of steps) {
           const event = action === "unarchive" ? "unarchived" : STEP_EVENTS[to];
-          recordLifecycleEvent(
-            this.sql,
-            { event, fromStatus: from, toStatus: to, actor: caller.actor },
-            now,
-          );
+          emit("workspace.status_changed", {
+            from_status: from,
+            to_status: to,
+            error_reason: null,
+          });
+          this.lifecycle(emit, { event, fromStatus: from, toStatus: to, actor: caller.actor }, now);
           from = to;
+        }
+        if (action === "archive" || action === "unarchive") {
+          emit("workspace.archived", { archived: action === "archive", status: next.status });
         }
       });
       return next;
@@ -176,10 +209,15 @@ export class WorkspaceDO extends DurableObject<Env> {
       const now = nowIso();
       const next = withStatus(record, "error", now, reason);
       await updateWorkspaceRow(this.env.DB, next, version + 1);
-      this.ctx.storage.transactionSync(() => {
+      this.commit(caller, record.id, (emit) => {
         this.saveRecord(next, version + 1);
-        recordLifecycleEvent(
-          this.sql,
+        emit("workspace.status_changed", {
+          from_status: record.status,
+          to_status: "error",
+          error_reason: reason,
+        });
+        this.lifecycle(
+          emit,
           {
             event: "error",
             notes: reason,
@@ -203,8 +241,12 @@ export class WorkspaceDO extends DurableObject<Env> {
       const { record } = this.load(caller);
       assertIfMatch(ifMatch, record.etag);
       await deleteWorkspaceRow(this.env.DB, record.id, nowIso());
-      this.sql.exec("UPDATE workspace SET deleted = 1");
+      this.commit(caller, record.id, (emit) => {
+        this.sql.exec("UPDATE workspace SET deleted = 1");
+        emit("workspace.deleted", { workspace_id: record.id });
+      });
       this.forgetRow();
+      this.hub.closeAll("workspace_deleted");
       await this.ctx.storage.setAlarm(Date.now());
     });
   }
@@ -257,8 +299,10 @@ export class WorkspaceDO extends DurableObject<Env> {
     input: CreateLifecycleEventInput,
   ): Promise<RpcResult<LifecycleEvent>> {
     return rpcBoundary(() => {
-      this.load(caller);
-      return recordLifecycleEvent(this.sql, { ...input, actor: caller.actor }, nowIso());
+      const { record } = this.load(caller);
+      return this.commit(caller, record.id, (emit) =>
+        this.lifecycle(emit, { ...input, actor: caller.actor }, nowIso()),
+      );
     });
   }
 
@@ -288,32 +332,197 @@ export class WorkspaceDO extends DurableObject<Env> {
 
   addCodebase(caller: Caller, input: CreateCodebaseInput): Promise<RpcResult<Codebase>> {
     return rpcBoundary(() => {
-      this.load(caller);
+      const { record } = this.load(caller);
       if (countCodebases(this.sql) >= MAX_CODEBASES) {
         throw new ApiError("conflict", `a workspace holds at most ${MAX_CODEBASES} codebases`);
       }
-      return addCodebase(this.sql, input, nowIso());
+      return this.commit(caller, record.id, (emit) => {
+        const codebase = addCodebase(this.sql, input, nowIso());
+        emit("codebase.added", { codebase });
+        return codebase;
+      });
     });
   }
 
   removeCodebase(caller: Caller, id: string): Promise<RpcResult<void>> {
     return rpcBoundary(() => {
-      this.load(caller);
-      removeCodebase(this.sql, id);
+      const { record } = this.load(caller);
+      this.commit(caller, record.id, (emit) => {
+        removeCodebase(this.sql, id);
+        emit("codebase.removed", { codebase_id: id });
+      });
     });
   }
 
-  /** Finishes a delete: R2 objects first, then every row of this DO (the alarm retries on failure). */
+  /**
+   * Finishes a delete: R2 objects first, then every row of this DO (the alarm retries on
+   * failure). For a live workspace, trims the event log and sets the next trim.
+   */
   async alarm(): Promise<void> {
+    this.trimArmed = false;
     if (!this.initialized) return;
     const row = this.sql.exec("SELECT deleted, record FROM workspace").toArray()[0];
-    if (row?.deleted !== 1) return;
+    if (row?.deleted !== 1) {
+      this.log.trim(this.config.retention, Date.now());
+      await this.armTrim();
+      return;
+    }
     const record = parseRecord(String(row.record));
     await deletePrefix(this.env.FILES, workspacePrefix(record.id));
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.initialized = false;
     this.forgetRow();
+    this.log.forgetHead();
+  }
+
+  /**
+   * Resets the workspace's activity: closes its agents and cancels its streams (none exist yet;
+   * later features hook in here), appends `workspace.reset` and tells every socket
+   * `workspace_reset`.
+   */
+  reset(caller: Caller): Promise<RpcResult<ResetResult>> {
+    return this.exclusive(async () => {
+      const { record } = this.load(caller);
+      const result = { agents_closed: 0, streams_canceled: 0 };
+      const eventId = this.commit(caller, record.id, (emit) => emit("workspace.reset", result));
+      const resetAt = nowIso();
+      this.hub.sockets.broadcast({
+        type: "workspace_reset",
+        workspace_id: record.id,
+        event_id: eventId,
+        reset_at: resetAt,
+      });
+      return {
+        ok: true,
+        workspace_id: record.id,
+        event_id: eventId,
+        reset_at: resetAt,
+        ...result,
+      };
+    });
+  }
+
+  /** An SSE stream of this workspace's events: replay from the cursor, then live. */
+  openEvents(
+    caller: Caller,
+    request: Omit<SubscriptionRequest, "actor">,
+  ): Promise<RpcResult<ReadableStream<Uint8Array>>> {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return this.hub.openSse({ ...request, actor: caller.actor });
+    });
+  }
+
+  /** Stores a stream ticket's hash for this workspace; the Worker hands the ticket out. */
+  storeStreamTicket(
+    caller: Caller,
+    ticket: Pick<NewTicket, "hash" | "expiresAt">,
+  ): Promise<RpcResult<void>> {
+    return rpcBoundary(() => {
+      this.load(caller);
+      storeTicket(
+        this.sql,
+        ticket,
+        { accountId: caller.accountId, actor: caller.actor },
+        Date.now(),
+      );
+    });
+  }
+
+  /** Uses a stream ticket up; who it was issued to, or null when unknown, used or expired. */
+  async consumeStreamTicket(hash: string): Promise<TicketHolder | null> {
+    if (!this.initialized) return null;
+    return consumeTicket(this.sql, hash, Date.now());
+  }
+
+  streamsDebug(caller: Caller) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return {
+        head_event_id: this.log.head(),
+        oldest_retained_id: this.log.trimmedThrough() + 1,
+        subscribers: this.hub.subscribers() satisfies SubscriberInfo[],
+      };
+    });
+  }
+
+  /**
+   * The WebSocket upgrade, forwarded by the Worker after it authenticated the caller (the DO is
+   * reachable only through the Worker, so the caller header is trusted like an RPC argument).
+   */
+  async fetch(request: Request): Promise<Response> {
+    const socket = parseSocketRequest(request);
+    if (!socket) return new Response("expected a WebSocket upgrade", { status: 426 });
+    const loaded = await rpcBoundary(() => this.load(socket.caller));
+    if (!loaded.ok) return Response.json({ error: loaded.error }, { status: 404 });
+    return this.hub.sockets.accept({ ...socket.subscription, actor: socket.caller.actor });
+  }
+
+  webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    this.hub.sockets.message(ws, message);
+  }
+
+  webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.hub.sockets.closed(ws, code, reason);
+  }
+
+  webSocketError(ws: WebSocket): void {
+    this.hub.sockets.closed(ws, 1011, "socket error");
+  }
+
+  /**
+   * Runs a change in one transaction with the events it appends: both land or neither does.
+   * The events are published to subscribers after the commit, in the same synchronous turn.
+   */
+  private commit<T>(caller: Caller, workspaceId: string, body: (emit: Emit) => T): T {
+    const appended: LoggedEvent[] = [];
+    const now = Date.now();
+    let value: T;
+    try {
+      value = this.ctx.storage.transactionSync(() =>
+        body((type, data) => {
+          const event = this.log.append(workspaceId, type, data, caller.actor, now);
+          appended.push(event);
+          return event.id;
+        }),
+      );
+    } catch (error) {
+      this.log.forgetHead();
+      throw error;
+    }
+    this.hub.publish(appended);
+    if (appended.length > 0 && !this.trimArmed) {
+      this.armTrim().catch((error) => console.error("could not set the event trim alarm", error));
+    }
+    return value;
+  }
+
+  /** Records a lifecycle event and appends `lifecycle_event.created` for it. */
+  private lifecycle(
+    emit: Emit,
+    input: Parameters<typeof recordLifecycleEvent>[1],
+    now: string,
+  ): LifecycleEvent {
+    const lifecycleEvent = recordLifecycleEvent(this.sql, input, now);
+    emit("lifecycle_event.created", { lifecycle_event: lifecycleEvent });
+    return lifecycleEvent;
+  }
+
+  /**
+   * Sets an alarm for when the oldest event beyond the retained count ages out; none while the
+   * log holds no more than the retained count (the next append checks again). An earlier alarm
+   * (a pending purge) is left alone.
+   */
+  private async armTrim(): Promise<void> {
+    const { minEvents, maxAgeMs } = this.config.retention;
+    if (this.log.head() - this.log.trimmedThrough() <= minEvents) return;
+    const oldest = this.log.oldestCreatedAt();
+    if (oldest === null) return;
+    this.trimArmed = true;
+    const at = Math.max(oldest + maxAgeMs, Date.now() + 1000);
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   private statusBeforeArchive(): WorkspaceStatus {
@@ -347,7 +556,10 @@ export class WorkspaceDO extends DurableObject<Env> {
       assertIfMatch(ifMatch, record.etag);
       const next = change(record, nowIso());
       await updateWorkspaceRow(this.env.DB, next, version + 1);
-      this.saveRecord(next, version + 1);
+      this.commit(caller, record.id, (emit) => {
+        this.saveRecord(next, version + 1);
+        emit("workspace.updated", { workspace: next });
+      });
       return next;
     });
   }

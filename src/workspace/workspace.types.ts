@@ -26,6 +26,18 @@ export const WorkspaceSummarySchema = z
   .openapi("WorkspaceSummary");
 export type WorkspaceSummary = z.infer<typeof WorkspaceSummarySchema>;
 
+export const ResetResultSchema = z
+  .object({
+    ok: z.literal(true),
+    workspace_id: z.string(),
+    event_id: z.number().int().openapi({ description: "The `workspace.reset` event's id" }),
+    reset_at: z.string(),
+    agents_closed: z.number().int(),
+    streams_canceled: z.number().int(),
+  })
+  .openapi("ResetResult");
+export type ResetResult = z.infer<typeof ResetResultSchema>;
+
 export function slugify(name: string): string {
   const slug = name
     .normalize("NFKD")

@@ -6,6 +6,7 @@ import { quoteEtag } from "../../workspace/etag";
 import { CreateLifecycleEventSchema, LifecycleEventSchema } from "../../workspace/lifecycle-events";
 import type { LifecycleAction } from "../../workspace/state-machine";
 import { WorkspaceSchema } from "../../workspace/workspace.schemas";
+import { ResetResultSchema } from "../../workspace/workspace.types";
 import {
   CursorSchema,
   IdempotencyHeaderSchema,
@@ -57,6 +58,18 @@ const archiveRoute = createRoute({
     200: jsonResponse(WorkspaceSchema, "The workspace in its new state"),
     ...withErrors(409, 422),
   },
+});
+
+const resetRoute = createRoute({
+  method: "post",
+  path: "/v1/workspaces/{ws}/reset",
+  tags,
+  summary: "Reset: close every agent, cancel active streams, broadcast `workspace_reset`",
+  description:
+    'Appends a `workspace.reset` event and sends every socket `{"type":"workspace_reset"}`. ' +
+    "The workspace record, its files and threads are kept.",
+  request: { params: WorkspaceParamsSchema, headers: IdempotencyHeaderSchema },
+  responses: { 200: jsonResponse(ResetResultSchema, "What was reset"), ...withErrors(422) },
 });
 
 const recordEventRoute = createRoute({
@@ -112,6 +125,11 @@ export function registerLifecycleRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(archiveRoute, async (c) => {
     const action = c.req.valid("json").archive ? "archive" : "unarchive";
     return c.json(await transitioned(c, action), 200);
+  });
+
+  app.openapi(resetRoute, async (c) => {
+    const result = await c.var.workspace.call((stub, caller) => stub.reset(caller));
+    return c.json(result, 200);
   });
 
   app.openapi(recordEventRoute, async (c) => {

@@ -1,0 +1,47 @@
+import type { EventConfig } from "./event-config";
+import type { EventLog, LoggedEvent } from "./event-log";
+import { SocketHub } from "./socket-hub";
+import { SseTail } from "./sse-tail";
+import type { SubscriberInfo, SubscriptionRequest } from "./subscriber";
+
+/**
+ * Everyone watching one workspace: SSE tails (held in memory; they keep the Durable Object
+ * awake for at most their lifetime) and hibernatable sockets. Committed events are published
+ * here, after their transaction, in id order.
+ */
+export class EventHub {
+  readonly sockets: SocketHub;
+  private readonly tails = new Set<SseTail>();
+
+  constructor(
+    ctx: DurableObjectState,
+    private readonly log: EventLog,
+    private readonly config: EventConfig,
+  ) {
+    this.sockets = new SocketHub(ctx, log);
+  }
+
+  openSse(request: SubscriptionRequest): ReadableStream<Uint8Array> {
+    const tail = new SseTail(this.log, this.config, request, (closed) => this.tails.delete(closed));
+    this.tails.add(tail);
+    return tail.stream;
+  }
+
+  publish(events: readonly LoggedEvent[]): void {
+    if (events.length === 0) return;
+    for (const tail of this.tails) {
+      for (const event of events) tail.deliver(event);
+    }
+    this.sockets.deliver(events);
+  }
+
+  /** Ends every stream and socket with a final message saying why. */
+  closeAll(reason: string): void {
+    for (const tail of [...this.tails]) tail.close(reason);
+    this.sockets.closeAll(reason);
+  }
+
+  subscribers(): SubscriberInfo[] {
+    return [...[...this.tails].map((tail) => tail.info()), ...this.sockets.infos()];
+  }
+}

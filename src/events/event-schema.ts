@@ -1,0 +1,76 @@
+import { z } from "@hono/zod-openapi";
+import { LifecycleEventSchema } from "../workspace/lifecycle-events";
+import {
+  CodebaseSchema,
+  WorkspaceSchema,
+  WorkspaceStatusSchema,
+} from "../workspace/workspace.schemas";
+
+// The workspace event log's one schema: every producer appends through it, the OpenAPI document
+// describes it, and tests parse what they receive with it. Later features add their `file.*`,
+// `directory.*`, `thread.*`, `command.*`, `process.*` and `agent.*` members to EVENT_DATA; the
+// envelope and the union are built from that table, so nothing else changes.
+
+/** Bumped when an existing event's data changes shape incompatibly; new types do not bump it. */
+export const EVENT_SCHEMA_VERSION = 1;
+
+/** What each event type carries in `data`. */
+export const EVENT_DATA = {
+  "workspace.created": z.object({ workspace: WorkspaceSchema }),
+  "workspace.updated": z.object({ workspace: WorkspaceSchema }),
+  "workspace.status_changed": z.object({
+    from_status: WorkspaceStatusSchema,
+    to_status: WorkspaceStatusSchema,
+    error_reason: z.string().nullable(),
+  }),
+  "workspace.archived": z.object({
+    archived: z.boolean().openapi({ description: "false when the workspace was unarchived" }),
+    status: WorkspaceStatusSchema,
+  }),
+  "workspace.reset": z.object({
+    agents_closed: z.number().int(),
+    streams_canceled: z.number().int(),
+  }),
+  "workspace.deleted": z.object({ workspace_id: z.string() }),
+  "lifecycle_event.created": z.object({ lifecycle_event: LifecycleEventSchema }),
+  "codebase.added": z.object({ codebase: CodebaseSchema }),
+  "codebase.removed": z.object({ codebase_id: z.string() }),
+} as const;
+
+export type EventType = keyof typeof EVENT_DATA;
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;
+export const EVENT_TYPES = Object.keys(EVENT_DATA) as EventType[];
+
+const envelope = <T extends EventType>(type: T) =>
+  z.object({
+    id: z.number().int().positive().openapi({ description: "Monotonic per workspace" }),
+    type: z.literal(type),
+    version: z.literal(EVENT_SCHEMA_VERSION),
+    workspace_id: z.string(),
+    actor: z.string().nullable().openapi({ description: "The API key id that made the change" }),
+    created_at: z.string().openapi({ description: "ISO 8601, millisecond precision" }),
+    data: EVENT_DATA[type],
+  });
+
+type Envelope<T extends EventType> = ReturnType<typeof envelope<T>>;
+type EnvelopeUnion = { [T in EventType]: Envelope<T> }[EventType];
+
+export const WorkspaceEventSchema = z
+  .discriminatedUnion(
+    "type",
+    EVENT_TYPES.map((type) => envelope(type)) as unknown as [EnvelopeUnion, ...EnvelopeUnion[]],
+  )
+  .openapi("WorkspaceEvent");
+export type WorkspaceEvent = z.infer<typeof WorkspaceEventSchema>;
+
+/** Appends one event (its type and data; the log supplies id, time and actor); returns its id. */
+export type Emit = <T extends EventType>(type: T, data: EventData<T>) => number;
+
+/** Type filters are prefixes: `workspace.` matches every workspace event, `file` every file one. */
+export const TypePrefixSchema = z
+  .string()
+  .regex(/^[a-z_.]{1,64}$/, "a type prefix is lowercase letters, '_' or '.'");
+
+export function matchesTypes(type: string, prefixes: readonly string[] | null): boolean {
+  return !prefixes || prefixes.some((prefix) => type.startsWith(prefix));
+}

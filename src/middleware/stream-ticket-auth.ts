@@ -1,0 +1,35 @@
+import type { AuthContext } from "../app-env";
+import { unauthorized } from "../auth/api-keys";
+import { ticketHash, ticketWorkspace } from "../events/stream-tickets";
+import { SLUG_PATTERN } from "../workspace/workspace.schemas";
+import { workspaceStub } from "../workspace/workspace-client";
+
+/** The only routes that accept `?ticket=` in place of an Authorization header. */
+export const TICKET_PATH = /^\/v1\/workspaces\/[^/]+\/(?:events|socket)$/;
+
+/**
+ * Authenticates a request by its stream ticket, using the ticket up. The caller becomes the key
+ * that asked for the ticket, scoped to the ticket's workspace. An unknown, used, expired or
+ * malformed ticket, or one for another workspace than `{ws}` names, is a 401.
+ */
+export async function authenticateTicket(
+  env: Env,
+  ref: string,
+  ticket: string,
+): Promise<AuthContext> {
+  const workspaceId = ticketWorkspace(ticket);
+  if (!workspaceId) throw unauthorized("the stream ticket is not valid");
+  if (ref !== workspaceId) {
+    const row = SLUG_PATTERN.test(ref)
+      ? await env.DB.prepare("SELECT slug FROM workspaces WHERE id = ?")
+          .bind(workspaceId)
+          .first<{ slug: string }>()
+      : null;
+    if (row?.slug !== ref) throw unauthorized("the stream ticket is for another workspace");
+  }
+  const holder = await workspaceStub(env, workspaceId).consumeStreamTicket(
+    await ticketHash(ticket),
+  );
+  if (!holder) throw unauthorized("the stream ticket is unknown, already used or expired");
+  return { keyId: holder.actor ?? "", accountId: holder.accountId, workspaceId };
+}
