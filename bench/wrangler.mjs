@@ -39,7 +39,7 @@ export async function assertPortFree(baseUrl) {
  * Starts `wrangler dev` in its own process group (detached), so stopWrangler can end wrangler
  * and the workerd it spawns together. Its output is forwarded with a prefix.
  */
-export function startWrangler({ port, persistDir, adminToken }) {
+export function startWrangler({ port, persistDir, adminToken, vars = {} }) {
   const args = [
     "wrangler",
     "dev",
@@ -58,6 +58,8 @@ export function startWrangler({ port, persistDir, adminToken }) {
     "LOG_REQUESTS:false",
     "--var",
     `ADMIN_TOKEN:${adminToken}`,
+    // Extra `--var NAME:value` pairs, e.g. a short SSE lifetime for the browser test.
+    ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ];
   const child = spawn("npx", args, {
     env: WRANGLER_ENV,
