@@ -19,12 +19,20 @@ export interface ApiResponse<T = unknown> {
 export async function dispatch(request: Request): Promise<Response> {
   const ctx = createExecutionContext();
   const response = await worker.fetch(request, env, ctx);
+  // An event stream or a socket stays open: the caller reads (and cancels) it.
+  if (isEventStream(response) || response.webSocket) return response;
   const body = await response.arrayBuffer();
   await waitOnExecutionContext(ctx);
   return new Response(response.status === 204 || response.status === 304 ? null : body, response);
 }
 
-/** Calls the Worker through its real fetch handler; JSON bodies are sent and parsed. */
+export const isEventStream = (response: Response) =>
+  response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;
+
+/**
+ * Calls the Worker through its real fetch handler; JSON bodies are sent and parsed. An event
+ * stream is cancelled at once (its body is ""): read streams with `dispatch`.
+ */
 export async function api<T = Record<string, unknown>>(
   method: string,
   path: string,
@@ -38,6 +46,15 @@ export async function api<T = Record<string, unknown>>(
     body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
   }
   const response = await dispatch(new Request(`${BASE}${path}`, { method, headers, body }));
+  if (response.webSocket) {
+    response.webSocket.accept();
+    response.webSocket.close(1000, "done");
+    return { status: response.status, headers: response.headers, body: "" as T };
+  }
+  if (isEventStream(response)) {
+    await response.body?.cancel();
+    return { status: response.status, headers: response.headers, body: "" as T };
+  }
   const text = await response.text();
   let parsed: unknown = text;
   if (text && response.headers.get("content-type")?.includes("json")) parsed = JSON.parse(text);

@@ -41,6 +41,7 @@ interface Parameter {
 
 interface Operation {
   security?: Record<string, string[]>[];
+  responses?: Record<string, unknown>;
   parameters?: Parameter[];
   requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
 }
@@ -185,6 +186,10 @@ function bodyFor(op: Op): unknown {
 }
 
 /** Required query parameters, with synthesized values. */
+/** A WebSocket route (it answers 101) is called as an upgrade, as a client would. */
+const headersFor = (op: Op): Record<string, string> =>
+  op.operation.responses?.["101"] ? { upgrade: "websocket" } : {};
+
 function queryFor(op: Op): string {
   const search = new URLSearchParams();
   for (const param of op.operation.parameters ?? []) {
@@ -364,7 +369,7 @@ describe("cross-account isolation", () => {
       const body = bodyFor(op);
       for (const ref of [workspace.id, workspace.slug]) {
         const path = fill(op.path, { ...values, ws: ref }) + queryFor(op);
-        const response = await api(op.method, path, { key: b.key, body });
+        const response = await api(op.method, path, { key: b.key, body, headers: headersFor(op) });
         expectNotFoundWithoutLeak(response, before, `B ${op.method} ${path}`);
       }
       await expectUnchanged(a, before);
@@ -379,7 +384,11 @@ describe("cross-account isolation", () => {
       }
       // Control: the very same request from A is accepted (or refused for its state, e.g. a
       // 409), so B's 404 came from isolation, not from a body or path that fails validation.
-      const own = await api(op.method, fill(op.path, values) + queryFor(op), { key: a.key, body });
+      const own = await api(op.method, fill(op.path, values) + queryFor(op), {
+        key: a.key,
+        body,
+        headers: headersFor(op),
+      });
       expect(own.status, `A ${op.method}: ${JSON.stringify(own.body)}`).toBeLessThan(500);
       expect([400, 401, 403, 404]).not.toContain(own.status);
     });

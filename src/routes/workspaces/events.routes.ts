@@ -151,13 +151,15 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   app.openapi(socketRoute, async (c) => {
+    const workspace = c.var.workspace;
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      // Another account's workspace is a 404 whatever else is wrong with the request.
+      await workspace.call((stub, caller) => stub.status(caller));
       throw new ApiError(
         "invalid_request",
         "this endpoint needs a WebSocket upgrade (Upgrade: websocket)",
       );
     }
-    const workspace = c.var.workspace;
     const request = subscription(c.req.valid("query"), c.req.valid("header")["last-event-id"]);
     const response = await workspace.forward(
       socketForwardRequest(c.req.raw, { caller: workspace.caller, subscription: request }),
