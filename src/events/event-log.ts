@@ -28,6 +28,8 @@ const TRIMMED_THROUGH_KEY = "events_trimmed_through";
 export class EventLog {
   /** The newest id, read once and then advanced by appends; null means "read it again". */
   private cachedHead: number | null = null;
+  /** Read once, then kept in step by `trim`, the only writer. */
+  private cachedTrimmedThrough: number | null = null;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -64,6 +66,7 @@ export class EventLog {
   /** Called when a transaction that appended rolled back: the head is read again. */
   forgetHead(): void {
     this.cachedHead = null;
+    this.cachedTrimmedThrough = null;
   }
 
   head(): number {
@@ -74,10 +77,11 @@ export class EventLog {
 
   /** Every id up to this one has been trimmed; a replay from before it cannot be complete. */
   trimmedThrough(): number {
-    const row = this.sql
-      .exec("SELECT value FROM meta WHERE key = ?", TRIMMED_THROUGH_KEY)
-      .toArray();
-    return row[0] ? Number(row[0].value) : 0;
+    this.cachedTrimmedThrough ??= Number(
+      this.sql.exec("SELECT value FROM meta WHERE key = ?", TRIMMED_THROUGH_KEY).toArray()[0]
+        ?.value ?? 0,
+    );
+    return this.cachedTrimmedThrough;
   }
 
   /** Events after `after`, oldest first, whose type starts with one of `prefixes` (all if null). */
@@ -137,6 +141,7 @@ export class EventLog {
       TRIMMED_THROUGH_KEY,
       String(through),
     );
+    this.cachedTrimmedThrough = through;
     return deleted;
   }
 }
