@@ -14,6 +14,14 @@ export default defineConfig(async () => {
             LOG_REQUESTS: "false",
             // Tests check revocation across the cache with their own waits; keep it short.
             AUTH_CACHE_TTL_MS: "200",
+            // Event delivery at test speed (test/events): heartbeats and the SSE lifetime are
+            // observed within a few seconds, the slow-consumer cap is reachable with a few dozen
+            // events, and retention trims with a short log. No other suite reads events.
+            SSE_HEARTBEAT_MS: "300",
+            SSE_MAX_LIFETIME_MS: "4000",
+            SSE_RETRY_MS: "250",
+            EVENT_QUEUE_MAX_BYTES: "65536",
+            EVENT_RETENTION_MIN_EVENTS: "20",
           },
         },
       }),

@@ -11,7 +11,7 @@ import type { SubscriberInfo, SubscriptionRequest } from "./subscriber";
  */
 export class EventHub {
   readonly sockets: SocketHub;
-  private readonly tails = new Set<SseTail>();
+  private readonly tails = new Map<string, SseTail>();
 
   constructor(
     ctx: DurableObjectState,
@@ -21,15 +21,22 @@ export class EventHub {
     this.sockets = new SocketHub(ctx, log);
   }
 
-  openSse(request: SubscriptionRequest): ReadableStream<Uint8Array> {
-    const tail = new SseTail(this.log, this.config, request, (closed) => this.tails.delete(closed));
-    this.tails.add(tail);
-    return tail.stream;
+  openSse(request: SubscriptionRequest): { tailId: string; stream: ReadableStream<Uint8Array> } {
+    const tail = new SseTail(this.log, this.config, request, (closed) =>
+      this.tails.delete(closed.id),
+    );
+    this.tails.set(tail.id, tail);
+    return { tailId: tail.id, stream: tail.stream };
+  }
+
+  /** Ends a tail whose client is gone (an unknown id is one that already ended). */
+  closeSse(tailId: string): void {
+    this.tails.get(tailId)?.cancel();
   }
 
   publish(events: readonly LoggedEvent[]): void {
     if (events.length === 0) return;
-    for (const tail of this.tails) {
+    for (const tail of this.tails.values()) {
       for (const event of events) tail.deliver(event);
     }
     this.sockets.deliver(events);
@@ -37,11 +44,11 @@ export class EventHub {
 
   /** Ends every stream and socket with a final message saying why. */
   closeAll(reason: string): void {
-    for (const tail of [...this.tails]) tail.close(reason);
+    for (const tail of [...this.tails.values()]) tail.close(reason);
     this.sockets.closeAll(reason);
   }
 
   subscribers(): SubscriberInfo[] {
-    return [...[...this.tails].map((tail) => tail.info()), ...this.sockets.infos()];
+    return [...[...this.tails.values()].map((tail) => tail.info()), ...this.sockets.infos()];
   }
 }

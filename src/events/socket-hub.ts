@@ -29,7 +29,8 @@ export const SocketRequestSchema = z.discriminatedUnion("type", [
     .object({
       type: z.literal("subscribe"),
       cursor: z.number().int().min(0).optional(),
-      types: z.array(TypePrefixSchema).min(1).max(20).optional(),
+      // Omitted keeps the socket's filter; null delivers every type again.
+      types: z.array(TypePrefixSchema).min(1).max(20).nullable().optional(),
     })
     .strict(),
 ]);
@@ -83,7 +84,7 @@ export class SocketHub {
     }
     const attachment = this.attachment(ws);
     if (!attachment) return;
-    if (result.data.types) attachment.types = result.data.types;
+    if (result.data.types !== undefined) attachment.types = result.data.types;
     this.subscribe(ws, attachment, result.data.cursor ?? null);
   }
 

@@ -62,6 +62,11 @@ export class SseTail {
     }
   }
 
+  /** The client went away: end without a last frame. */
+  cancel(): void {
+    this.finish(null);
+  }
+
   /** Ends the stream with a last frame, e.g. when the workspace is deleted. */
   close(reason: string): void {
     this.finish(sseFrame({ event: "closed", data: JSON.stringify({ reason }) }));

@@ -4,7 +4,7 @@ import { ApiError, notFound } from "../errors";
 import { WORKSPACE_ID_PATTERN } from "../lib/ids";
 import { SLUG_PATTERN } from "../workspace/workspace.schemas";
 import { WorkspaceClient } from "../workspace/workspace-client";
-import { authenticateTicket } from "./stream-ticket-auth";
+import { assertTicketUsable, authenticateTicket } from "./stream-ticket-auth";
 
 /** A runner token may not delete its workspace, nor see or rotate runner tokens. */
 const RUNNER_FORBIDDEN = [
@@ -28,6 +28,7 @@ export const resolveWorkspace = createMiddleware<AppEnv>(async (c, next) => {
   // No key: apiKeyAuth let a stream ticket through, and it is checked (and used up) here.
   let auth = c.get("auth");
   if (!auth) {
+    assertTicketUsable(c.req.path, c.req.header("upgrade"));
     auth = await authenticateTicket(c.env, ref, c.req.query("ticket") ?? "");
     c.set("auth", auth);
   }

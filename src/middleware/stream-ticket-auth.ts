@@ -1,11 +1,22 @@
 import type { AuthContext } from "../app-env";
 import { unauthorized } from "../auth/api-keys";
+import { ApiError } from "../errors";
 import { ticketHash, ticketWorkspace } from "../events/stream-tickets";
 import { SLUG_PATTERN } from "../workspace/workspace.schemas";
 import { workspaceStub } from "../workspace/workspace-client";
 
 /** The only routes that accept `?ticket=` in place of an Authorization header. */
 export const TICKET_PATH = /^\/v1\/workspaces\/[^/]+\/(?:events|socket)$/;
+
+/** A socket request that is not an upgrade would fail anyway: refuse it before the ticket is used. */
+export function assertTicketUsable(path: string, upgrade: string | undefined): void {
+  if (path.endsWith("/socket") && upgrade?.toLowerCase() !== "websocket") {
+    throw new ApiError(
+      "invalid_request",
+      "this endpoint needs a WebSocket upgrade (Upgrade: websocket)",
+    );
+  }
+}
 
 /**
  * Authenticates a request by its stream ticket, using the ticket up. The caller becomes the key

@@ -403,14 +403,26 @@ export class WorkspaceDO extends DurableObject<Env> {
     });
   }
 
-  /** An SSE stream of this workspace's events: replay from the cursor, then live. */
+  /**
+   * An SSE stream of this workspace's events: replay from the cursor, then live. The tail's id
+   * comes with it because a client's cancel does not travel back through an RPC stream
+   * (workerd#7298): the Worker calls `closeEvents` with it instead.
+   */
   openEvents(
     caller: Caller,
     request: Omit<SubscriptionRequest, "actor">,
-  ): Promise<RpcResult<ReadableStream<Uint8Array>>> {
+  ): Promise<RpcResult<{ tailId: string; stream: ReadableStream<Uint8Array> }>> {
     return rpcBoundary(() => {
       this.load(caller);
       return this.hub.openSse({ ...request, actor: caller.actor });
+    });
+  }
+
+  /** The client of an SSE tail went away: stop feeding it. */
+  closeEvents(caller: Caller, tailId: string): Promise<RpcResult<void>> {
+    return rpcBoundary(() => {
+      this.load(caller);
+      this.hub.closeSse(tailId);
     });
   }
 

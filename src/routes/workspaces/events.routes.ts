@@ -6,6 +6,7 @@ import { socketForwardRequest } from "../../events/socket-forward";
 import { resumeCursor, SSE_HEADERS } from "../../events/sse";
 import { newTicket, TICKET_TTL_MS } from "../../events/stream-tickets";
 import { SubscriberInfoSchema } from "../../events/subscriber";
+import { relayUntilCancelled } from "../../lib/relay-stream";
 import {
   IdempotencyHeaderSchema,
   jsonResponse,
@@ -146,8 +147,14 @@ function subscription(query: z.infer<typeof StreamQuerySchema>, lastEventId: str
 export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(eventsRoute, async (c) => {
     const request = subscription(c.req.valid("query"), c.req.valid("header")["last-event-id"]);
-    const stream = await c.var.workspace.call((stub, caller) => stub.openEvents(caller, request));
-    return new Response(stream, { status: 200, headers: SSE_HEADERS });
+    const workspace = c.var.workspace;
+    const { tailId, stream } = await workspace.call((stub, caller) =>
+      stub.openEvents(caller, request),
+    );
+    const body = relayUntilCancelled(stream, () =>
+      workspace.call((stub, caller) => stub.closeEvents(caller, tailId)),
+    );
+    return new Response(body, { status: 200, headers: SSE_HEADERS });
   });
 
   app.openapi(socketRoute, async (c) => {
