@@ -15,12 +15,15 @@ async function postJson(url, token, body, expected = 201) {
   return JSON.parse(text);
 }
 
-/** Returns { accountId, apiKey, workspaceId } (workspaceId: one of the seeded workspaces). */
+/**
+ * Returns { accountId, apiKey, workspaceId, workspaceIds }: workspaceId is one of the seeded
+ * workspaces, workspaceIds all of them.
+ */
 export async function seed(baseUrl, adminToken, workspaceCount) {
   const account = await postJson(`${baseUrl}/v1/admin/accounts`, adminToken, { name: "Bench" });
   const { key } = await postJson(`${baseUrl}/v1/admin/accounts/${account.id}/keys`, adminToken, {});
   const ids = await createWorkspaces(baseUrl, key, workspaceCount);
-  return { accountId: account.id, apiKey: key, workspaceId: ids[0] };
+  return { accountId: account.id, apiKey: key, workspaceId: ids[0], workspaceIds: ids };
 }
 
 /** Creates the workspaces a few at a time (each create is a DO call plus a D1 insert). */
