@@ -1,7 +1,7 @@
 import type { EventConfig } from "./event-config";
 import type { EventLog, LoggedEvent } from "./event-log";
 import { SocketHub } from "./socket-hub";
-import { SseTail } from "./sse-tail";
+import { eventFrame, SseTail } from "./sse-tail";
 import type { SubscriberInfo, SubscriptionRequest } from "./subscriber";
 
 /**
@@ -36,8 +36,12 @@ export class EventHub {
 
   publish(events: readonly LoggedEvent[]): void {
     if (events.length === 0) return;
-    for (const tail of this.tails.values()) {
-      for (const event of events) tail.deliver(event);
+    if (this.tails.size > 0) {
+      for (const event of events) {
+        // One frame per event, shared by every tail: fan-out costs an enqueue per subscriber.
+        const frame = eventFrame(event);
+        for (const tail of this.tails.values()) tail.deliver(event, frame);
+      }
     }
     this.sockets.deliver(events);
   }

@@ -46,6 +46,11 @@ interface SocketAttachment {
 
 export class SocketHub {
   private readonly cache = new WeakMap<WebSocket, SocketAttachment>();
+  /**
+   * The open sockets, kept in step by accept and close so fan-out does not ask the runtime for
+   * them on every event; rebuilt from `getWebSockets()` when the DO wakes from hibernation.
+   */
+  private open: Set<WebSocket> | null = null;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -55,6 +60,7 @@ export class SocketHub {
   accept(request: SubscriptionRequest): Response {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
+    this.sockets().add(server);
     const attachment: SocketAttachment = {
       id: crypto.randomUUID(),
       actor: request.actor,
@@ -90,7 +96,7 @@ export class SocketHub {
 
   /** Sends committed events, in order, to every socket that has not seen them. */
   deliver(events: readonly LoggedEvent[]): void {
-    for (const ws of this.ctx.getWebSockets()) {
+    for (const ws of this.sockets()) {
       const attachment = this.attachment(ws);
       if (!attachment) continue;
       for (const event of events) {
@@ -104,11 +110,11 @@ export class SocketHub {
   /** A control message to every socket, e.g. `workspace_reset`. */
   broadcast(message: Record<string, unknown>): void {
     const json = JSON.stringify(message);
-    for (const ws of this.ctx.getWebSockets()) send(ws, json);
+    for (const ws of this.sockets()) send(ws, json);
   }
 
   closeAll(reason: string): void {
-    for (const ws of this.ctx.getWebSockets()) {
+    for (const ws of this.sockets()) {
       send(ws, JSON.stringify({ type: "closed", reason }));
       try {
         ws.close(CLOSE_WORKSPACE_DELETED, reason);
@@ -116,10 +122,12 @@ export class SocketHub {
         // Already closing.
       }
     }
+    this.open = null;
   }
 
   /** The client closed: complete the closing handshake. */
   closed(ws: WebSocket, code: number, reason: string): void {
+    this.open?.delete(ws);
     try {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
     } catch {
@@ -129,7 +137,7 @@ export class SocketHub {
 
   infos(): SubscriberInfo[] {
     const now = Date.now();
-    return this.ctx.getWebSockets().flatMap((ws) => {
+    return [...this.sockets()].flatMap((ws) => {
       const attachment = this.attachment(ws);
       if (!attachment) return [];
       return [
@@ -171,6 +179,7 @@ export class SocketHub {
         if (sent >= SOCKET_REPLAY_LIMIT) {
           send(ws, JSON.stringify({ type: "dropped", reason: "too_far_behind", cursor: position }));
           ws.close(CLOSE_TOO_FAR_BEHIND, "too far behind: subscribe again from the cursor sent");
+          this.open?.delete(ws);
           return;
         }
       }
@@ -179,6 +188,11 @@ export class SocketHub {
     attachment.cursor = position;
     ws.serializeAttachment(attachment);
     this.cache.set(ws, attachment);
+  }
+
+  private sockets(): Set<WebSocket> {
+    this.open ??= new Set(this.ctx.getWebSockets());
+    return this.open;
   }
 
   private attachment(ws: WebSocket): SocketAttachment | null {

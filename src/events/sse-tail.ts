@@ -8,6 +8,10 @@ import type { SubscriberInfo, SubscriptionRequest } from "./subscriber";
 /** The SSE event name of every workspace event (FEATURES.md). */
 export const WORKSPACE_EVENT = "workspace-event";
 
+/** An event as an SSE frame: `event: workspace-event`, its JSON, its id. */
+export const eventFrame = (event: LoggedEvent) =>
+  encodeSse(sseFrame({ event: WORKSPACE_EVENT, id: event.id, data: event.json }));
+
 /** Bytes the stream buffers before `pull` stops being called; replay reads in step with it. */
 const HIGH_WATER_MARK = 64 * 1024;
 
@@ -45,12 +49,12 @@ export class SseTail {
     );
   }
 
-  /** Called with every committed event, in order. */
-  deliver(event: LoggedEvent): void {
+  /** Called with every committed event, in order, and its frame (see `eventFrame`). */
+  deliver(event: LoggedEvent, frame: Uint8Array): void {
     if (this.closed || !this.live || event.id <= this.cursor) return;
     this.cursor = event.id;
     if (!matchesTypes(event.type, this.request.types)) return;
-    this.write(sseFrame({ event: WORKSPACE_EVENT, id: event.id, data: event.json }));
+    this.controller.enqueue(frame);
     if (this.queuedBytes() > this.config.maxQueuedBytes) {
       this.finish(
         sseFrame({
@@ -123,9 +127,7 @@ export class SseTail {
   private replayPage(): void {
     if (this.closed || this.live) return;
     const page = this.log.read(this.cursor, REPLAY_PAGE, this.request.types);
-    for (const event of page) {
-      this.write(sseFrame({ event: WORKSPACE_EVENT, id: event.id, data: event.json }));
-    }
+    for (const event of page) this.controller.enqueue(eventFrame(event));
     if (page.length < REPLAY_PAGE) {
       // Caught up, in the same synchronous turn as the read: the next commit is delivered live.
       this.cursor = this.log.head();
