@@ -151,8 +151,10 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
     const { tailId, stream } = await workspace.call((stub, caller) =>
       stub.openEvents(caller, request),
     );
-    const body = relayUntilCancelled(stream, () =>
-      workspace.call((stub, caller) => stub.closeEvents(caller, tailId)),
+    const body = relayUntilCancelled(
+      stream,
+      () => workspace.call((stub, caller) => stub.closeEvents(caller, tailId)),
+      (promise) => c.executionCtx.waitUntil(promise),
     );
     return new Response(body, { status: 200, headers: SSE_HEADERS });
   });
