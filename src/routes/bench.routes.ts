@@ -18,6 +18,22 @@ export function registerBenchRoutes(app: OpenAPIHono<AppEnv>) {
     return c.json({ pong: await workspaceStub(c.env, "bench-ping").ping() });
   });
 
+  /**
+   * Appends `count` events to a workspace from inside its Durable Object, one every
+   * `interval_ms` (the live-events benchmark's producer); answers when the last is appended.
+   */
+  app.post("/__bench/workspaces/:ws/append", async (c) => {
+    const caller = { accountId: c.req.query("account") ?? "", actor: null };
+    const count = Math.min(Math.max(Number(c.req.query("count") ?? 1) || 1, 1), 100_000);
+    const interval = Math.min(Math.max(Number(c.req.query("interval_ms") ?? 10) || 10, 1), 10_000);
+    const result = await workspaceStub(c.env, c.req.param("ws")).benchAppend(
+      caller,
+      count,
+      interval,
+    );
+    return c.json(result, result.ok ? 200 : 404);
+  });
+
   /** The same rows `GET /v1/workspaces` reads, straight from D1, with no auth or validation. */
   app.get("/__bench/d1-select", async (c) => {
     const account = c.req.query("account") ?? "";

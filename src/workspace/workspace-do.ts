@@ -404,6 +404,32 @@ export class WorkspaceDO extends DurableObject<Env> {
   }
 
   /**
+   * For the live-events benchmark only (reached through `/__bench`, which exists only when
+   * BENCH_ROUTES is on): appends `count` lifecycle events, one every `intervalMs`, by the same
+   * path as `POST …/lifecycle-events`, so delivery is measured without HTTP in front of it.
+   */
+  benchAppend(
+    caller: Caller,
+    count: number,
+    intervalMs: number,
+  ): Promise<RpcResult<{ appended: number; lateMs: number }>> {
+    return rpcBoundary(async () => {
+      const { record } = this.load(caller);
+      const start = Date.now();
+      let lateMs = 0;
+      for (let i = 0; i < count; i++) {
+        const wait = start + i * intervalMs - Date.now();
+        if (wait > 0) await scheduler.wait(wait);
+        else lateMs = Math.max(lateMs, -wait);
+        this.commit(caller, record.id, (emit) =>
+          this.lifecycle(emit, { event: "bench", notes: String(i), actor: caller.actor }, nowIso()),
+        );
+      }
+      return { appended: count, lateMs };
+    });
+  }
+
+  /**
    * An SSE stream of this workspace's events: replay from the cursor, then live. The tail's id
    * comes with it because a client's cancel does not travel back through an RPC stream
    * (workerd#7298): the Worker calls `closeEvents` with it instead.
