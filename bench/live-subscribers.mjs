@@ -1,7 +1,7 @@
 // The subscribers of the live-events benchmark: WebSockets and SSE tails on one workspace each.
-// Each records, per event received, its id, the `notes` the appender put in it, the arrival time
-// and the event's created_at; everything else (latency, losses) is worked out after the run, so
-// the message handlers stay cheap: 250 subscribers share this one Node process.
+// Each records, per event received, its id, the `notes` the producer put in it, the arrival time
+// (two clocks) and the event's created_at; everything else (latency, losses, order) is worked out
+// after the run, so the message handlers stay cheap: 250 subscribers share this one Node process.
 import { EventSource } from "eventsource";
 import WebSocket from "ws";
 
@@ -13,32 +13,30 @@ const OPEN_TIMEOUT_MS = 30_000;
 class Recorder {
   constructor(kind) {
     this.kind = kind;
-    this.lastId = 0;
-    this.outOfOrder = 0;
-    this.gaps = 0;
-    this.errors = 0;
     this.reset();
   }
 
-  /** Starts a new phase (the warm-up's events are not part of the measurement). */
+  /** Starts a new phase (a warm-up's events are not part of the measurement). */
   reset() {
+    this.ids = [];
     this.notes = [];
+    /** performance.now(): the clock the HTTP appender stamps its sends with. */
     this.times = [];
+    /** Date.now(): the clock to compare with created_at (the DO's Date.now(), same machine). */
+    this.wall = [];
     this.createdAt = [];
+    this.errors = 0;
   }
 
   /** One event's JSON, received at `at` (performance.now()); control messages are ignored. */
   record(json, at) {
+    const wall = Date.now();
     const event = JSON.parse(json);
     if (typeof event.id !== "number") return;
-    // Ids are consecutive within a workspace and only the appender writes to it, so any step
-    // other than +1 is a loss (gap) or a replay (out of order), whatever the appender saw.
-    if (event.id <= this.lastId) this.outOfOrder++;
-    else if (this.lastId !== 0 && event.id !== this.lastId + 1)
-      this.gaps += event.id - this.lastId - 1;
-    this.lastId = Math.max(this.lastId, event.id);
+    this.ids.push(event.id);
     this.notes.push(event.data?.lifecycle_event?.notes ?? null);
     this.times.push(at);
+    this.wall.push(wall);
     this.createdAt.push(event.created_at);
   }
 }

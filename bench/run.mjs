@@ -121,7 +121,7 @@ async function main() {
     const [, socketWorkspaceId, sseWorkspaceId] = seeded.workspaceIds;
     const live = await measureLiveEvents(
       baseUrl,
-      { apiKey: seeded.apiKey, socketWorkspaceId, sseWorkspaceId },
+      { apiKey: seeded.apiKey, accountId: seeded.accountId, socketWorkspaceId, sseWorkspaceId },
       {
         sockets: options.liveSockets,
         sse: options.liveSse,
