@@ -15,7 +15,9 @@ import { registerAdminRoutes } from "./routes/admin/admin.routes";
 import { registerBenchRoutes } from "./routes/bench.routes";
 import { registerHealthRoutes } from "./routes/health.routes";
 import { registerCodebaseRoutes } from "./routes/workspaces/codebases.routes";
+import { registerDirectoryRoutes } from "./routes/workspaces/directories.routes";
 import { registerEventRoutes } from "./routes/workspaces/events.routes";
+import { registerFileRoutes } from "./routes/workspaces/files.routes";
 import { registerLifecycleRoutes } from "./routes/workspaces/lifecycle.routes";
 import { registerObservationRoutes } from "./routes/workspaces/observation.routes";
 import { registerRunnerTokenRoutes } from "./routes/workspaces/runner-token.routes";
@@ -26,6 +28,11 @@ export const OPENAPI_PATH = "/v1/openapi.json";
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 /** Routes under /v1 that need no API key. */
 const PUBLIC_V1_PATHS = new Set([OPENAPI_PATH]);
+
+/** A request whose body is a file's bytes: `PUT …/files/{path}`, `POST …/files?path=`. */
+const isFileUpload = (method: string, path: string) =>
+  (method === "PUT" && /^\/v1\/workspaces\/[^/]+\/files\/.+$/.test(path)) ||
+  (method === "POST" && /^\/v1\/workspaces\/[^/]+\/files\/?$/.test(path));
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
@@ -43,19 +50,20 @@ export function createApp() {
     if (PUBLIC_V1_PATHS.has(c.req.path) || c.req.path.startsWith("/v1/admin/")) return next();
     return apiKeyAuth(c, next);
   });
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: MAX_JSON_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(
-          "too_large",
-          `request bodies are limited to ${MAX_JSON_BODY_BYTES} bytes`,
-        );
-      },
-    }),
+  const jsonBodyLimit = bodyLimit({
+    maxSize: MAX_JSON_BODY_BYTES,
+    onError: () => {
+      throw new ApiError("too_large", `request bodies are limited to ${MAX_JSON_BODY_BYTES} bytes`);
+    },
+  });
+  // File uploads stream to R2 unread: neither the JSON size limit nor an idempotency
+  // fingerprint (which would read the whole body) applies to them.
+  app.use("/v1/*", (c, next) =>
+    isFileUpload(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next),
   );
-  app.use("/v1/*", idempotency);
+  app.use("/v1/*", (c, next) =>
+    isFileUpload(c.req.method, c.req.path) ? next() : idempotency(c, next),
+  );
   app.use("/v1/workspaces/:ws", resolveWorkspace);
   app.use("/v1/workspaces/:ws/*", resolveWorkspace);
 
@@ -67,6 +75,8 @@ export function createApp() {
   registerCodebaseRoutes(app);
   registerRunnerTokenRoutes(app);
   registerEventRoutes(app);
+  registerFileRoutes(app);
+  registerDirectoryRoutes(app);
   registerBenchRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {

@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   precondition_failed: 412,
   too_large: 413,
+  quota_exceeded: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
   rate_limited: 429,

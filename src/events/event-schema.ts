@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { FileEntrySchema } from "../files/file-index";
 import { LifecycleEventSchema } from "../workspace/lifecycle-events";
 import {
   CodebaseSchema,
@@ -35,6 +36,26 @@ export const EVENT_DATA = {
   "lifecycle_event.created": z.object({ lifecycle_event: LifecycleEventSchema }),
   "codebase.added": z.object({ codebase: CodebaseSchema }),
   "codebase.removed": z.object({ codebase_id: z.string() }),
+  "file.created": z.object({ file: FileEntrySchema }),
+  "file.updated": z.object({ file: FileEntrySchema }),
+  "file.moved": z.object({ from: z.string(), to: z.string(), file: FileEntrySchema }),
+  "file.deleted": z.object({ path: z.string() }),
+  "directory.created": z.object({ directory: FileEntrySchema }),
+  "directory.moved": z.object({
+    from: z.string(),
+    to: z.string(),
+    entries: z
+      .number()
+      .int()
+      .openapi({ description: "Files and directories moved, itself included" }),
+  }),
+  "directory.deleted": z.object({
+    path: z.string(),
+    entries: z
+      .number()
+      .int()
+      .openapi({ description: "Files and directories deleted, itself included" }),
+  }),
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;

@@ -43,6 +43,25 @@ const STEPS: string[] = [
      actor TEXT,
      expires_at INTEGER NOT NULL
    );`,
+  // Issue 4: the file index (path → R2 object) and the objects waiting to be deleted from R2.
+  `CREATE TABLE IF NOT EXISTS files (
+     path TEXT PRIMARY KEY,
+     parent TEXT NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('file', 'directory')),
+     object_key TEXT,
+     size INTEGER NOT NULL DEFAULT 0,
+     sha256 TEXT,
+     content_type TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     author TEXT
+   );
+   CREATE INDEX IF NOT EXISTS files_by_parent ON files (parent, path);
+   CREATE TABLE IF NOT EXISTS object_deletions (
+     object_key TEXT PRIMARY KEY,
+     due_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0
+   );`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

@@ -13,6 +13,11 @@ import {
   type TicketHolder,
 } from "../events/stream-tickets";
 import type { SubscriberInfo, SubscriptionRequest } from "../events/subscriber";
+import { DeletionQueue, UNCOMMITTED_UPLOAD_GRACE_MS } from "../files/deletion-queue";
+import { type FileEntry, FileIndex, type StoredObject } from "../files/file-index";
+import { deleteObjects, newObjectKey } from "../files/object-store";
+import { assertWriteConditions, type WriteConditions } from "../files/preconditions";
+import { workspaceQuotaBytes } from "../files/quota";
 import { deletePrefix, workspacePrefix } from "../storage/r2-prefix";
 import {
   addCodebase,
@@ -81,6 +86,8 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly config: EventConfig;
   private readonly log: EventLog;
   private readonly hub: EventHub;
+  private readonly files: FileIndex;
+  private readonly deletions: DeletionQueue;
   /** Whether an alarm is known to be set for trimming the event log. */
   private trimArmed = false;
 
@@ -90,6 +97,8 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.config = eventConfig(env);
     this.log = new EventLog(this.sql);
     this.hub = new EventHub(ctx, this.log, this.config);
+    this.files = new FileIndex(this.sql);
+    this.deletions = new DeletionQueue(this.sql);
     // Pings are answered by the runtime, so an idle socket never wakes a hibernating DO.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(SOCKET_PING, SOCKET_PONG));
     // A DO that was never created stays without tables, so a lookup of an unknown id writes nothing.
@@ -283,8 +292,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       workspace_id: record.id,
       threads: 0,
       messages: 0,
-      files: 0,
-      bytes: 0,
+      ...this.files.totals(),
       runs: 0,
       agents: 0,
       commands: 0,
@@ -364,6 +372,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     const row = this.sql.exec("SELECT deleted, record FROM workspace").toArray()[0];
     if (row?.deleted !== 1) {
       this.log.trim(this.config.retention, Date.now());
+      await this.deleteDueObjects();
       await this.armTrim();
       return;
     }
@@ -400,6 +409,154 @@ export class WorkspaceDO extends DurableObject<Env> {
         reset_at: resetAt,
         ...result,
       };
+    });
+  }
+
+  /**
+   * Before an upload's bytes are sent: checks the path, the conditions and the quota, and names
+   * the new object. The object is queued for deletion after a grace period in case the upload
+   * never commits.
+   */
+  filePrepareUpload(
+    caller: Caller,
+    path: string,
+    size: number,
+    conditions: WriteConditions,
+  ): Promise<RpcResult<{ objectKey: string }>> {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      const current = this.files.row(path);
+      if (current?.kind === "directory") throw new ApiError("conflict", `'${path}' is a directory`);
+      assertWriteConditions(current, conditions);
+      this.assertQuota(size - (current?.size ?? 0));
+      const objectKey = newObjectKey(record.id);
+      this.deletions.queue([objectKey], Date.now() + UNCOMMITTED_UPLOAD_GRACE_MS);
+      void this.wakeAt(Date.now() + UNCOMMITTED_UPLOAD_GRACE_MS);
+      return { objectKey };
+    });
+  }
+
+  /**
+   * After the bytes are in R2: points the path at the new object in one transaction (creating
+   * parent directories, appending the events) and queues the replaced object for deletion. If
+   * the conditions no longer hold, the new object is queued for deletion instead.
+   */
+  fileCommitUpload(
+    caller: Caller,
+    path: string,
+    object: StoredObject,
+    conditions: WriteConditions,
+  ): Promise<RpcResult<{ entry: FileEntry; created: boolean }>> {
+    return rpcBoundary(async () => {
+      const { record } = this.load(caller);
+      const now = Date.now();
+      try {
+        const result = this.commit(caller, record.id, (emit) => {
+          const current = this.files.row(path);
+          assertWriteConditions(current, conditions);
+          this.assertQuota(object.size - (current?.size ?? 0));
+          const put = this.files.putFile(path, object, {
+            now: new Date(now).toISOString(),
+            author: caller.actor,
+            emit,
+          });
+          this.deletions.keep(object.objectKey);
+          if (put.replaced) this.deletions.queue([put.replaced], now);
+          return put;
+        });
+        if (result.replaced) await this.wakeAt(now);
+        return { entry: result.entry, created: result.created };
+      } catch (error) {
+        this.deletions.queue([object.objectKey], now);
+        await this.wakeAt(now);
+        throw error;
+      }
+    });
+  }
+
+  /** A file or directory's entry, with the object to read a file's bytes from. */
+  fileStat(caller: Caller, path: string) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      const row = this.files.row(path);
+      if (!row) throw notFound("file");
+      return row;
+    });
+  }
+
+  fileMove(
+    caller: Caller,
+    input: { from: string; to: string; overwrite: boolean },
+  ): Promise<RpcResult<FileEntry>> {
+    return rpcBoundary(async () => {
+      const { record } = this.load(caller);
+      const now = Date.now();
+      const { entry, freed } = this.commit(caller, record.id, (emit) => {
+        const moved = this.files.move(input.from, input.to, input.overwrite, {
+          now: new Date(now).toISOString(),
+          author: caller.actor,
+          emit,
+        });
+        this.deletions.queue(moved.freed, now);
+        return moved;
+      });
+      if (freed.length > 0) await this.wakeAt(now);
+      return entry;
+    });
+  }
+
+  /** Deletes a file, or a directory and everything in it (only with `recursive`). */
+  fileDelete(caller: Caller, path: string, recursive: boolean): Promise<RpcResult<void>> {
+    return rpcBoundary(async () => {
+      const { record } = this.load(caller);
+      const current = this.files.row(path);
+      if (!current) throw notFound("file");
+      if (current.kind === "directory" && !recursive) {
+        throw new ApiError(
+          "conflict",
+          `'${path}' is a directory; pass recursive=true to delete it`,
+        );
+      }
+      const now = Date.now();
+      const freed = this.commit(caller, record.id, (emit) => {
+        const keys = this.files.remove(path, { emit });
+        this.deletions.queue(keys, now);
+        return keys;
+      });
+      if (freed.length > 0) await this.wakeAt(now);
+    });
+  }
+
+  /** mkdir -p; answers the directory and whether it was created. */
+  makeDirectory(
+    caller: Caller,
+    path: string,
+  ): Promise<RpcResult<{ entry: FileEntry; created: boolean }>> {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      const existed = this.files.row(path);
+      if (existed?.kind === "file") throw new ApiError("conflict", `'${path}' is a file`);
+      this.commit(caller, record.id, (emit) =>
+        this.files.ensureDirectories(path, true, {
+          now: nowIso(),
+          author: caller.actor,
+          emit,
+        }),
+      );
+      return { entry: this.files.get(path), created: !existed };
+    });
+  }
+
+  /** The entries directly inside a directory ("" is the root), by name. */
+  listDirectory(caller: Caller, path: string, after: string | null, limit: number) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      if (path !== "") {
+        const directory = this.files.row(path);
+        if (!directory) throw notFound("directory");
+        if (directory.kind !== "directory") throw new ApiError("conflict", `'${path}' is a file`);
+      }
+      return this.files.children(path, after, limit);
     });
   }
 
@@ -552,15 +709,49 @@ export class WorkspaceDO extends DurableObject<Env> {
    * log holds no more than the retained count (the next append checks again). An earlier alarm
    * (a pending purge) is left alone.
    */
+  /** Deletes from R2 the objects whose time has come; failures are retried with backoff. */
+  private async deleteDueObjects(): Promise<void> {
+    const now = Date.now();
+    const keys = this.deletions.due(now);
+    if (keys.length > 0) {
+      try {
+        await deleteObjects(this.env.FILES, keys);
+        this.deletions.done(keys);
+      } catch (error) {
+        console.error("could not delete R2 objects; will retry", error);
+        this.deletions.failed(keys, now);
+      }
+    }
+    const next = this.deletions.nextDue();
+    if (next !== null) await this.wakeAt(Math.max(next, now + 1000));
+  }
+
+  /** Sets the alarm to `at` unless one is already set sooner. */
+  private async wakeAt(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  private assertQuota(addedBytes: number): void {
+    if (addedBytes <= 0) return;
+    const quota = workspaceQuotaBytes(this.env);
+    const { bytes } = this.files.totals();
+    if (bytes + addedBytes > quota) {
+      throw new ApiError(
+        "quota_exceeded",
+        `the workspace's files would take ${bytes + addedBytes} bytes; its quota is ${quota}`,
+        { details: { used_bytes: bytes, quota_bytes: quota, requested_bytes: addedBytes } },
+      );
+    }
+  }
+
   private async armTrim(): Promise<void> {
     const { minEvents, maxAgeMs } = this.config.retention;
     if (this.log.head() - this.log.trimmedThrough() <= minEvents) return;
     const oldest = this.log.oldestCreatedAt();
     if (oldest === null) return;
     this.trimArmed = true;
-    const at = Math.max(oldest + maxAgeMs, Date.now() + 1000);
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    await this.wakeAt(Math.max(oldest + maxAgeMs, Date.now() + 1000));
   }
 
   private statusBeforeArchive(): WorkspaceStatus {

@@ -1,0 +1,67 @@
+// R2 objects no longer named by the file index, waiting for the DO alarm to delete them. A key
+// is queued in the same transaction that dropped its last reference, so none is forgotten; a
+// failed delete is retried with backoff. An upload queues its own object in advance (with a
+// grace period) and unqueues it when committed, so an upload that never commits is cleaned up.
+
+export const UNCOMMITTED_UPLOAD_GRACE_MS = 60 * 60 * 1000;
+const MAX_BACKOFF_MS = 60 * 60 * 1000;
+const BATCH = 1000;
+
+export class DeletionQueue {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Queues keys, due at `dueAt` (an earlier due time already queued is kept). */
+  queue(keys: readonly string[], dueAt: number): void {
+    for (const key of keys) {
+      this.sql.exec(
+        `INSERT INTO object_deletions (object_key, due_at) VALUES (?, ?)
+         ON CONFLICT(object_key) DO UPDATE SET due_at = min(due_at, excluded.due_at)`,
+        key,
+        dueAt,
+      );
+    }
+  }
+
+  /** The key is referenced again (its upload committed): it must not be deleted. */
+  keep(key: string): void {
+    this.sql.exec("DELETE FROM object_deletions WHERE object_key = ?", key);
+  }
+
+  due(now: number): string[] {
+    return this.sql
+      .exec(
+        "SELECT object_key FROM object_deletions WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+        now,
+        BATCH,
+      )
+      .toArray()
+      .map((row) => String(row.object_key));
+  }
+
+  done(keys: readonly string[]): void {
+    for (const key of keys) this.keep(key);
+  }
+
+  /** The delete failed: try again later, a little later each time. */
+  failed(keys: readonly string[], now: number): void {
+    for (const key of keys) {
+      this.sql.exec(
+        `UPDATE object_deletions SET attempts = attempts + 1,
+           due_at = ? + min(?, 1000 * (1 << min(attempts, 20)))
+         WHERE object_key = ?`,
+        now,
+        MAX_BACKOFF_MS,
+        key,
+      );
+    }
+  }
+
+  nextDue(): number | null {
+    const row = this.sql.exec("SELECT min(due_at) AS due FROM object_deletions").one();
+    return row.due === null ? null : Number(row.due);
+  }
+
+  pending(): number {
+    return Number(this.sql.exec("SELECT count(*) AS n FROM object_deletions").one().n);
+  }
+}

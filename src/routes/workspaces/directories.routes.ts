@@ -1,0 +1,88 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../app-env";
+import { FileEntrySchema } from "../../files/file-index";
+import { normalizeDirectory, normalizePath } from "../../files/paths";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import {
+  CursorSchema,
+  IdempotencyHeaderSchema,
+  jsonResponse,
+  LimitSchema,
+  pageOf,
+  WorkspaceParamsSchema,
+  withErrors,
+} from "../openapi-helpers";
+
+// Directories: rows of the file index like files. mkdir -p creates the missing ones; a listing
+// is a keyset page of one directory's children, by name.
+
+const tags = ["Files"];
+
+const mkdirRoute = createRoute({
+  method: "post",
+  path: "/v1/workspaces/{ws}/directories",
+  tags,
+  summary: "Create a directory and any missing parents (mkdir -p)",
+  request: {
+    params: WorkspaceParamsSchema,
+    query: z.object({ path: z.string().min(1).openapi({ example: "docs/guides" }) }),
+    headers: IdempotencyHeaderSchema,
+  },
+  responses: {
+    200: jsonResponse(FileEntrySchema, "It already existed"),
+    201: jsonResponse(FileEntrySchema, "Created"),
+    ...withErrors(409, 422),
+  },
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/v1/workspaces/{ws}/directories",
+  tags,
+  summary: "List a directory's children with their stats (`path` omitted: the root)",
+  request: {
+    params: WorkspaceParamsSchema,
+    query: z.object({
+      path: z.string().optional().openapi({ example: "docs" }),
+      limit: LimitSchema,
+      cursor: CursorSchema,
+    }),
+  },
+  responses: {
+    200: jsonResponse(pageOf(FileEntrySchema, "DirectoryListing"), "A page of children, by name"),
+    ...withErrors(409),
+  },
+});
+
+const isAfterCursor = (value: unknown): value is { after: string } =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as { after?: unknown }).after === "string";
+
+export function registerDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(mkdirRoute, async (c) => {
+    const path = normalizePath(c.req.valid("query").path);
+    const { entry, created } = await c.var.workspace.call((stub, caller) =>
+      stub.makeDirectory(caller, path),
+    );
+    return c.json(entry, created ? 201 : 200);
+  });
+
+  app.openapi(listRoute, async (c) => {
+    const query = c.req.valid("query");
+    const path = normalizeDirectory(query.path);
+    const after = query.cursor ? decodeCursor(query.cursor, isAfterCursor).after : null;
+    const items = await c.var.workspace.call((stub, caller) =>
+      stub.listDirectory(caller, path, after, query.limit + 1),
+    );
+    const page = items.slice(0, query.limit);
+    const last = page.at(-1);
+    return c.json(
+      {
+        items: page,
+        next_cursor: items.length > query.limit && last ? encodeCursor({ after: last.path }) : null,
+      },
+      200,
+    );
+  });
+}

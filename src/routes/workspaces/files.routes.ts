@@ -1,0 +1,304 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../app-env";
+import { ApiError } from "../../errors";
+import { contentTypeFor } from "../../files/content-types";
+import { type FileEntry, FileEntrySchema } from "../../files/file-index";
+import { putObject } from "../../files/object-store";
+import { normalizePath } from "../../files/paths";
+import { notModified, type WriteConditions } from "../../files/preconditions";
+import { parseRange } from "../../files/range";
+import { quoteEtag } from "../../workspace/etag";
+import {
+  IdempotencyHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  noContent,
+  WorkspaceParamsSchema,
+  withErrors,
+} from "../openapi-helpers";
+import { openapiWildcard, parsePart } from "./wildcard-route";
+
+// Files: bytes stream between the client and R2; the workspace's DO keeps the path index and
+// decides every change. An upload is prepared (conditions, quota, object name), streamed to R2,
+// then committed; the DO never sees the bytes.
+
+const tags = ["Files"];
+
+const FilePathParamsSchema = WorkspaceParamsSchema.extend({
+  path: z
+    .string()
+    .min(1)
+    .openapi({
+      param: { name: "path", in: "path" },
+      description: "The file's path in the workspace, '/'-separated (e.g. `src/index.ts`)",
+      example: "notes/todo.md",
+    }),
+});
+
+const UploadHeadersSchema = z.object({
+  "content-length": z.coerce
+    .number()
+    .int()
+    .min(0)
+    .openapi({
+      param: { name: "content-length", in: "header" },
+      description: "Required: uploads stream with a known length",
+    }),
+  "if-match": z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: "if-match", in: "header" },
+      description: "Overwrite only if the file's etag is this",
+    }),
+  "if-none-match": z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: "if-none-match", in: "header" },
+      description: "`*`: create only, never overwrite (412)",
+    }),
+});
+
+const rawBody = {
+  required: true,
+  content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+} as const;
+
+const putRoute = createRoute({
+  method: "put",
+  path: "/v1/workspaces/{ws}/files/{path}",
+  tags,
+  summary: "Upload a file (the raw body, streamed); creates parent directories",
+  request: { params: FilePathParamsSchema, headers: UploadHeadersSchema, body: rawBody },
+  responses: {
+    200: jsonResponse(FileEntrySchema, "Overwritten"),
+    201: jsonResponse(FileEntrySchema, "Created"),
+    ...withErrors(409, 412),
+  },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/v1/workspaces/{ws}/files/{path}",
+  tags,
+  summary: "Download a file: `ETag`, `If-None-Match` (304), `Range` (206, 416)",
+  request: {
+    params: FilePathParamsSchema,
+    headers: z.object({
+      range: z
+        .string()
+        .optional()
+        .openapi({ param: { name: "range", in: "header" }, example: "bytes=0-99" }),
+      "if-none-match": z
+        .string()
+        .optional()
+        .openapi({ param: { name: "if-none-match", in: "header" } }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The bytes",
+      content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    206: { description: "The requested range" },
+    304: { description: "Not modified" },
+    416: { description: "Range not satisfiable" },
+    ...withErrors(),
+  },
+});
+
+const headRoute = createRoute({
+  ...getRoute,
+  method: "head",
+  summary: "A file's headers (`ETag`, `Content-Length`, `Content-Type`) without its bytes",
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/v1/workspaces/{ws}/files/{path}",
+  tags,
+  summary: "Delete a file; a directory only with `recursive=true`",
+  request: {
+    params: FilePathParamsSchema,
+    query: z.object({
+      recursive: z
+        .enum(["true", "false"])
+        .optional()
+        .openapi({ description: "Required to delete a directory" }),
+    }),
+  },
+  responses: { 204: noContent, ...withErrors(409) },
+});
+
+const createFileRoute = createRoute({
+  method: "post",
+  path: "/v1/workspaces/{ws}/files",
+  tags,
+  summary: "Create a file at `?path=` from the raw body (409 if it exists)",
+  request: {
+    params: WorkspaceParamsSchema,
+    query: z.object({ path: z.string().min(1).openapi({ example: "notes/todo.md" }) }),
+    headers: UploadHeadersSchema.pick({ "content-length": true }),
+    body: rawBody,
+  },
+  responses: { 201: jsonResponse(FileEntrySchema, "Created"), ...withErrors(409, 422) },
+});
+
+const MoveSchema = z
+  .object({
+    from: z.string().min(1).openapi({ example: "drafts/plan.md" }),
+    to: z.string().min(1).openapi({ example: "docs/plan.md" }),
+    overwrite: z.boolean().default(false).openapi({ description: "Replace an existing `to`" }),
+  })
+  .strict()
+  .openapi("MoveRequest");
+
+const moveRoute = createRoute({
+  method: "post",
+  path: "/v1/workspaces/{ws}/files/move",
+  tags,
+  summary: "Move or rename a file or a whole directory (no bytes are copied)",
+  request: {
+    params: WorkspaceParamsSchema,
+    headers: IdempotencyHeaderSchema,
+    body: jsonBody(MoveSchema),
+  },
+  responses: {
+    200: jsonResponse(FileEntrySchema, "The entry at its new path"),
+    ...withErrors(409, 422),
+  },
+});
+
+function conditionsOf(c: Context<AppEnv>): WriteConditions {
+  return {
+    ifMatch: c.req.header("if-match") ?? null,
+    ifNoneMatch: c.req.header("if-none-match") ?? null,
+  };
+}
+
+/** Prepare, stream to R2, commit: the three steps of every upload. */
+async function upload(
+  c: Context<AppEnv>,
+  path: string,
+  size: number,
+  conditions: WriteConditions,
+): Promise<{ entry: FileEntry; created: boolean }> {
+  const workspace = c.var.workspace;
+  const { objectKey } = await workspace.call((stub, caller) =>
+    stub.filePrepareUpload(caller, path, size, conditions),
+  );
+  const contentType = contentTypeFor(path);
+  const { sha256 } = await putObject(c.env.FILES, objectKey, c.req.raw.body, size, contentType);
+  return workspace.call((stub, caller) =>
+    stub.fileCommitUpload(caller, path, { objectKey, size, sha256, contentType }, conditions),
+  );
+}
+
+const fileHeaders = (entry: FileEntry) => ({
+  etag: quoteEtag(entry.etag ?? ""),
+  "content-type": entry.content_type ?? contentTypeFor(entry.path),
+  "last-modified": new Date(entry.updated_at).toUTCString(),
+  "accept-ranges": "bytes",
+});
+
+export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
+  // Before the wildcard routes: `files/move` is this route, not a file named "move".
+  app.openapi(moveRoute, async (c) => {
+    const input = c.req.valid("json");
+    const from = normalizePath(input.from, "from");
+    const to = normalizePath(input.to, "to");
+    const entry = await c.var.workspace.call((stub, caller) =>
+      stub.fileMove(caller, { from, to, overwrite: input.overwrite }),
+    );
+    return c.json(entry, 200);
+  });
+
+  app.openapi(createFileRoute, async (c) => {
+    const path = normalizePath(c.req.valid("query").path);
+    const size = c.req.valid("header")["content-length"];
+    const { entry } = await upload(c, path, size, { ifMatch: null, ifNoneMatch: "*" }).catch(
+      (error: unknown) => {
+        // Create means create: an existing file is a conflict, not a failed precondition.
+        if (error instanceof ApiError && error.code === "precondition_failed") {
+          throw new ApiError("conflict", `'${path}' exists; PUT it to overwrite`);
+        }
+        throw error;
+      },
+    );
+    c.header("ETag", quoteEtag(entry.etag ?? ""));
+    return c.json(entry, 201);
+  });
+
+  openapiWildcard(app, putRoute, "path", async (c) => {
+    const { path: raw } = parsePart(FilePathParamsSchema, c.req.param(), "path");
+    const path = normalizePath(raw);
+    const headers = parsePart(
+      UploadHeadersSchema,
+      {
+        "content-length": c.req.header("content-length"),
+        "if-match": c.req.header("if-match"),
+        "if-none-match": c.req.header("if-none-match"),
+      },
+      "header",
+    );
+    const { entry, created } = await upload(c, path, headers["content-length"], conditionsOf(c));
+    c.header("ETag", quoteEtag(entry.etag ?? ""));
+    return c.json(entry, created ? 201 : 200);
+  });
+
+  const download = async (c: Context<AppEnv>) => {
+    const { path: raw } = parsePart(FilePathParamsSchema, c.req.param(), "path");
+    const path = normalizePath(raw);
+    const entry = await c.var.workspace.call((stub, caller) => stub.fileStat(caller, path));
+    if (entry.kind === "directory" || !entry.objectKey) {
+      throw new ApiError(
+        "conflict",
+        `'${path}' is a directory; list it with GET …/directories?path=`,
+      );
+    }
+    const headers = fileHeaders(entry);
+    if (notModified(c.req.header("if-none-match"), entry.etag ?? "")) {
+      return new Response(null, { status: 304, headers });
+    }
+    const range = parseRange(c.req.header("range"), entry.size);
+    if (range === "unsatisfiable") {
+      return new Response(null, {
+        status: 416,
+        headers: { ...headers, "content-range": `bytes */${entry.size}` },
+      });
+    }
+    const object = await c.env.FILES.get(
+      entry.objectKey,
+      range ? { range: { offset: range.start, length: range.end - range.start + 1 } } : {},
+    );
+    if (!object) throw new ApiError("internal", "the file's bytes are missing from storage");
+    if (!range) {
+      return new Response(object.body, {
+        status: 200,
+        headers: { ...headers, "content-length": String(entry.size) },
+      });
+    }
+    return new Response(object.body, {
+      status: 206,
+      headers: {
+        ...headers,
+        "content-length": String(range.end - range.start + 1),
+        "content-range": `bytes ${range.start}-${range.end}/${entry.size}`,
+      },
+    });
+  };
+  openapiWildcard(app, getRoute, "path", download);
+  app.openAPIRegistry.registerPath(headRoute);
+
+  openapiWildcard(app, deleteRoute, "path", async (c) => {
+    const { path: raw } = parsePart(FilePathParamsSchema, c.req.param(), "path");
+    const path = normalizePath(raw);
+    const { recursive } = parsePart(deleteRoute.request.query, c.req.query(), "query");
+    await c.var.workspace.call((stub, caller) =>
+      stub.fileDelete(caller, path, recursive === "true"),
+    );
+    return c.body(null, 204);
+  });
+}
