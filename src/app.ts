@@ -21,6 +21,7 @@ import { registerFileRoutes } from "./routes/workspaces/files.routes";
 import { registerLifecycleRoutes } from "./routes/workspaces/lifecycle.routes";
 import { registerObservationRoutes } from "./routes/workspaces/observation.routes";
 import { registerRunnerTokenRoutes } from "./routes/workspaces/runner-token.routes";
+import { registerSearchRoutes } from "./routes/workspaces/search.routes";
 import { registerWorkspaceRoutes } from "./routes/workspaces/workspaces.routes";
 
 export const OPENAPI_PATH = "/v1/openapi.json";
@@ -77,6 +78,7 @@ export function createApp() {
   registerEventRoutes(app);
   registerFileRoutes(app);
   registerDirectoryRoutes(app);
+  registerSearchRoutes(app);
   registerBenchRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {

@@ -220,6 +220,16 @@ export class FileIndex {
       .map(toEntry);
   }
 
+  /** Every entry after `after`, by path, read lazily from SQLite as the caller iterates. */
+  *entriesAfter(after: string | null): Generator<FileEntry> {
+    for (const row of this.sql.exec(
+      "SELECT * FROM files WHERE path > ? ORDER BY path",
+      after ?? "",
+    )) {
+      yield toEntry(row);
+    }
+  }
+
   /** Every entry under `directory` (all of them for the root), by path. */
   subtree(directory: string): FileEntry[] {
     const rows =

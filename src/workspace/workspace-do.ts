@@ -16,6 +16,7 @@ import type { SubscriberInfo, SubscriptionRequest } from "../events/subscriber";
 import { DeletionQueue, UNCOMMITTED_UPLOAD_GRACE_MS } from "../files/deletion-queue";
 import { type FileEntry, FileIndex, type StoredObject } from "../files/file-index";
 import { deleteObjects, newObjectKey } from "../files/object-store";
+import { type PathSearch, searchPaths } from "../files/path-search";
 import { assertWriteConditions, type WriteConditions } from "../files/preconditions";
 import { workspaceQuotaBytes } from "../files/quota";
 import { deletePrefix, workspacePrefix } from "../storage/r2-prefix";
@@ -544,6 +545,14 @@ export class WorkspaceDO extends DurableObject<Env> {
         }),
       );
       return { entry: this.files.get(path), created: !existed };
+    });
+  }
+
+  /** Glob search over the index (picomatch semantics), a page at a time. */
+  searchPaths(caller: Caller, search: PathSearch) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return searchPaths(this.files.entriesAfter(search.after), search);
     });
   }
 
