@@ -8,12 +8,16 @@ export const PATH_LIMITS = { segmentBytes: 255, pathBytes: 1024 } as const;
 
 const encoder = new TextEncoder();
 // C0 and C1 control characters and DEL (NUL among them).
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const isControl = (path: string) =>
+  Array.from(path).some((char) => {
+    const code = char.codePointAt(0) ?? 0;
+    return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+  });
 
 /** Why a path is refused, or null when it is acceptable (after `normalizePath`). */
 export function pathProblem(path: string): string | null {
   if (path === "") return "the path is empty";
-  if (CONTROL.test(path)) return "the path contains a control character";
+  if (isControl(path)) return "the path contains a control character";
   if (path.includes("\\")) return "the path contains a backslash; use '/'";
   if (encoder.encode(path).byteLength > PATH_LIMITS.pathBytes) {
     return `the path is longer than ${PATH_LIMITS.pathBytes} bytes`;
