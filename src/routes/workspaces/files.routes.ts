@@ -41,9 +41,11 @@ const UploadHeadersSchema = z.object({
     .number()
     .int()
     .min(0)
+    .optional()
     .openapi({
       param: { name: "content-length", in: "header" },
-      description: "Required: uploads stream with a known length",
+      description:
+        "Lets the body stream straight to storage; without it the body is read first, up to 1 MiB",
     }),
   "if-match": z
     .string()
@@ -182,18 +184,53 @@ function conditionsOf(c: Context<AppEnv>): WriteConditions {
 async function upload(
   c: Context<AppEnv>,
   path: string,
-  size: number,
+  size: number | undefined,
   conditions: WriteConditions,
 ): Promise<{ entry: FileEntry; created: boolean }> {
   const workspace = c.var.workspace;
+  // Without a Content-Length the size is only known once the body is read: small bodies only.
+  const body =
+    size === undefined ? await readSmallBody(c.req.raw.body) : { stream: c.req.raw.body, size };
   const { objectKey } = await workspace.call((stub, caller) =>
-    stub.filePrepareUpload(caller, path, size, conditions),
+    stub.filePrepareUpload(caller, path, body.size, conditions),
   );
   const contentType = contentTypeFor(path);
-  const { sha256 } = await putObject(c.env.FILES, objectKey, c.req.raw.body, size, contentType);
+  const { sha256 } = await putObject(c.env.FILES, objectKey, body.stream, body.size, contentType);
   return workspace.call((stub, caller) =>
-    stub.fileCommitUpload(caller, path, { objectKey, size, sha256, contentType }, conditions),
+    stub.fileCommitUpload(
+      caller,
+      path,
+      { objectKey, size: body.size, sha256, contentType },
+      conditions,
+    ),
   );
+}
+
+const UNSIZED_BODY_MAX = 1024 * 1024;
+
+/** Reads a body sent without a Content-Length, refusing it past 1 MiB (send the length). */
+async function readSmallBody(stream: ReadableStream<Uint8Array> | null) {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (stream) {
+    for await (const chunk of stream) {
+      size += chunk.byteLength;
+      if (size > UNSIZED_BODY_MAX) {
+        throw new ApiError(
+          "too_large",
+          `a body without Content-Length may be at most ${UNSIZED_BODY_MAX} bytes; send the length`,
+        );
+      }
+      chunks.push(chunk);
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { stream: new Response(bytes).body, size };
 }
 
 const fileHeaders = (entry: FileEntry) => ({
