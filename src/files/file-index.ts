@@ -173,7 +173,9 @@ export class FileIndex {
       freed = this.removeSubtree(to);
     }
     this.ensureDirectories(to, false, context);
-    const moved = this.sql.exec(
+    // Counted first: rowsWritten would also count the index entries the UPDATE rewrites.
+    const moved = this.subtreeCount(from);
+    this.sql.exec(
       `UPDATE files SET
          path = ?2 || substr(path, length(?1) + 1),
          parent = CASE WHEN path = ?1 THEN ?3 ELSE ?2 || substr(parent, length(?1) + 1) END,
@@ -183,7 +185,7 @@ export class FileIndex {
       to,
       parentOf(to),
       context.now,
-    ).rowsWritten;
+    );
     const entry = this.get(to);
     if (source.kind === "directory") {
       context.emit("directory.moved", { from, to, entries: moved });

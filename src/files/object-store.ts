@@ -42,9 +42,12 @@ export async function putObject(
   });
   const fixed = new FixedLengthStream(size);
   const piped = body.pipeThrough(tap).pipeTo(fixed.writable);
-  try {
-    await Promise.all([bucket.put(key, fixed.readable, { httpMetadata: { contentType } }), piped]);
-  } catch {
+  // Both settle before we decide, so neither failure is left unhandled.
+  const [stored, streamed] = await Promise.allSettled([
+    bucket.put(key, fixed.readable, { httpMetadata: { contentType } }),
+    piped,
+  ]);
+  if (stored.status === "rejected" || streamed.status === "rejected") {
     await bucket.delete(key).catch(() => undefined);
     throw new ApiError(
       "invalid_request",

@@ -6,7 +6,7 @@ import { validationError } from "../../lib/validation";
 
 // Routes whose last parameter is a file path (it may contain '/'). @hono/zod-openapi maps
 // `{name}` to `:name`, which stops at a '/'; these routes are documented from their RouteConfig
-// like any other, and served on Hono's `:name{.+}` pattern, with the same zod validation.
+// like any other, and served on Hono's `:name{[\s\S]+}` pattern (line breaks included, so such a path is a 400), with the same zod validation.
 
 export function openapiWildcard(
   app: OpenAPIHono<AppEnv>,
@@ -16,7 +16,7 @@ export function openapiWildcard(
 ): void {
   app.openAPIRegistry.registerPath(route);
   const path = route.path
-    .replace(`{${wildcard}}`, `:${wildcard}{.+}`)
+    .replace(`{${wildcard}}`, `:${wildcard}{[\\s\\S]+}`)
     .replaceAll(/\{(\w+)\}/g, ":$1");
   app.on(route.method.toUpperCase(), path, handler);
 }
