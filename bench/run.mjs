@@ -21,9 +21,9 @@ import {
   applyMigrations,
   assertPortFree,
   copyAssets,
-  killWranglerNow,
   startWrangler,
   stopWrangler,
+  stopWranglerOnExit,
   waitForHealth,
 } from "./wrangler.mjs";
 
@@ -85,14 +85,7 @@ async function main() {
     rmSync(persistDir, { recursive: true, force: true });
   };
 
-  // Ctrl-C reaches only this process (wrangler runs in its own process group), so stop it here.
-  const interrupt = async () => {
-    await cleanUp();
-    process.exit(130);
-  };
-  process.once("SIGINT", interrupt);
-  process.once("SIGTERM", interrupt);
-  process.once("exit", () => killWranglerNow(wrangler));
+  stopWranglerOnExit(cleanUp, () => wrangler);
 
   try {
     await assertPortFree(baseUrl);

@@ -109,8 +109,22 @@ export async function stopWrangler(child) {
   killGroup(child, "SIGKILL");
 }
 
+/**
+ * Ctrl-C reaches only this process (wrangler runs in its own process group): on SIGINT or
+ * SIGTERM run `cleanUp` and exit; on any exit, kill the wrangler `currentChild()` names.
+ */
+export function stopWranglerOnExit(cleanUp, currentChild) {
+  const interrupt = async () => {
+    await cleanUp();
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+  process.once("exit", () => killWranglerNow(currentChild()));
+}
+
 /** Synchronous variant for process "exit" handlers, where nothing can be awaited. */
-export function killWranglerNow(child) {
+function killWranglerNow(child) {
   if (child && child.exitCode === null && child.signalCode === null) killGroup(child, "SIGKILL");
 }
 

@@ -15,9 +15,9 @@ import {
   applyMigrations,
   assertPortFree,
   copyAssets,
-  killWranglerNow,
   startWrangler,
   stopWrangler,
+  stopWranglerOnExit,
   waitForHealth,
 } from "../bench/wrangler.mjs";
 
@@ -318,14 +318,7 @@ async function main() {
     rmSync(persistDir, { recursive: true, force: true });
   };
 
-  // Ctrl-C reaches only this process (wrangler runs in its own process group), so stop it here.
-  const interrupt = async () => {
-    await cleanUp();
-    process.exit(130);
-  };
-  process.once("SIGINT", interrupt);
-  process.once("SIGTERM", interrupt);
-  process.once("exit", () => killWranglerNow(wrangler));
+  stopWranglerOnExit(cleanUp, () => wrangler);
   const watchdog = setTimeout(async () => {
     console.error(`e2e: FAILED: still running after ${OVERALL_TIMEOUT_MS / 1000} s`);
     await cleanUp();

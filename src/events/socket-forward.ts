@@ -1,3 +1,4 @@
+import { ApiError } from "../errors";
 import type { Caller } from "../workspace/workspace.types";
 import type { SubscriptionRequest } from "./subscriber";
 
@@ -20,8 +21,15 @@ export function socketForwardRequest(original: Request, forward: SocketForward):
   return new Request("https://workspace.internal/socket", { headers });
 }
 
+export const isWebSocketUpgrade = (upgrade: string | null | undefined) =>
+  upgrade?.toLowerCase() === "websocket";
+
+/** The answer to a socket route called without `Upgrade: websocket`. */
+export const upgradeRequired = () =>
+  new ApiError("invalid_request", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
+
 export function parseSocketRequest(request: Request): SocketForward | null {
   const header = request.headers.get(HEADER);
-  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !header) return null;
+  if (!isWebSocketUpgrade(request.headers.get("upgrade")) || !header) return null;
   return JSON.parse(header) as SocketForward;
 }

@@ -1,5 +1,5 @@
 import { ApiError } from "../errors";
-import { assertIfMatch } from "../workspace/etag";
+import { assertIfMatch, etagList } from "../workspace/etag";
 
 /** The conditional headers of a write: `If-Match` (the etag you read), `If-None-Match: *`. */
 export interface WriteConditions {
@@ -29,13 +29,5 @@ export function assertWriteConditions(
 /** Whether a GET's `If-None-Match` names the current etag (answer 304). */
 export function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
-  return ifNoneMatch
-    .split(",")
-    .map((tag) =>
-      tag
-        .trim()
-        .replace(/^W\//, "")
-        .replace(/^"(.*)"$/, "$1"),
-    )
-    .some((tag) => tag === "*" || tag === etag);
+  return etagList(ifNoneMatch).some((tag) => tag === "*" || tag === etag);
 }

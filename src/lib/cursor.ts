@@ -6,6 +6,12 @@ export function encodeCursor(value: Record<string, string | number>): string {
   return btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+/** The cursor of a list keyed by a string (a path): resume after `after`. */
+export const isAfterCursor = (value: unknown): value is { after: string } =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as { after?: unknown }).after === "string";
+
 export function decodeCursor<T extends Record<string, string | number>>(
   cursor: string,
   isValid: (value: unknown) => value is T,

@@ -1,6 +1,6 @@
 import type { AuthContext } from "../app-env";
 import { unauthorized } from "../auth/api-keys";
-import { ApiError } from "../errors";
+import { isWebSocketUpgrade, upgradeRequired } from "../events/socket-forward";
 import { ticketHash, ticketWorkspace } from "../events/stream-tickets";
 import { SLUG_PATTERN } from "../workspace/workspace.schemas";
 import { workspaceStub } from "../workspace/workspace-client";
@@ -10,12 +10,7 @@ export const TICKET_PATH = /^\/v1\/workspaces\/[^/]+\/(?:events|socket)$/;
 
 /** A socket request that is not an upgrade would fail anyway: refuse it before the ticket is used. */
 export function assertTicketUsable(path: string, upgrade: string | undefined): void {
-  if (path.endsWith("/socket") && upgrade?.toLowerCase() !== "websocket") {
-    throw new ApiError(
-      "invalid_request",
-      "this endpoint needs a WebSocket upgrade (Upgrade: websocket)",
-    );
-  }
+  if (path.endsWith("/socket") && !isWebSocketUpgrade(upgrade)) throw upgradeRequired();
 }
 
 /**

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env";
 import { FileEntrySchema } from "../../files/file-index";
 import { normalizeDirectory, normalizePath } from "../../files/paths";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
 import {
   CursorSchema,
   IdempotencyHeaderSchema,
@@ -53,11 +53,6 @@ const listRoute = createRoute({
     ...withErrors(409),
   },
 });
-
-const isAfterCursor = (value: unknown): value is { after: string } =>
-  typeof value === "object" &&
-  value !== null &&
-  typeof (value as { after?: unknown }).after === "string";
 
 export function registerDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(mkdirRoute, async (c) => {

@@ -2,7 +2,11 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../errors";
 import { TypePrefixSchema, WorkspaceEventSchema } from "../../events/event-schema";
-import { socketForwardRequest } from "../../events/socket-forward";
+import {
+  isWebSocketUpgrade,
+  socketForwardRequest,
+  upgradeRequired,
+} from "../../events/socket-forward";
 import { resumeCursor, SSE_HEADERS } from "../../events/sse";
 import { newTicket, TICKET_TTL_MS } from "../../events/stream-tickets";
 import { SubscriberInfoSchema } from "../../events/subscriber";
@@ -161,13 +165,10 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(socketRoute, async (c) => {
     const workspace = c.var.workspace;
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    if (!isWebSocketUpgrade(c.req.header("upgrade"))) {
       // Another account's workspace is a 404 whatever else is wrong with the request.
       await workspace.call((stub, caller) => stub.status(caller));
-      throw new ApiError(
-        "invalid_request",
-        "this endpoint needs a WebSocket upgrade (Upgrade: websocket)",
-      );
+      throw upgradeRequired();
     }
     const request = subscription(c.req.valid("query"), c.req.valid("header")["last-event-id"]);
     const response = await workspace.forward(

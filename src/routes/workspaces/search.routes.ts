@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env";
 import { FileEntrySchema } from "../../files/file-index";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
 import {
   IdempotencyHeaderSchema,
   jsonBody,
@@ -58,11 +58,6 @@ const searchRoute = createRoute({
     ...withErrors(422),
   },
 });
-
-const isAfterCursor = (value: unknown): value is { after: string } =>
-  typeof value === "object" &&
-  value !== null &&
-  typeof (value as { after?: unknown }).after === "string";
 
 export function registerSearchRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(searchRoute, async (c) => {
