@@ -424,7 +424,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     size: number,
     conditions: WriteConditions,
   ): Promise<RpcResult<{ objectKey: string }>> {
-    return rpcBoundary(() => {
+    return rpcBoundary(async () => {
       const { record } = this.load(caller);
       const current = this.files.row(path);
       if (current?.kind === "directory") throw new ApiError("conflict", `'${path}' is a directory`);
@@ -432,7 +432,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       this.assertQuota(size - (current?.size ?? 0));
       const objectKey = newObjectKey(record.id);
       this.deletions.queue([objectKey], Date.now() + UNCOMMITTED_UPLOAD_GRACE_MS);
-      void this.wakeAt(Date.now() + UNCOMMITTED_UPLOAD_GRACE_MS);
+      await this.wakeAt(Date.now() + UNCOMMITTED_UPLOAD_GRACE_MS);
       return { objectKey };
     });
   }
