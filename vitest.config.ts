@@ -22,6 +22,8 @@ export default defineConfig(async () => {
             SSE_RETRY_MS: "250",
             EVENT_QUEUE_MAX_BYTES: "65536",
             EVENT_RETENTION_MIN_EVENTS: "20",
+            // Files: a 32 MiB quota per workspace, so test/files can reach it with real bytes.
+            WORKSPACE_QUOTA_BYTES: String(32 * 1024 * 1024),
           },
         },
       }),

@@ -30,10 +30,15 @@ export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 /** Routes under /v1 that need no API key. */
 const PUBLIC_V1_PATHS = new Set([OPENAPI_PATH]);
 
-/** A request whose body is a file's bytes: `PUT …/files/{path}`, `POST …/files?path=`. */
-const isFileUpload = (method: string, path: string) =>
+/**
+ * A request whose body is a file's bytes: `PUT …/files/{path}`, `POST …/files?path=` (unless it
+ * is JSON: a URL import).
+ */
+const isFileUpload = (method: string, path: string, contentType: string | undefined) =>
   (method === "PUT" && /^\/v1\/workspaces\/[^/]+\/files\/.+$/.test(path)) ||
-  (method === "POST" && /^\/v1\/workspaces\/[^/]+\/files\/?$/.test(path));
+  (method === "POST" &&
+    /^\/v1\/workspaces\/[^/]+\/files\/?$/.test(path) &&
+    !contentType?.toLowerCase().startsWith("application/json"));
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
@@ -57,14 +62,18 @@ export function createApp() {
       throw new ApiError("too_large", `request bodies are limited to ${MAX_JSON_BODY_BYTES} bytes`);
     },
   });
-  // File uploads stream to R2 unread: neither the JSON size limit nor an idempotency
-  // fingerprint (which would read the whole body) applies to them.
-  app.use("/v1/*", (c, next) =>
-    isFileUpload(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next),
-  );
-  app.use("/v1/*", (c, next) =>
-    isFileUpload(c.req.method, c.req.path) ? next() : idempotency(c, next),
-  );
+  // File uploads stream to R2 unread: the JSON size limit does not apply to them, and their
+  // idempotency fingerprint is taken without reading the body.
+  const readBodyIdempotency = idempotency("read");
+  const streamedIdempotency = idempotency("streamed");
+  app.use("/v1/*", (c, next) => {
+    const upload = isFileUpload(c.req.method, c.req.path, c.req.header("content-type"));
+    return upload ? next() : jsonBodyLimit(c, next);
+  });
+  app.use("/v1/*", (c, next) => {
+    const upload = isFileUpload(c.req.method, c.req.path, c.req.header("content-type"));
+    return upload ? streamedIdempotency(c, next) : readBodyIdempotency(c, next);
+  });
   app.use("/v1/workspaces/:ws", resolveWorkspace);
   app.use("/v1/workspaces/:ws/*", resolveWorkspace);
 

@@ -1,4 +1,5 @@
 import { ApiError } from "../errors";
+import { hexOf } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { workspacePrefix } from "../storage/r2-prefix";
 
@@ -8,9 +9,6 @@ import { workspacePrefix } from "../storage/r2-prefix";
 export function newObjectKey(workspaceId: string): string {
   return `${workspacePrefix(workspaceId)}o/${newId("obj")}`;
 }
-
-const toHex = (buffer: ArrayBuffer) =>
-  Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
 
 /**
  * Streams `body` (exactly `size` bytes) into a new object; returns its SHA-256. A body shorter
@@ -28,7 +26,7 @@ export async function putObject(
     const writer = digest.getWriter();
     await writer.close();
     await bucket.put(key, new Uint8Array(0), { httpMetadata: { contentType } });
-    return { sha256: toHex(await digest.digest) };
+    return { sha256: hexOf(await digest.digest) };
   }
   const digestWriter = digest.getWriter();
   const tap = new TransformStream<Uint8Array, Uint8Array>({
@@ -54,7 +52,7 @@ export async function putObject(
       `the body did not match its Content-Length (${size} bytes) or the upload was interrupted`,
     );
   }
-  return { sha256: toHex(await digest.digest) };
+  return { sha256: hexOf(await digest.digest) };
 }
 
 /** Deletes objects, up to 1,000 per call (R2's batch limit). */

@@ -1,8 +1,11 @@
 const encoder = new TextEncoder();
 
+/** Bytes as lowercase hex (a digest, a signature). */
+export const hexOf = (buffer: ArrayBuffer) =>
+  Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
+
 export async function sha256Hex(input: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(input));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return hexOf(await crypto.subtle.digest("SHA-256", encoder.encode(input)));
 }
 
 /** A URL-safe random string carrying `bytes` bytes of entropy. */

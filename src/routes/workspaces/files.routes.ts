@@ -142,7 +142,7 @@ const createFileRoute = createRoute({
   request: {
     params: WorkspaceParamsSchema,
     query: z.object({ path: z.string().min(1).openapi({ example: "notes/todo.md" }) }),
-    headers: UploadHeadersSchema.pick({ "content-length": true }),
+    headers: UploadHeadersSchema.pick({ "content-length": true }).merge(IdempotencyHeaderSchema),
     body: rawBody,
   },
   responses: { 201: jsonResponse(FileEntrySchema, "Created"), ...withErrors(409, 422) },
