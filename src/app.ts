@@ -14,6 +14,7 @@ import { unmatchedRoute } from "./middleware/unmatched-route";
 import { registerAdminRoutes } from "./routes/admin/admin.routes";
 import { registerBenchRoutes } from "./routes/bench.routes";
 import { registerHealthRoutes } from "./routes/health.routes";
+import { registerAttachmentRoutes } from "./routes/workspaces/attachments.routes";
 import { registerCodebaseRoutes } from "./routes/workspaces/codebases.routes";
 import { registerDirectoryRoutes } from "./routes/workspaces/directories.routes";
 import { registerEventRoutes } from "./routes/workspaces/events.routes";
@@ -30,10 +31,13 @@ export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 /** Routes under /v1 that need no API key. */
 const PUBLIC_V1_PATHS = new Set([OPENAPI_PATH]);
 
-/** A request whose body is a file's bytes: `PUT …/files/{path}`, `POST …/files?path=`. */
+/**
+ * A request whose body is a file's bytes: `PUT …/files/{path}`, `POST …/files?path=`,
+ * `POST …/attachments?name=`.
+ */
 const isFileUpload = (method: string, path: string) =>
   (method === "PUT" && /^\/v1\/workspaces\/[^/]+\/files\/.+$/.test(path)) ||
-  (method === "POST" && /^\/v1\/workspaces\/[^/]+\/files\/?$/.test(path));
+  (method === "POST" && /^\/v1\/workspaces\/[^/]+\/(files|attachments)\/?$/.test(path));
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
@@ -79,6 +83,7 @@ export function createApp() {
   registerFileRoutes(app);
   registerDirectoryRoutes(app);
   registerSearchRoutes(app);
+  registerAttachmentRoutes(app);
   registerBenchRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
