@@ -2,7 +2,12 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../app-env";
 import { ApiError, ErrorEnvelopeSchema } from "../../errors";
-import { ALLOWED_TYPES_TEXT, attachmentTypeOf, unsupported } from "../../files/attachment-types";
+import {
+  ALLOWED_TYPES_TEXT,
+  ATTACHMENT_TYPES,
+  attachmentTypeOf,
+  unsupported,
+} from "../../files/attachment-types";
 import {
   type Attachment,
   AttachmentSchema,
@@ -121,9 +126,7 @@ const serveRoute = createRoute({
     200: {
       description: "The bytes, with the type the content proved",
       content: Object.fromEntries(
-        ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"].map(
-          (type) => [type, { schema: bytes }],
-        ),
+        ATTACHMENT_TYPES.map((type) => [type.contentType, { schema: bytes }]),
       ),
     },
     304: { description: "Not modified" },
