@@ -14,6 +14,7 @@ import { unmatchedRoute } from "./middleware/unmatched-route";
 import { registerAdminRoutes } from "./routes/admin/admin.routes";
 import { registerBenchRoutes } from "./routes/bench.routes";
 import { registerHealthRoutes } from "./routes/health.routes";
+import { registerAttachmentRoutes } from "./routes/workspaces/attachments.routes";
 import { registerCodebaseRoutes } from "./routes/workspaces/codebases.routes";
 import { registerDirectoryRoutes } from "./routes/workspaces/directories.routes";
 import { registerEventRoutes } from "./routes/workspaces/events.routes";
@@ -31,11 +32,12 @@ export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 const PUBLIC_V1_PATHS = new Set([OPENAPI_PATH]);
 
 /**
- * A request whose body is a file's bytes: `PUT …/files/{path}`, `POST …/files?path=` (unless it
- * is JSON: a URL import).
+ * A request whose body is a file's bytes: `PUT …/files/{path}`, `POST …/attachments?name=`,
+ * `POST …/files?path=` (unless it is JSON: a URL import).
  */
 const isFileUpload = (method: string, path: string, contentType: string | undefined) =>
   (method === "PUT" && /^\/v1\/workspaces\/[^/]+\/files\/.+$/.test(path)) ||
+  (method === "POST" && /^\/v1\/workspaces\/[^/]+\/attachments\/?$/.test(path)) ||
   (method === "POST" &&
     /^\/v1\/workspaces\/[^/]+\/files\/?$/.test(path) &&
     !contentType?.toLowerCase().startsWith("application/json"));
@@ -88,6 +90,7 @@ export function createApp() {
   registerFileRoutes(app);
   registerDirectoryRoutes(app);
   registerSearchRoutes(app);
+  registerAttachmentRoutes(app);
   registerBenchRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {

@@ -235,14 +235,22 @@ async function childParams(
       scheme: "apiKey",
       operation: create,
     };
+    // A raw-bytes upload (a file, an attachment) is sent a small text file declared as one.
+    const raw = create.requestBody && !create.requestBody.content?.["application/json"];
     const created = await api<Record<string, unknown>>(
       "POST",
       fill(collection, filled) + queryFor(createOp),
-      { key: account.key, body: bodyFor(createOp) ?? {} },
+      raw
+        ? {
+            key: account.key,
+            body: "isolation fixture\n",
+            headers: { "content-type": "text/plain" },
+          }
+        : { key: account.key, body: bodyFor(createOp) ?? {} },
     );
     expect(created.status, `creating a child at ${collection}`).toBeLessThan(300);
-    // A child is named by its id, or (a file) by its path.
-    const id = created.body.id ?? created.body.path;
+    // A child is named by its id, (a file) by its path, or (an attachment) by its given name.
+    const id = created.body.id ?? created.body.path ?? created.body.name;
     if (typeof id === "string") filled[name] = id;
   }
   return filled;

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { AttachmentSchema } from "../files/attachments";
 import { FileEntrySchema } from "../files/file-index";
 import { LifecycleEventSchema } from "../workspace/lifecycle-events";
 import {
@@ -56,6 +57,8 @@ export const EVENT_DATA = {
       .int()
       .openapi({ description: "Files and directories deleted, itself included" }),
   }),
+  "attachment.created": z.object({ attachment: AttachmentSchema }),
+  "attachment.deleted": z.object({ name: z.string() }),
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;

@@ -62,6 +62,17 @@ const STEPS: string[] = [
      due_at INTEGER NOT NULL,
      attempts INTEGER NOT NULL DEFAULT 0
    );`,
+  // Issue 4: attachments, immutable and named by the server (name → R2 object).
+  `CREATE TABLE IF NOT EXISTS attachments (
+     name TEXT PRIMARY KEY,
+     object_key TEXT NOT NULL,
+     content_type TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     sha256 TEXT NOT NULL,
+     original_name TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     author TEXT
+   );`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

@@ -13,6 +13,7 @@ import {
   type TicketHolder,
 } from "../events/stream-tickets";
 import type { SubscriberInfo, SubscriptionRequest } from "../events/subscriber";
+import { type Attachment, AttachmentIndex, type StoredAttachment } from "../files/attachments";
 import { DeletionQueue, UNCOMMITTED_UPLOAD_GRACE_MS } from "../files/deletion-queue";
 import { type FileEntry, FileIndex, type StoredObject } from "../files/file-index";
 import { deleteObjects, newObjectKey } from "../files/object-store";
@@ -89,6 +90,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly hub: EventHub;
   private readonly files: FileIndex;
   private readonly deletions: DeletionQueue;
+  private readonly attachments: AttachmentIndex;
   /** Whether an alarm is known to be set for trimming the event log. */
   private trimArmed = false;
 
@@ -100,6 +102,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.hub = new EventHub(ctx, this.log, this.config);
     this.files = new FileIndex(this.sql);
     this.deletions = new DeletionQueue(this.sql);
+    this.attachments = new AttachmentIndex(this.sql);
     // Pings are answered by the runtime, so an idle socket never wakes a hibernating DO.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(SOCKET_PING, SOCKET_PONG));
     // A DO that was never created stays without tables, so a lookup of an unknown id writes nothing.
@@ -294,6 +297,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       threads: 0,
       messages: 0,
       ...this.files.totals(),
+      ...attachmentTotals(this.attachments),
       runs: 0,
       agents: 0,
       commands: 0,
@@ -570,6 +574,73 @@ export class WorkspaceDO extends DurableObject<Env> {
   }
 
   /**
+   * Before an attachment's bytes are sent: the quota, and a new object, queued for deletion
+   * after a grace period in case the upload never commits (as for a file upload).
+   */
+  attachmentPrepare(caller: Caller, size: number): Promise<RpcResult<{ objectKey: string }>> {
+    return rpcBoundary(async () => {
+      const { record } = this.load(caller);
+      this.assertQuota(size);
+      const objectKey = newObjectKey(record.id);
+      this.deletions.queue([objectKey], Date.now() + UNCOMMITTED_UPLOAD_GRACE_MS);
+      await this.wakeAt(Date.now() + UNCOMMITTED_UPLOAD_GRACE_MS);
+      return { objectKey };
+    });
+  }
+
+  /** After the bytes are in R2: names and indexes the attachment, or queues its object to go. */
+  attachmentCommit(caller: Caller, stored: StoredAttachment): Promise<RpcResult<Attachment>> {
+    return rpcBoundary(async () => {
+      const { record } = this.load(caller);
+      const now = Date.now();
+      try {
+        return this.commit(caller, record.id, (emit) => {
+          this.assertQuota(stored.size);
+          const attachment = this.attachments.add(stored, {
+            now: new Date(now).toISOString(),
+            author: caller.actor,
+            emit,
+          });
+          this.deletions.keep(stored.objectKey);
+          return attachment;
+        });
+      } catch (error) {
+        this.deletions.queue([stored.objectKey], now);
+        await this.wakeAt(now);
+        throw error;
+      }
+    });
+  }
+
+  /** An attachment with the object its bytes are in. */
+  attachmentStat(caller: Caller, name: string) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      const row = this.attachments.row(name);
+      if (!row) throw notFound("attachment");
+      return row;
+    });
+  }
+
+  attachmentList(caller: Caller, after: string | null, limit: number) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return this.attachments.list(after, limit);
+    });
+  }
+
+  attachmentDelete(caller: Caller, name: string): Promise<RpcResult<void>> {
+    return rpcBoundary(async () => {
+      const { record } = this.load(caller);
+      const now = Date.now();
+      this.commit(caller, record.id, (emit) => {
+        this.deletions.queue([this.attachments.remove(name, { emit })], now);
+      });
+      await this.wakeAt(now);
+    });
+  }
+
+  /**
    * For the live-events benchmark only (reached through `/__bench`, which exists only when
    * BENCH_ROUTES is on): appends `count` lifecycle events, one every `intervalMs`, by the same
    * path as `POST …/lifecycle-events`, so delivery is measured without HTTP in front of it.
@@ -744,11 +815,12 @@ export class WorkspaceDO extends DurableObject<Env> {
   private assertQuota(addedBytes: number): void {
     if (addedBytes <= 0) return;
     const quota = workspaceQuotaBytes(this.env);
-    const { bytes } = this.files.totals();
+    // Files and attachments share the one quota.
+    const bytes = this.files.totals().bytes + this.attachments.totals().bytes;
     if (bytes + addedBytes > quota) {
       throw new ApiError(
         "quota_exceeded",
-        `the workspace's files would take ${bytes + addedBytes} bytes; its quota is ${quota}`,
+        `the workspace's files and attachments would take ${bytes + addedBytes} bytes; its quota is ${quota}`,
         { details: { used_bytes: bytes, quota_bytes: quota, requested_bytes: addedBytes } },
       );
     }
@@ -834,6 +906,11 @@ export class WorkspaceDO extends DurableObject<Env> {
     return run;
   }
 }
+
+const attachmentTotals = (index: AttachmentIndex) => {
+  const { attachments, bytes } = index.totals();
+  return { attachments, attachment_bytes: bytes };
+};
 
 /** The lifecycle event recorded when a workspace reaches a status. */
 const STEP_EVENTS: Record<WorkspaceStatus, string> = {

@@ -16,6 +16,8 @@ export const WorkspaceSummarySchema = z
     messages: z.number().int(),
     files: z.number().int(),
     bytes: z.number().int(),
+    attachments: z.number().int(),
+    attachment_bytes: z.number().int(),
     runs: z.number().int(),
     agents: z.number().int(),
     commands: z.number().int(),

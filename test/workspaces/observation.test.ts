@@ -219,6 +219,8 @@ describe("GET /v1/workspaces/{ws}/metadata", () => {
       messages: 0,
       files: 0,
       bytes: 0,
+      attachments: 0,
+      attachment_bytes: 0,
       runs: 0,
       agents: 0,
       commands: 0,

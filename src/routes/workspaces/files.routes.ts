@@ -209,7 +209,7 @@ async function upload(
 const UNSIZED_BODY_MAX = 1024 * 1024;
 
 /** Reads a body sent without a Content-Length, refusing it past 1 MiB (send the length). */
-async function readSmallBody(stream: ReadableStream<Uint8Array> | null) {
+export async function readSmallBody(stream: ReadableStream<Uint8Array> | null) {
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (stream) {
