@@ -36,6 +36,8 @@ export const signedUploadAuth = createMiddleware<AppEnv>(async (c, next) => {
     throw new ApiError(
       "unauthorized",
       "this route takes a signed upload URL (…?path=&max_size=&expires=&sig=), from POST …/uploads",
+      // Not a Bearer challenge: an API key is no use here, only the URL as issued.
+      { headers: { "WWW-Authenticate": 'Signature realm="workspaces-upload-url"' } },
     );
   }
   const grant = {

@@ -143,7 +143,7 @@ const CompleteSchema = z
         z
           .object({
             part_number: z.number().int().min(1).max(MAX_PART_NUMBER),
-            etag: z.string().min(1).max(128),
+            etag: z.string().min(1).max(1024),
           })
           .strict(),
       )
@@ -257,6 +257,7 @@ const signedPutRoute = createRoute({
     200: jsonResponse(FileEntrySchema, "Overwrote the file"),
     201: jsonResponse(FileEntrySchema, "Created the file"),
     ...withErrors(403, 409, 412),
+    401: errorResponse("The URL's signature fields are missing or malformed"),
     ...tooLarge,
   },
 });
