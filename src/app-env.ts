@@ -1,5 +1,12 @@
 import type { WorkspaceClient } from "./workspace/workspace-client";
 
+export interface SignedUploadGrant {
+  nonce: string;
+  path: string;
+  maxSize: number;
+  contentType: string | null;
+}
+
 /** What the auth middleware learned about the caller's key. */
 export interface AuthContext {
   keyId: string;
@@ -15,5 +22,7 @@ export interface AppEnv {
     auth: AuthContext;
     /** The workspace a `/v1/workspaces/{ws}/…` route addresses, resolved from id or slug. */
     workspace: WorkspaceClient;
+    /** Set by signedUploadAuth on the signed upload route: what the verified URL allows. */
+    signedUpload?: SignedUploadGrant;
   };
 }

@@ -10,6 +10,7 @@ import { apiKeyAuth } from "./middleware/api-key-auth";
 import { idempotency } from "./middleware/idempotency";
 import { requestContext } from "./middleware/request-context";
 import { resolveWorkspace } from "./middleware/resolve-workspace";
+import { isSignedUpload, signedUploadAuth } from "./middleware/signed-upload-auth";
 import { unmatchedRoute } from "./middleware/unmatched-route";
 import { registerAdminRoutes } from "./routes/admin/admin.routes";
 import { registerBenchRoutes } from "./routes/bench.routes";
@@ -23,6 +24,7 @@ import { registerLifecycleRoutes } from "./routes/workspaces/lifecycle.routes";
 import { registerObservationRoutes } from "./routes/workspaces/observation.routes";
 import { registerRunnerTokenRoutes } from "./routes/workspaces/runner-token.routes";
 import { registerSearchRoutes } from "./routes/workspaces/search.routes";
+import { registerUploadRoutes } from "./routes/workspaces/uploads.routes";
 import { registerWorkspaceRoutes } from "./routes/workspaces/workspaces.routes";
 
 export const OPENAPI_PATH = "/v1/openapi.json";
@@ -33,14 +35,17 @@ const PUBLIC_V1_PATHS = new Set([OPENAPI_PATH]);
 
 /**
  * A request whose body is a file's bytes: `PUT …/files/{path}`, `POST …/attachments?name=`,
- * `POST …/files?path=` (unless it is JSON: a URL import).
+ * `POST …/files?path=` (unless it is JSON: a URL import), a multipart part
+ * `PUT …/uploads/multipart/{id}/parts/{n}`, a signed `PUT …/uploads/{nonce}`.
  */
 const isFileUpload = (method: string, path: string, contentType: string | undefined) =>
   (method === "PUT" && /^\/v1\/workspaces\/[^/]+\/files\/.+$/.test(path)) ||
   (method === "POST" && /^\/v1\/workspaces\/[^/]+\/attachments\/?$/.test(path)) ||
   (method === "POST" &&
     /^\/v1\/workspaces\/[^/]+\/files\/?$/.test(path) &&
-    !contentType?.toLowerCase().startsWith("application/json"));
+    !contentType?.toLowerCase().startsWith("application/json")) ||
+  (method === "PUT" &&
+    /^\/v1\/workspaces\/[^/]+\/uploads\/(?:multipart\/[^/]+\/parts\/[^/]+|[^/]+)$/.test(path));
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
@@ -56,6 +61,8 @@ export function createApp() {
   app.use("/v1/admin/*", adminAuth);
   app.use("/v1/*", async (c, next) => {
     if (PUBLIC_V1_PATHS.has(c.req.path) || c.req.path.startsWith("/v1/admin/")) return next();
+    // A signed upload URL is its own credential, on that one route and method.
+    if (isSignedUpload(c.req.method, c.req.path)) return signedUploadAuth(c, next);
     return apiKeyAuth(c, next);
   });
   const jsonBodyLimit = bodyLimit({
@@ -91,12 +98,19 @@ export function createApp() {
   registerDirectoryRoutes(app);
   registerSearchRoutes(app);
   registerAttachmentRoutes(app);
+  registerUploadRoutes(app);
   registerBenchRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
     scheme: "bearer",
     description: "An account API key (`wsk_…`) or a workspace runner token (`wsr_…`)",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "uploadSignature", {
+    type: "apiKey",
+    in: "query",
+    name: "sig",
+    description: "A signed upload URL from `POST /v1/workspaces/{ws}/uploads`, used as given",
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
     type: "http",

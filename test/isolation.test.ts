@@ -4,6 +4,7 @@ import {
   api,
   createAccount,
   createWorkspace,
+  dispatch,
   expectEnvelope,
   type TestAccount,
   type WorkspaceBody,
@@ -56,7 +57,7 @@ interface Op {
   method: string;
   path: string;
   name: string;
-  scheme: "public" | "adminToken" | "apiKey";
+  scheme: "public" | "adminToken" | "apiKey" | "uploadSignature";
   operation: Operation;
 }
 
@@ -77,6 +78,7 @@ function schemeOf(operation: Operation): Op["scheme"] {
   if (names.size === 0) return "public";
   if (names.has("adminToken") && names.size === 1) return "adminToken";
   if (names.has("apiKey") && names.size === 1) return "apiKey";
+  if (names.has("uploadSignature") && names.size === 1) return "uploadSignature";
   throw new Error(`unexpected security ${JSON.stringify(security)}`);
 }
 
@@ -95,6 +97,8 @@ const ops: Op[] = Object.entries(doc.paths).flatMap(([path, item]) =>
 const publicOps = ops.filter((op) => op.scheme === "public");
 const adminOps = ops.filter((op) => op.scheme === "adminToken");
 const keyOps = ops.filter((op) => op.scheme === "apiKey");
+/** Routes a signed URL authenticates instead of a key: tested with URLs issued for them. */
+const signedOps = ops.filter((op) => op.scheme === "uploadSignature");
 const wsOps = keyOps.filter((op) => op.path.includes("{ws}"));
 const accountOps = keyOps.filter((op) => !op.path.includes("{ws}"));
 
@@ -209,6 +213,18 @@ function fill(path: string, values: Record<string, string>): string {
 
 const pathParams = (path: string) => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
 
+/** Path parameters that are numbers (a part number): a value their schema accepts. */
+function numericParams(op: Op): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const param of op.operation.parameters ?? []) {
+    const type = resolve(param.schema ?? {}).type;
+    if (param.in === "path" && (type === "integer" || type === "number")) {
+      values[param.name] = String(synthesize(param.schema ?? {}));
+    }
+  }
+  return values;
+}
+
 /**
  * Creates, as `account`, the resources an operation's other path parameters name: for
  * `/a/{ws}/things/{id}` it POSTs to `/a/{ws}/things` (when the document has that operation) and
@@ -249,8 +265,9 @@ async function childParams(
         : { key: account.key, body: bodyFor(createOp) ?? {} },
     );
     expect(created.status, `creating a child at ${collection}`).toBeLessThan(300);
-    // A child is named by its id, (a file) by its path, or (an attachment) by its given name.
-    const id = created.body.id ?? created.body.path ?? created.body.name;
+    // A child is named by the field the parameter is named after (`upload_id`), its id, (a
+    // file) its path, or (an attachment) its given name.
+    const id = created.body[name] ?? created.body.id ?? created.body.path ?? created.body.name;
     if (typeof id === "string") filled[name] = id;
   }
   return filled;
@@ -363,6 +380,79 @@ describe.each(keyOps.map((op) => [op.name, op] as const))("api-key %s", (_name, 
   });
 });
 
+describe.each(signedOps.map((op) => [op.name, op] as const))("signed-url %s", (_name, op) => {
+  // The URL is issued by the POST on the route's collection (`…/uploads` for `…/uploads/{id}`).
+  const collection = op.path.slice(0, op.path.lastIndexOf("/"));
+  const issue = async (account: TestAccount, ws: string) => {
+    const create = doc.paths[collection]?.post;
+    expect(create, `POST ${collection}`).toBeDefined();
+    const createOp: Op = {
+      method: "POST",
+      path: collection,
+      name: `POST ${collection}`,
+      scheme: "apiKey",
+      operation: create as Operation,
+    };
+    const issued = await api<{ url: string; path: string }>("POST", fill(collection, { ws }), {
+      key: account.key,
+      body: bodyFor(createOp),
+    });
+    expect(issued.status, JSON.stringify(issued.body)).toBe(201);
+    return { url: new URL(issued.body.url), path: issued.body.path };
+  };
+  const send = (url: URL | string, headers: Record<string, string> = {}) =>
+    dispatch(
+      new Request(url, {
+        method: op.method,
+        headers: { "content-length": "1", ...headers },
+        body: "a",
+      }),
+    );
+
+  it("Should answer 401 without the signature, even to a valid API key", async () => {
+    const account = await createAccount();
+    const workspace = await createWorkspace(account);
+    const { url, path } = await issue(account, workspace.id);
+    const bare = new URL(url.pathname, url.origin);
+    for (const headers of [{}, { authorization: `Bearer ${account.key}` }] as Record<
+      string,
+      string
+    >[]) {
+      const response = await send(bare, headers);
+      expect(response.status).toBe(401);
+      expect(expectEnvelope(await response.json()).code).toBe("unauthorized");
+    }
+    expect(
+      (await api("GET", `/v1/workspaces/${workspace.id}/files/${path}`, { key: account.key }))
+        .status,
+    ).toBe(404);
+  });
+
+  it("Should answer 403 to a changed signature and to another account's workspace", async () => {
+    const [a, b] = await Promise.all([createAccount("A"), createAccount("B")]);
+    const mine = await createWorkspace(a);
+    const theirs = await createWorkspace(b);
+    const { url, path } = await issue(a, mine.id);
+    const forged = new URL(url);
+    const sig = forged.searchParams.get("sig") ?? "";
+    forged.searchParams.set("sig", (sig[0] === "A" ? "B" : "A") + sig.slice(1));
+    const elsewhere = new URL(url.toString().replace(mine.id, theirs.id));
+    for (const target of [forged, elsewhere]) {
+      const response = await send(target);
+      expect(response.status, target.toString()).toBe(403);
+      expect(expectEnvelope(await response.json()).code).toBe("forbidden");
+    }
+    expect(
+      (await api("GET", `/v1/workspaces/${mine.id}/files/${path}`, { key: a.key })).status,
+    ).toBe(404);
+    expect(
+      (await api("GET", `/v1/workspaces/${theirs.id}/files/${path}`, { key: b.key })).status,
+    ).toBe(404);
+    // Control: the URL as issued is accepted, so the refusals came from the signature.
+    expect((await send(url)).status).toBeLessThan(300);
+  });
+});
+
 describe("cross-account isolation", () => {
   let a: TestAccount;
   let b: TestAccount;
@@ -373,7 +463,7 @@ describe("cross-account isolation", () => {
   describe.each(wsOps.map((op) => [op.name, op] as const))("%s", (_name, op) => {
     it("Should answer 404 to another account, by id and by slug, and change nothing", async () => {
       const workspace = await createWorkspace(a, { name: secretName() });
-      const values = await childParams(a, op.path, { ws: workspace.id });
+      const values = await childParams(a, op.path, { ws: workspace.id, ...numericParams(op) });
       // Creating children may have changed the etag: take the state B's calls must not change.
       const before = (
         await api<WorkspaceBody>("GET", `/v1/workspaces/${workspace.id}`, { key: a.key })
@@ -481,7 +571,7 @@ describe("runner tokens", () => {
       const own = await createWorkspace(a, { name: secretName() });
       const other = await createWorkspace(a, { name: secretName() });
       const token = await runnerToken(own);
-      const values = await childParams(a, op.path, { ws: other.id });
+      const values = await childParams(a, op.path, { ws: other.id, ...numericParams(op) });
       const before = (await api<WorkspaceBody>("GET", `/v1/workspaces/${other.id}`, { key: a.key }))
         .body;
       const body = bodyFor(op);
@@ -518,7 +608,9 @@ describe("runner tokens", () => {
 
 describe("coverage", () => {
   it("Should generate a case for every operation in the document", () => {
-    const covered = new Set([...publicOps, ...adminOps, ...keyOps].map((op) => op.name));
+    const covered = new Set(
+      [...publicOps, ...adminOps, ...keyOps, ...signedOps].map((op) => op.name),
+    );
     expect(covered.size).toBe(ops.length);
     expect(wsOps.map((op) => op.name)).toContain("DELETE /v1/workspaces/{ws}");
   });

@@ -14,10 +14,10 @@ export const FileEntrySchema = z
     name: z.string(),
     kind: z.enum(["file", "directory"]),
     size: z.number().int().openapi({ description: "Bytes; 0 for a directory" }),
-    etag: z
-      .string()
-      .nullable()
-      .openapi({ description: "The SHA-256 of the content; null for a directory" }),
+    etag: z.string().nullable().openapi({
+      description:
+        "The SHA-256 of the content (hex); for a file uploaded in parts, R2's multipart etag (`<hex>-<parts>`); null for a directory",
+    }),
     content_type: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -29,6 +29,7 @@ export type FileEntry = z.infer<typeof FileEntrySchema>;
 export interface StoredObject {
   objectKey: string;
   size: number;
+  /** The content's etag: its SHA-256, or R2's multipart etag for a file uploaded in parts. */
   sha256: string;
   contentType: string;
 }

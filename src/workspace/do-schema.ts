@@ -73,6 +73,41 @@ const STEPS: string[] = [
      created_at TEXT NOT NULL,
      author TEXT
    );`,
+  // Issue 4: large files. Multipart uploads in progress (with the parts R2 has accepted) and the
+  // signed upload URLs handed out; the signing key lives in meta.
+  `CREATE TABLE IF NOT EXISTS multipart_uploads (
+     upload_id TEXT PRIMARY KEY,
+     path TEXT NOT NULL,
+     object_key TEXT NOT NULL,
+     r2_upload_id TEXT NOT NULL,
+     content_type TEXT NOT NULL,
+     state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'completing')),
+     author TEXT,
+     declared_size INTEGER,
+     bytes_received INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     abort_attempts INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX IF NOT EXISTS multipart_uploads_by_expiry ON multipart_uploads (expires_at);
+   CREATE TABLE IF NOT EXISTS multipart_parts (
+     upload_id TEXT NOT NULL,
+     part_number INTEGER NOT NULL,
+     size INTEGER NOT NULL,
+     etag TEXT NOT NULL,
+     PRIMARY KEY (upload_id, part_number)
+   );
+   CREATE TABLE IF NOT EXISTS signed_uploads (
+     nonce TEXT PRIMARY KEY,
+     path TEXT NOT NULL,
+     max_size INTEGER NOT NULL,
+     content_type TEXT,
+     account_id TEXT NOT NULL,
+     actor TEXT,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     used_at INTEGER
+   );`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

@@ -17,6 +17,7 @@ import {
 import { peek, textGuard } from "../../files/content-sniff";
 import { putObject } from "../../files/object-store";
 import { notModified } from "../../files/preconditions";
+import { sizedBody } from "../../files/upload-flow";
 import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
 import { quoteEtag } from "../../workspace/etag";
 import {
@@ -28,7 +29,6 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../openapi-helpers";
-import { readSmallBody } from "./files.routes";
 
 // Attachments: uploaded once, named by the server, served forever under that name. Only the
 // types in attachment-types.ts are accepted, judged by the bytes themselves; the head of the
@@ -164,10 +164,7 @@ async function upload(c: Context<AppEnv>, originalName: string, length: number |
       details: { max_bytes: max },
     });
   if (length !== undefined && length > max) throw tooLarge();
-  const body =
-    length === undefined
-      ? await readSmallBody(c.req.raw.body)
-      : { stream: c.req.raw.body, size: length };
+  const body = await sizedBody(c.req.raw.body, length);
   if (body.size > max) throw tooLarge();
   if (body.size === 0 || !body.stream) {
     throw new ApiError("invalid_request", "the body is empty: send the attachment's bytes");

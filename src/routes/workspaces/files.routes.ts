@@ -4,10 +4,10 @@ import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../errors";
 import { contentTypeFor } from "../../files/content-types";
 import { type FileEntry, FileEntrySchema } from "../../files/file-index";
-import { putObject } from "../../files/object-store";
 import { normalizePath } from "../../files/paths";
-import { notModified, type WriteConditions } from "../../files/preconditions";
+import { notModified } from "../../files/preconditions";
 import { parseRange } from "../../files/range";
+import { conditionsOf, uploadFile } from "../../files/upload-flow";
 import { quoteEtag } from "../../workspace/etag";
 import {
   IdempotencyHeaderSchema,
@@ -173,66 +173,6 @@ const moveRoute = createRoute({
   },
 });
 
-function conditionsOf(c: Context<AppEnv>): WriteConditions {
-  return {
-    ifMatch: c.req.header("if-match") ?? null,
-    ifNoneMatch: c.req.header("if-none-match") ?? null,
-  };
-}
-
-/** Prepare, stream to R2, commit: the three steps of every upload. */
-async function upload(
-  c: Context<AppEnv>,
-  path: string,
-  size: number | undefined,
-  conditions: WriteConditions,
-): Promise<{ entry: FileEntry; created: boolean }> {
-  const workspace = c.var.workspace;
-  // Without a Content-Length the size is only known once the body is read: small bodies only.
-  const body =
-    size === undefined ? await readSmallBody(c.req.raw.body) : { stream: c.req.raw.body, size };
-  const { objectKey } = await workspace.call((stub, caller) =>
-    stub.filePrepareUpload(caller, path, body.size, conditions),
-  );
-  const contentType = contentTypeFor(path);
-  const { sha256 } = await putObject(c.env.FILES, objectKey, body.stream, body.size, contentType);
-  return workspace.call((stub, caller) =>
-    stub.fileCommitUpload(
-      caller,
-      path,
-      { objectKey, size: body.size, sha256, contentType },
-      conditions,
-    ),
-  );
-}
-
-const UNSIZED_BODY_MAX = 1024 * 1024;
-
-/** Reads a body sent without a Content-Length, refusing it past 1 MiB (send the length). */
-export async function readSmallBody(stream: ReadableStream<Uint8Array> | null) {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (stream) {
-    for await (const chunk of stream) {
-      size += chunk.byteLength;
-      if (size > UNSIZED_BODY_MAX) {
-        throw new ApiError(
-          "too_large",
-          `a body without Content-Length may be at most ${UNSIZED_BODY_MAX} bytes; send the length`,
-        );
-      }
-      chunks.push(chunk);
-    }
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { stream: new Response(bytes).body, size };
-}
-
 const fileHeaders = (entry: FileEntry) => ({
   etag: quoteEtag(entry.etag ?? ""),
   "content-type": entry.content_type ?? contentTypeFor(entry.path),
@@ -255,7 +195,7 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createFileRoute, async (c) => {
     const path = normalizePath(c.req.valid("query").path);
     const size = c.req.valid("header")["content-length"];
-    const { entry } = await upload(c, path, size, { ifMatch: null, ifNoneMatch: "*" }).catch(
+    const { entry } = await uploadFile(c, path, size, { ifMatch: null, ifNoneMatch: "*" }).catch(
       (error: unknown) => {
         // Create means create: an existing file is a conflict, not a failed precondition.
         if (error instanceof ApiError && error.code === "precondition_failed") {
@@ -280,7 +220,12 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
       },
       "header",
     );
-    const { entry, created } = await upload(c, path, headers["content-length"], conditionsOf(c));
+    const { entry, created } = await uploadFile(
+      c,
+      path,
+      headers["content-length"],
+      conditionsOf(c),
+    );
     c.header("ETag", quoteEtag(entry.etag ?? ""));
     return c.json(entry, created ? 201 : 200);
   });
