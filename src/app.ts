@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./app-env";
 import { handleError } from "./error-handler";
@@ -17,7 +18,7 @@ import { registerHealthRoutes } from "./routes/health.routes";
 import { registerCodebaseRoutes } from "./routes/workspaces/codebases.routes";
 import { registerDirectoryRoutes } from "./routes/workspaces/directories.routes";
 import { registerEventRoutes } from "./routes/workspaces/events.routes";
-import { registerFileRoutes } from "./routes/workspaces/files.routes";
+import { isJsonBody, registerFileRoutes } from "./routes/workspaces/files.routes";
 import { registerLifecycleRoutes } from "./routes/workspaces/lifecycle.routes";
 import { registerObservationRoutes } from "./routes/workspaces/observation.routes";
 import { registerRunnerTokenRoutes } from "./routes/workspaces/runner-token.routes";
@@ -30,10 +31,15 @@ export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 /** Routes under /v1 that need no API key. */
 const PUBLIC_V1_PATHS = new Set([OPENAPI_PATH]);
 
-/** A request whose body is a file's bytes: `PUT …/files/{path}`, `POST …/files?path=`. */
-const isFileUpload = (method: string, path: string) =>
-  (method === "PUT" && /^\/v1\/workspaces\/[^/]+\/files\/.+$/.test(path)) ||
-  (method === "POST" && /^\/v1\/workspaces\/[^/]+\/files\/?$/.test(path));
+/**
+ * A request whose body is a file's bytes: `PUT …/files/{path}`, `POST …/files?path=` — unless
+ * the POST is JSON (a URL import or an empty file), which is an ordinary small JSON request.
+ */
+const isFileUpload = (c: Context<AppEnv>) => {
+  const { method, path } = c.req;
+  if (method === "PUT") return /^\/v1\/workspaces\/[^/]+\/files\/.+$/.test(path);
+  return method === "POST" && /^\/v1\/workspaces\/[^/]+\/files\/?$/.test(path) && !isJsonBody(c);
+};
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
@@ -59,12 +65,8 @@ export function createApp() {
   });
   // File uploads stream to R2 unread: neither the JSON size limit nor an idempotency
   // fingerprint (which would read the whole body) applies to them.
-  app.use("/v1/*", (c, next) =>
-    isFileUpload(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next),
-  );
-  app.use("/v1/*", (c, next) =>
-    isFileUpload(c.req.method, c.req.path) ? next() : idempotency(c, next),
-  );
+  app.use("/v1/*", (c, next) => (isFileUpload(c) ? next() : jsonBodyLimit(c, next)));
+  app.use("/v1/*", (c, next) => (isFileUpload(c) ? next() : idempotency(c, next)));
   app.use("/v1/workspaces/:ws", resolveWorkspace);
   app.use("/v1/workspaces/:ws/*", resolveWorkspace);
 

@@ -9,7 +9,7 @@ export function newObjectKey(workspaceId: string): string {
   return `${workspacePrefix(workspaceId)}o/${newId("obj")}`;
 }
 
-const toHex = (buffer: ArrayBuffer) =>
+export const toHex = (buffer: ArrayBuffer) =>
   Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
 
 /**
