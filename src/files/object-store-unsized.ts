@@ -17,6 +17,7 @@ export async function putUnsizedObject(
 ): Promise<{ sha256: string; size: number }> {
   const httpMetadata = { contentType };
   const digest = new crypto.DigestStream("SHA-256");
+  digest.digest.catch(() => undefined); // read only on success; a failure is not unhandled
   const digestWriter = digest.getWriter();
   const reader = body.getReader();
   const part = new Uint8Array(PART_BYTES);
