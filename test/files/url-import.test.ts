@@ -73,6 +73,11 @@ async function importUrl(
 const rowOf = async (ws: string, path: string) =>
   doSql(ws, "SELECT path FROM files WHERE path = ?", path);
 
+async function objectOf(ws: string, path: string) {
+  const [row] = await doSql(ws, "SELECT object_key FROM files WHERE path = ?", path);
+  return env.FILES.head(String(row?.object_key));
+}
+
 /** A refused import left nothing behind: no object, no index row, no event. */
 async function expectNothingStored(ws: string, path: string, eventsBefore: number) {
   expect(await r2Keys(ws)).toEqual([]);
@@ -346,6 +351,9 @@ describe("importing", () => {
       expect(Buffer.from(back).equals(Buffer.from(bytes)), path).toBe(true);
     }
     expect((await r2Keys(ws)).length).toBe(2);
+    // R2 names a multipart object's etag by its part count: one put, then two parts.
+    expect((await objectOf(ws, "small.bin"))?.etag).not.toContain("-");
+    expect((await objectOf(ws, "large.bin"))?.etag).toMatch(/-2$/);
   });
 
   it("Should take the content type from mime_type, else the extension, else the remote", async () => {
