@@ -423,6 +423,22 @@ describe("importing", () => {
       expect(answer.body.error?.details).toMatchObject({ reason: "size_mismatch", expected: size });
       await expectNothingStored(ws, "m.bin", before);
     }
+    const zero = await importUrl(ws, "m.bin", {
+      url: "https://files.example.com/unsized",
+      size: 0,
+    });
+    expect(zero.status).toBe(422);
+    expect(zero.body.error?.details).toMatchObject({ reason: "size_mismatch", expected: 0 });
+    await expectNothingStored(ws, "m.bin", before);
+    net.serve("https://files.example.com/nothing", () =>
+      bytesResponse(new Uint8Array(0), { sized: false }),
+    );
+    const empty = await importUrl(ws, "z.bin", {
+      url: "https://files.example.com/nothing",
+      size: 0,
+    });
+    expect(empty.status, JSON.stringify(empty.body)).toBe(201);
+    expect(empty.body.size).toBe(0);
     const right = await importUrl(ws, "m.bin", {
       url: "https://files.example.com/unsized",
       size: 5000,

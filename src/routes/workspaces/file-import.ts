@@ -170,7 +170,8 @@ export async function importFile(
   if (length !== undefined && length > limit) throw await refuse(tooLarge(length, limit));
   const expected = length ?? input.size;
   const contentType = contentTypeOf(path, input.mime_type, remote.contentType);
-  if (!remote.body) {
+  if (!remote.body || length === 0) {
+    await remote.body?.cancel().catch(() => undefined);
     if (expected) throw sizeMismatch(expected, "is empty");
     return storeFile(c, path, { stream: null, size: 0, contentType }, CREATE_ONLY);
   }
@@ -183,7 +184,8 @@ export async function importFile(
     return await storeFile(
       c,
       path,
-      { stream: capped.stream, size: expected, contentType },
+      // An empty body is stored without reading it: a 0 only the client claims is read and checked.
+      { stream: capped.stream, size: expected === 0 ? undefined : expected, contentType },
       CREATE_ONLY,
     );
   } catch (error) {
