@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./app-env";
 import { handleError } from "./error-handler";
@@ -19,7 +20,7 @@ import { registerAttachmentRoutes } from "./routes/workspaces/attachments.routes
 import { registerCodebaseRoutes } from "./routes/workspaces/codebases.routes";
 import { registerDirectoryRoutes } from "./routes/workspaces/directories.routes";
 import { registerEventRoutes } from "./routes/workspaces/events.routes";
-import { registerFileRoutes } from "./routes/workspaces/files.routes";
+import { isJsonBody, registerFileRoutes } from "./routes/workspaces/files.routes";
 import { registerLifecycleRoutes } from "./routes/workspaces/lifecycle.routes";
 import { registerObservationRoutes } from "./routes/workspaces/observation.routes";
 import { registerRunnerTokenRoutes } from "./routes/workspaces/runner-token.routes";
@@ -35,17 +36,22 @@ const PUBLIC_V1_PATHS = new Set([OPENAPI_PATH]);
 
 /**
  * A request whose body is a file's bytes: `PUT …/files/{path}`, `POST …/attachments?name=`,
- * `POST …/files?path=` (unless it is JSON: a URL import), a multipart part
- * `PUT …/uploads/multipart/{id}/parts/{n}`, a signed `PUT …/uploads/{nonce}`.
+ * `POST …/files?path=` — unless the POST is JSON (a URL import or an empty file), which is an
+ * ordinary small JSON request — a multipart part `PUT …/uploads/multipart/{id}/parts/{n}`, and a
+ * signed `PUT …/uploads/{nonce}`.
  */
-const isFileUpload = (method: string, path: string, contentType: string | undefined) =>
-  (method === "PUT" && /^\/v1\/workspaces\/[^/]+\/files\/.+$/.test(path)) ||
-  (method === "POST" && /^\/v1\/workspaces\/[^/]+\/attachments\/?$/.test(path)) ||
-  (method === "POST" &&
-    /^\/v1\/workspaces\/[^/]+\/files\/?$/.test(path) &&
-    !contentType?.toLowerCase().startsWith("application/json")) ||
-  (method === "PUT" &&
-    /^\/v1\/workspaces\/[^/]+\/uploads\/(?:multipart\/[^/]+\/parts\/[^/]+|[^/]+)$/.test(path));
+const isFileUpload = (c: Context<AppEnv>) => {
+  const { method, path } = c.req;
+  if (method === "PUT") {
+    return (
+      /^\/v1\/workspaces\/[^/]+\/files\/.+$/.test(path) ||
+      /^\/v1\/workspaces\/[^/]+\/uploads\/(?:multipart\/[^/]+\/parts\/[^/]+|[^/]+)$/.test(path)
+    );
+  }
+  if (method !== "POST") return false;
+  if (/^\/v1\/workspaces\/[^/]+\/attachments\/?$/.test(path)) return true;
+  return /^\/v1\/workspaces\/[^/]+\/files\/?$/.test(path) && !isJsonBody(c);
+};
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
@@ -75,14 +81,10 @@ export function createApp() {
   // idempotency fingerprint is taken without reading the body.
   const readBodyIdempotency = idempotency("read");
   const streamedIdempotency = idempotency("streamed");
-  app.use("/v1/*", (c, next) => {
-    const upload = isFileUpload(c.req.method, c.req.path, c.req.header("content-type"));
-    return upload ? next() : jsonBodyLimit(c, next);
-  });
-  app.use("/v1/*", (c, next) => {
-    const upload = isFileUpload(c.req.method, c.req.path, c.req.header("content-type"));
-    return upload ? streamedIdempotency(c, next) : readBodyIdempotency(c, next);
-  });
+  app.use("/v1/*", (c, next) => (isFileUpload(c) ? next() : jsonBodyLimit(c, next)));
+  app.use("/v1/*", (c, next) =>
+    isFileUpload(c) ? streamedIdempotency(c, next) : readBodyIdempotency(c, next),
+  );
   app.use("/v1/workspaces/:ws", resolveWorkspace);
   app.use("/v1/workspaces/:ws/*", resolveWorkspace);
 

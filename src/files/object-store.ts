@@ -28,6 +28,8 @@ export async function putObject(
     await bucket.put(key, new Uint8Array(0), { httpMetadata: { contentType } });
     return { sha256: hexOf(await digest.digest) };
   }
+  // A failed upload never reads the digest: its rejection is expected, not unhandled.
+  digest.digest.catch(() => undefined);
   const digestWriter = digest.getWriter();
   const tap = new TransformStream<Uint8Array, Uint8Array>({
     async transform(chunk, controller) {

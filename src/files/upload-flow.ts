@@ -4,11 +4,13 @@ import { ApiError } from "../errors";
 import { contentTypeFor } from "./content-types";
 import type { FileEntry, StoredObject } from "./file-index";
 import { putObject } from "./object-store";
+import { putUnsizedObject } from "./object-store-unsized";
 import type { WriteConditions } from "./preconditions";
 
-// The three steps of every single-request upload, shared by the file routes and the signed
-// upload URL: the DO prepares (conditions, quota, object name), the body streams to R2, the DO
-// commits. The DO never sees the bytes.
+// The three steps of every single-request upload, whatever the bytes' source (a request body, a
+// signed upload URL, a URL import): the DO prepares (conditions, quota, object name) before any
+// byte is stored, the body streams to R2, and the DO switches the index only once the object is
+// complete. The DO never sees the bytes.
 
 export type UploadResult = { entry: FileEntry; created: boolean };
 
@@ -19,6 +21,16 @@ export interface UploadOptions {
   commit?: (object: StoredObject) => Promise<UploadResult>;
 }
 
+export interface UploadBody {
+  stream: ReadableStream<Uint8Array> | null;
+  /**
+   * The length, when known before the body is read: the quota is checked with it up front and
+   * the body must match it. Unknown, the body streams in parts (bounded by its producer) and the
+   * quota is checked with the real size at commit.
+   */
+  size: number | undefined;
+}
+
 /** The conditional headers of a write request. */
 export function conditionsOf(c: Context<AppEnv>): WriteConditions {
   return {
@@ -27,7 +39,7 @@ export function conditionsOf(c: Context<AppEnv>): WriteConditions {
   };
 }
 
-/** Prepare, stream to R2, commit. */
+/** The request's own body: prepare, stream to R2, commit. */
 export async function uploadFile(
   c: Context<AppEnv>,
   path: string,
@@ -35,15 +47,31 @@ export async function uploadFile(
   conditions: WriteConditions,
   options: UploadOptions = {},
 ): Promise<UploadResult> {
-  const workspace = c.var.workspace;
   // Without a Content-Length the size is only known once the body is read: small bodies only.
-  const body = await sizedBody(c.req.raw.body, size);
+  return storeFile(c, path, await sizedBody(c.req.raw.body, size), conditions, options);
+}
+
+/** Any body: prepare, stream to R2 (in parts when its length is unknown), commit. */
+export async function storeFile(
+  c: Context<AppEnv>,
+  path: string,
+  body: UploadBody,
+  conditions: WriteConditions,
+  options: UploadOptions = {},
+): Promise<UploadResult> {
+  const workspace = c.var.workspace;
   const { objectKey } = await workspace.call((stub, caller) =>
-    stub.filePrepareUpload(caller, path, body.size, conditions),
+    stub.filePrepareUpload(caller, path, body.size ?? 0, conditions),
   );
   const contentType = options.contentType ?? contentTypeFor(path);
-  const { sha256 } = await putObject(c.env.FILES, objectKey, body.stream, body.size, contentType);
-  const object = { objectKey, size: body.size, sha256, contentType };
+  const stored =
+    body.size === undefined && body.stream
+      ? await putUnsizedObject(c.env.FILES, objectKey, body.stream, contentType)
+      : {
+          ...(await putObject(c.env.FILES, objectKey, body.stream, body.size ?? 0, contentType)),
+          size: body.size ?? 0,
+        };
+  const object = { objectKey, size: stored.size, sha256: stored.sha256, contentType };
   if (options.commit) return options.commit(object);
   return workspace.call((stub, caller) => stub.fileCommitUpload(caller, path, object, conditions));
 }

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../app-env";
-import { ApiError } from "../../errors";
+import { ApiError, ErrorEnvelopeSchema } from "../../errors";
 import { contentTypeFor } from "../../files/content-types";
 import { type FileEntry, FileEntrySchema } from "../../files/file-index";
 import { normalizePath } from "../../files/paths";
@@ -17,6 +17,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../openapi-helpers";
+import { CreateFileJsonSchema, importFile, parseImportRequest } from "./file-import";
 import { openapiWildcard, parsePart } from "./wildcard-route";
 
 // Files: bytes stream between the client and R2; the workspace's DO keeps the path index and
@@ -134,18 +135,43 @@ const deleteRoute = createRoute({
   responses: { 204: noContent, ...withErrors(409) },
 });
 
+const importErrors = {
+  413: {
+    description:
+      "Over the workspace's quota (`quota_exceeded`), or a URL import over `URL_IMPORT_MAX_BYTES` (`too_large`)",
+    content: { "application/json": { schema: ErrorEnvelopeSchema } },
+  },
+  422: {
+    description:
+      "A URL import the remote could not satisfy: an error status, a body that is not `size` bytes, the time limit (`details.reason`: `remote_status`, `size_mismatch`, `timeout`, …)",
+    content: { "application/json": { schema: ErrorEnvelopeSchema } },
+  },
+} as const;
+
 const createFileRoute = createRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/files",
   tags,
-  summary: "Create a file at `?path=` from the raw body (409 if it exists)",
+  summary: "Create a file at `?path=` (409 if it exists): the raw body, or JSON to import a URL",
+  description:
+    "Any Content-Type but `application/json`: the body is the file's bytes. `application/json`: `{url, size?, mime_type?}` imports the bytes at `url` (https only; refused with 400 `details.reason` when the URL or any address it resolves to, or a redirect's, is not public: `private_address`, `forbidden_host`, `scheme_not_allowed`, `credentials_not_allowed`, `too_many_redirects`, …), or `{size: 0}` creates an empty file. `mime_type` sets the content type.",
   request: {
     params: WorkspaceParamsSchema,
     query: z.object({ path: z.string().min(1).openapi({ example: "notes/todo.md" }) }),
     headers: UploadHeadersSchema.pick({ "content-length": true }).merge(IdempotencyHeaderSchema),
-    body: rawBody,
+    body: {
+      required: true,
+      content: {
+        ...rawBody.content,
+        "application/json": { schema: CreateFileJsonSchema },
+      },
+    },
   },
-  responses: { 201: jsonResponse(FileEntrySchema, "Created"), ...withErrors(409, 422) },
+  responses: {
+    201: jsonResponse(FileEntrySchema, "Created"),
+    ...withErrors(409),
+    ...importErrors,
+  },
 });
 
 const MoveSchema = z
@@ -173,6 +199,18 @@ const moveRoute = createRoute({
   },
 });
 
+/** The JSON form of `POST …/files` (import, empty file); every other content type is raw bytes. */
+export const isJsonBody = (c: Context<AppEnv>) =>
+  (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
+
+async function jsonOf(c: Context<AppEnv>): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw new ApiError("invalid_request", "the body is not valid JSON");
+  }
+}
+
 const fileHeaders = (entry: FileEntry) => ({
   etag: quoteEtag(entry.etag ?? ""),
   "content-type": entry.content_type ?? contentTypeFor(entry.path),
@@ -192,18 +230,31 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
     return c.json(entry, 200);
   });
 
-  app.openapi(createFileRoute, async (c) => {
-    const path = normalizePath(c.req.valid("query").path);
-    const size = c.req.valid("header")["content-length"];
-    const { entry } = await uploadFile(c, path, size, { ifMatch: null, ifNoneMatch: "*" }).catch(
-      (error: unknown) => {
-        // Create means create: an existing file is a conflict, not a failed precondition.
-        if (error instanceof ApiError && error.code === "precondition_failed") {
-          throw new ApiError("conflict", `'${path}' exists; PUT it to overwrite`);
-        }
-        throw error;
-      },
-    );
+  // Documented as one route, served by hand: @hono/zod-openapi would refuse (415) every raw
+  // body that is not application/octet-stream, and a raw upload may have any content type.
+  app.openAPIRegistry.registerPath(createFileRoute);
+  app.post("/v1/workspaces/:ws/files", async (c) => {
+    const { path: raw } = parsePart(createFileRoute.request.query, c.req.query(), "query");
+    const path = normalizePath(raw);
+    const created = isJsonBody(c)
+      ? importFile(c, path, parseImportRequest(await jsonOf(c)))
+      : uploadFile(
+          c,
+          path,
+          parsePart(
+            createFileRoute.request.headers,
+            { "content-length": c.req.header("content-length") },
+            "header",
+          )["content-length"],
+          { ifMatch: null, ifNoneMatch: "*" },
+        );
+    const { entry } = await created.catch((error: unknown) => {
+      // Create means create: an existing file is a conflict, not a failed precondition.
+      if (error instanceof ApiError && error.code === "precondition_failed") {
+        throw new ApiError("conflict", `'${path}' exists; PUT it to overwrite`);
+      }
+      throw error;
+    });
     c.header("ETag", quoteEtag(entry.etag ?? ""));
     return c.json(entry, 201);
   });
