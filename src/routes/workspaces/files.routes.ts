@@ -1,11 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../app-env";
-import { ApiError } from "../../errors";
+import { ApiError, ErrorEnvelopeSchema } from "../../errors";
 import { contentTypeFor } from "../../files/content-types";
 import { type FileEntry, FileEntrySchema } from "../../files/file-index";
 import { putObject } from "../../files/object-store";
 import { normalizePath } from "../../files/paths";
+import { pdfResponse } from "../../files/pdf-format";
 import { notModified, type WriteConditions } from "../../files/preconditions";
 import { parseRange } from "../../files/range";
 import { quoteEtag } from "../../workspace/etag";
@@ -81,13 +82,24 @@ const putRoute = createRoute({
   },
 });
 
+const errorBody = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorEnvelopeSchema } },
+});
+
 const getRoute = createRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/files/{path}",
   tags,
-  summary: "Download a file: `ETag`, `If-None-Match` (304), `Range` (206, 416)",
+  summary: "Download a file: `ETag`, `If-None-Match` (304), `Range` (206, 416); `?format=pdf`",
   request: {
     params: FilePathParamsSchema,
+    query: z.object({
+      format: z.enum(["pdf"]).optional().openapi({
+        description:
+          "`pdf`: a PDF as it is, a DOCX converted to PDF (415 for .doc and other types, 413 over 20 MiB)",
+      }),
+    }),
     headers: z.object({
       range: z
         .string()
@@ -101,13 +113,19 @@ const getRoute = createRoute({
   },
   responses: {
     200: {
-      description: "The bytes",
-      content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+      description: "The bytes (with `format=pdf`, a PDF)",
+      content: {
+        "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) },
+        "application/pdf": { schema: z.string().openapi({ format: "binary" }) },
+      },
     },
     206: { description: "The requested range" },
     304: { description: "Not modified" },
     416: { description: "Range not satisfiable" },
-    ...withErrors(),
+    ...withErrors(409),
+    413: errorBody("`format=pdf`: a DOCX too large to convert"),
+    415: errorBody("`format=pdf`: a legacy .doc, or neither a PDF nor a DOCX"),
+    422: errorBody("`format=pdf`: a corrupt DOCX, or a .pdf whose content is not a PDF"),
   },
 });
 
@@ -296,6 +314,13 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
       );
     }
     const headers = fileHeaders(entry);
+    const { format } = parsePart(getRoute.request.query, c.req.query(), "query");
+    if (format === "pdf") {
+      const file = { ...entry, objectKey: entry.objectKey };
+      const converted = await pdfResponse(c.env.FILES, file, c.req.header("if-none-match"));
+      if (converted) return converted;
+      headers["content-type"] = "application/pdf"; // a PDF by its content, whatever its name
+    }
     if (notModified(c.req.header("if-none-match"), entry.etag ?? "")) {
       return new Response(null, { status: 304, headers });
     }
