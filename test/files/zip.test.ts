@@ -240,6 +240,23 @@ describe("directory ZIP", () => {
     }
   });
 
+  it("ends the body short, never a whole-looking ZIP, when an object cannot be read", async () => {
+    const ws = await newWorkspace();
+    await putFile(account, ws, "lost/a.txt", "first");
+    await putFile(account, ws, "lost/b.txt", "second");
+    // Gone from R2 behind the index's back (what no API call can do).
+    const rows = await doSql(ws, "SELECT object_key FROM files WHERE path = 'lost/b.txt'");
+    await env.FILES.delete(String(rows[0]?.object_key));
+    const response = await worker.fetch(zipRequest(ws, "lost"), env, createExecutionContext());
+    expect(response.status).toBe(200);
+    const length = Number(response.headers.get("content-length"));
+    const read = await response.arrayBuffer().then(
+      (body) => body.byteLength,
+      () => -1,
+    );
+    expect(read).not.toBe(length);
+  });
+
   it("answers 404 for a missing directory, 409 for a file, 400 for a bad path", async () => {
     const ws = await newWorkspace();
     await putFile(account, ws, "docs/file.txt", "text");
