@@ -38,9 +38,10 @@ export async function docxToPdf(
       `the document's XML inflates to ${xmlBytes} bytes; at most ${DOCX_MAX_XML_BYTES} are converted`,
     );
   }
-  const arrayBuffer = bytes.buffer.slice(
-    bytes.byteOffset,
-    bytes.byteOffset + bytes.byteLength,
+  // The bytes' own buffer when they fill it (they do, read from R2): no second copy in memory.
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const arrayBuffer = (
+    whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
   ) as ArrayBuffer;
   let html: string;
   try {

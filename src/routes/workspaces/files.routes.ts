@@ -306,6 +306,7 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
   const download = async (c: Context<AppEnv>) => {
     const { path: raw } = parsePart(FilePathParamsSchema, c.req.param(), "path");
     const path = normalizePath(raw);
+    const { format } = parsePart(getRoute.request.query, c.req.query(), "query");
     const entry = await c.var.workspace.call((stub, caller) => stub.fileStat(caller, path));
     if (entry.kind === "directory" || !entry.objectKey) {
       throw new ApiError(
@@ -314,7 +315,6 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
       );
     }
     const headers = fileHeaders(entry);
-    const { format } = parsePart(getRoute.request.query, c.req.query(), "query");
     if (format === "pdf") {
       const file = { ...entry, objectKey: entry.objectKey };
       const converted = await pdfResponse(c.env.FILES, file, c.req.header("if-none-match"));
