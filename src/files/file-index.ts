@@ -242,14 +242,33 @@ export class FileIndex {
     return rows.toArray().map(toEntry);
   }
 
-  /** Files under `directory` with their objects, for a ZIP. */
-  objectsUnder(directory: string): Array<FileEntry & { objectKey: string }> {
-    const where = directory === "" ? "" : `AND ${SUBTREE}`;
-    const args = directory === "" ? [] : [directory];
-    return this.sql
-      .exec(`SELECT * FROM files WHERE kind = 'file' ${where} ORDER BY path`, ...args)
-      .toArray()
-      .map((row) => ({ ...toEntry(row), objectKey: String(row.object_key) }));
+  /**
+   * Everything below `directory` (the whole index for the root; never the directory itself),
+   * files with their objects, by path after `after`: a page of a ZIP's entries.
+   */
+  entriesUnder(
+    directory: string,
+    after: string | null,
+    limit: number,
+  ): Array<FileEntry & { objectKey: string | null }> {
+    const rows =
+      directory === ""
+        ? this.sql.exec(
+            "SELECT * FROM files WHERE path > ? ORDER BY path LIMIT ?",
+            after ?? "",
+            limit,
+          )
+        : this.sql.exec(
+            `SELECT * FROM files WHERE path >= ?1 || '/' AND path < ?1 || '0' AND path > ?2
+             ORDER BY path LIMIT ?3`,
+            directory,
+            after ?? "",
+            limit,
+          );
+    return rows.toArray().map((row) => ({
+      ...toEntry(row),
+      objectKey: row.object_key === null ? null : String(row.object_key),
+    }));
   }
 
   isDirectoryEmpty(path: string): boolean {

@@ -14,7 +14,11 @@ import {
 } from "../events/stream-tickets";
 import type { SubscriberInfo, SubscriptionRequest } from "../events/subscriber";
 import { type Attachment, AttachmentIndex, type StoredAttachment } from "../files/attachments";
-import { DeletionQueue, UNCOMMITTED_UPLOAD_GRACE_MS } from "../files/deletion-queue";
+import {
+  DeletionQueue,
+  UNCOMMITTED_UPLOAD_GRACE_MS,
+  ZIP_READ_HOLD_MS,
+} from "../files/deletion-queue";
 import { type FileEntry, FileIndex, type StoredObject } from "../files/file-index";
 import {
   abortInR2,
@@ -824,6 +828,38 @@ export class WorkspaceDO extends DurableObject<Env> {
         this.deletions.queue([this.attachments.remove(name, { emit })], now);
       });
       await this.wakeAt(now);
+    });
+  }
+
+  /**
+   * A page of a directory's ZIP entries ("" is the root): everything below it, by path, after
+   * `after`. Every page also holds deletions for `ZIP_READ_HOLD_MS`, so the objects listed stay
+   * readable while the Worker streams them, even if their files are deleted meanwhile.
+   */
+  zipPage(caller: Caller, path: string, after: string | null, limit: number) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      if (path !== "" && after === null) {
+        const directory = this.files.row(path);
+        if (!directory) throw notFound("directory");
+        if (directory.kind !== "directory") throw new ApiError("conflict", `'${path}' is a file`);
+      }
+      this.deletions.holdUntil(Date.now() + ZIP_READ_HOLD_MS);
+      return this.files.entriesUnder(path, after, limit).map((entry) => ({
+        path: entry.path,
+        kind: entry.kind,
+        size: entry.size,
+        updated_at: entry.updated_at,
+        objectKey: entry.objectKey,
+      }));
+    });
+  }
+
+  /** Renews the deletion hold of a ZIP still streaming (see `zipPage`). */
+  zipHold(caller: Caller) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      this.deletions.holdUntil(Date.now() + ZIP_READ_HOLD_MS);
     });
   }
 

@@ -1,7 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env";
+import { ErrorEnvelopeSchema } from "../../errors";
+import { contentDisposition } from "../../files/content-disposition";
 import { FileEntrySchema } from "../../files/file-index";
-import { normalizeDirectory, normalizePath } from "../../files/paths";
+import { baseName, normalizeDirectory, normalizePath } from "../../files/paths";
+import { zipLength, zipListing, zipStream } from "../../files/zip-stream";
 import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
 import {
   CursorSchema,
@@ -54,6 +57,28 @@ const listRoute = createRoute({
   },
 });
 
+const zipRoute = createRoute({
+  method: "get",
+  path: "/v1/workspaces/{ws}/directories/zip",
+  tags,
+  summary:
+    "Download a directory as a ZIP, streamed from storage (`path` omitted: the whole workspace)",
+  description:
+    "Entries are named relative to the directory, directories included (empty ones too), with the index's modification times; files are stored, not compressed, so `Content-Length` is exact. A file deleted or overwritten while the ZIP streams is still included as it was listed.",
+  request: {
+    params: WorkspaceParamsSchema,
+    query: z.object({ path: z.string().optional().openapi({ example: "docs" }) }),
+  },
+  responses: {
+    200: {
+      description: "The ZIP",
+      content: { "application/zip": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    ...withErrors(409),
+    413: jsonResponse(ErrorEnvelopeSchema, "More than 100,000 entries"),
+  },
+});
+
 export function registerDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(mkdirRoute, async (c) => {
     const path = normalizePath(c.req.valid("query").path);
@@ -61,6 +86,22 @@ export function registerDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
       stub.makeDirectory(caller, path),
     );
     return c.json(entry, created ? 201 : 200);
+  });
+
+  // Before anything that could read `directories/zip` as a directory named "zip": it is this.
+  app.openapi(zipRoute, async (c) => {
+    const path = normalizeDirectory(c.req.valid("query").path);
+    const entries = await zipListing(c.var.workspace, path);
+    const length = zipLength(entries);
+    const name = `${path === "" ? c.req.valid("param").ws : baseName(path)}.zip`;
+    return new Response(zipStream(c.env.FILES, c.var.workspace, entries, length), {
+      status: 200,
+      headers: {
+        "content-type": "application/zip",
+        "content-length": String(length),
+        "content-disposition": contentDisposition("attachment", name),
+      },
+    });
   });
 
   app.openapi(listRoute, async (c) => {

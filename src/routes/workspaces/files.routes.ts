@@ -5,6 +5,7 @@ import { ApiError, ErrorEnvelopeSchema } from "../../errors";
 import { contentTypeFor } from "../../files/content-types";
 import { type FileEntry, FileEntrySchema } from "../../files/file-index";
 import { normalizePath } from "../../files/paths";
+import { pdfResponse } from "../../files/pdf-format";
 import { notModified } from "../../files/preconditions";
 import { parseRange } from "../../files/range";
 import { conditionsOf, uploadFile } from "../../files/upload-flow";
@@ -82,13 +83,24 @@ const putRoute = createRoute({
   },
 });
 
+const errorBody = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorEnvelopeSchema } },
+});
+
 const getRoute = createRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/files/{path}",
   tags,
-  summary: "Download a file: `ETag`, `If-None-Match` (304), `Range` (206, 416)",
+  summary: "Download a file: `ETag`, `If-None-Match` (304), `Range` (206, 416); `?format=pdf`",
   request: {
     params: FilePathParamsSchema,
+    query: z.object({
+      format: z.enum(["pdf"]).optional().openapi({
+        description:
+          "`pdf`: a PDF as it is, a DOCX converted to PDF (415 for .doc and other types, 413 over 20 MiB)",
+      }),
+    }),
     headers: z.object({
       range: z
         .string()
@@ -102,13 +114,19 @@ const getRoute = createRoute({
   },
   responses: {
     200: {
-      description: "The bytes",
-      content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+      description: "The bytes (with `format=pdf`, a PDF)",
+      content: {
+        "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) },
+        "application/pdf": { schema: z.string().openapi({ format: "binary" }) },
+      },
     },
     206: { description: "The requested range" },
     304: { description: "Not modified" },
     416: { description: "Range not satisfiable" },
-    ...withErrors(),
+    ...withErrors(409),
+    413: errorBody("`format=pdf`: a DOCX too large to convert"),
+    415: errorBody("`format=pdf`: a legacy .doc, or neither a PDF nor a DOCX"),
+    422: errorBody("`format=pdf`: a corrupt DOCX, or a .pdf whose content is not a PDF"),
   },
 });
 
@@ -284,6 +302,7 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
   const download = async (c: Context<AppEnv>) => {
     const { path: raw } = parsePart(FilePathParamsSchema, c.req.param(), "path");
     const path = normalizePath(raw);
+    const { format } = parsePart(getRoute.request.query, c.req.query(), "query");
     const entry = await c.var.workspace.call((stub, caller) => stub.fileStat(caller, path));
     if (entry.kind === "directory" || !entry.objectKey) {
       throw new ApiError(
@@ -292,6 +311,12 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
       );
     }
     const headers = fileHeaders(entry);
+    if (format === "pdf") {
+      const file = { ...entry, objectKey: entry.objectKey };
+      const converted = await pdfResponse(c.env.FILES, file, c.req.header("if-none-match"));
+      if (converted) return converted;
+      headers["content-type"] = "application/pdf"; // a PDF by its content, whatever its name
+    }
     if (notModified(c.req.header("if-none-match"), entry.etag ?? "")) {
       return new Response(null, { status: 304, headers });
     }
