@@ -41,7 +41,7 @@ export function sortableId(): string {
   return encodeTime(now) + lastRandom.map((d) => ALPHABET[d]).join("");
 }
 
-export type IdPrefix = "ws" | "acc" | "usr" | "key" | "lce" | "cb" | "req" | "obj";
+export type IdPrefix = "ws" | "acc" | "usr" | "key" | "lce" | "cb" | "req" | "obj" | "th" | "msg";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${sortableId()}`;

@@ -20,6 +20,13 @@ import { type PathSearch, searchPaths } from "../files/path-search";
 import { assertWriteConditions, type WriteConditions } from "../files/preconditions";
 import { workspaceQuotaBytes } from "../files/quota";
 import { deletePrefix, workspacePrefix } from "../storage/r2-prefix";
+import type { ThreadListQuery } from "../threads/thread-store";
+import {
+  type PatchThreadInput,
+  type ThreadInput,
+  Threads,
+  type WriteConditions as ThreadWriteConditions,
+} from "../threads/threads";
 import {
   addCodebase,
   type CreateCodebaseInput,
@@ -89,6 +96,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly hub: EventHub;
   private readonly files: FileIndex;
   private readonly deletions: DeletionQueue;
+  private readonly threads: Threads;
   /** Whether an alarm is known to be set for trimming the event log. */
   private trimArmed = false;
 
@@ -100,6 +108,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.hub = new EventHub(ctx, this.log, this.config);
     this.files = new FileIndex(this.sql);
     this.deletions = new DeletionQueue(this.sql);
+    this.threads = new Threads(this.sql);
     // Pings are answered by the runtime, so an idle socket never wakes a hibernating DO.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(SOCKET_PING, SOCKET_PONG));
     // A DO that was never created stays without tables, so a lookup of an unknown id writes nothing.
@@ -291,8 +300,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private summaryReport(record: Workspace): WorkspaceSummary {
     return {
       workspace_id: record.id,
-      threads: 0,
-      messages: 0,
+      ...this.threads.counts(),
       ...this.files.totals(),
       runs: 0,
       agents: 0,
@@ -566,6 +574,88 @@ export class WorkspaceDO extends DurableObject<Env> {
         if (directory.kind !== "directory") throw new ApiError("conflict", `'${path}' is a file`);
       }
       return this.files.children(path, after, limit);
+    });
+  }
+
+  threadList(caller: Caller, query: ThreadListQuery) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return this.threads.list(query);
+    });
+  }
+
+  threadCreate(caller: Caller, input: ThreadInput) {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      return this.commit(caller, record.id, (emit) =>
+        this.threads.create(input, caller.actor, emit),
+      );
+    });
+  }
+
+  /** The thread with its first messages (as many as fit one page). */
+  threadGet(caller: Caller, threadId: string) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return this.threads.get(threadId);
+    });
+  }
+
+  threadPut(
+    caller: Caller,
+    threadId: string,
+    input: ThreadInput,
+    conditions: ThreadWriteConditions,
+  ) {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      return this.commit(caller, record.id, (emit) =>
+        this.threads.put(threadId, input, conditions, caller.actor, emit),
+      );
+    });
+  }
+
+  threadPatch(caller: Caller, threadId: string, input: PatchThreadInput, ifMatch: string | null) {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      return this.commit(caller, record.id, (emit) =>
+        this.threads.patch(threadId, input, ifMatch, emit),
+      );
+    });
+  }
+
+  /**
+   * Deletes a thread with its messages. When thread streams exist (issue 5, part 2), this is
+   * where the thread's producer is aborted, before its rows go.
+   */
+  threadDelete(caller: Caller, threadId: string, ifMatch: string | null) {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      this.commit(caller, record.id, (emit) => this.threads.delete(threadId, ifMatch, emit));
+    });
+  }
+
+  threadRebuildIndex(caller: Caller) {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      return this.commit(caller, record.id, (emit) => this.threads.rebuild(emit));
+    });
+  }
+
+  /** A page of a thread's messages, oldest first, or of its query/response pairs. */
+  threadMessages(
+    caller: Caller,
+    threadId: string,
+    page: { view: "messages" | "pairs"; after: number; limit: number },
+  ) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return page.view === "pairs"
+        ? { view: "pairs" as const, ...this.threads.pairPage(threadId, page.after, page.limit) }
+        : {
+            view: "messages" as const,
+            ...this.threads.messagePage(threadId, page.after, page.limit),
+          };
     });
   }
 
