@@ -136,6 +136,23 @@ describe("large messages", () => {
     expect(await headOf(account, ws)).toBe(before);
   });
 
+  it("Should take multi-MB bodies on POST, PUT and PATCH, and refuse one over 16 MiB", async () => {
+    const ws = await newWorkspace();
+    const big = (id: string, seed: number) => text(id, "user", mixedText(1_200_000, seed));
+    const id = `th_big-${crypto.randomUUID()}`;
+    expect((await t.put(ws, id, { messages: [big("a", 1)] })).status).toBe(201);
+    const patched = await t.patch(ws, id, { messages: [big("a", 1), big("b", 2)] });
+    expect(patched.status).toBe(200);
+    expect(patched.body.message_count).toBe(2);
+    const got = (await t.get(ws, id)).body.messages;
+    expect(got.map((m) => m.parts)).toEqual([big("a", 1).parts, big("b", 2).parts]);
+    const overLimit = await t.create(ws, { title: "x".repeat(17 * 1024 * 1024) });
+    expectError(overLimit, 413, "too_large");
+    // Other JSON routes keep the 1 MiB limit.
+    const metadata = await t.patchMetadata(ws, id, { metadata: { a: "x".repeat(1024 * 1024) } });
+    expectError(metadata, 413, "too_large");
+  });
+
   it("Should embed what fits 16 MiB in a thread's GET and point at the rest", async () => {
     const ws = await newWorkspace();
     const thread = await newThread(account, ws);
