@@ -66,7 +66,7 @@ const STEPS: string[] = [
   // split across message_chunks when they would make a row too large (src/threads/chunks.ts).
   // message_count, last_message_at, last_message_preview and updated_at are an index over the
   // messages (rebuild-metadata recomputes them); changed_at is when the thread itself last
-  // changed.
+  // changed; version counts its writes (the etag is random, so it says nothing of order).
   `CREATE TABLE IF NOT EXISTS threads (
      id TEXT PRIMARY KEY,
      title TEXT,
