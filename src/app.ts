@@ -25,14 +25,23 @@ import { registerLifecycleRoutes } from "./routes/workspaces/lifecycle.routes";
 import { registerObservationRoutes } from "./routes/workspaces/observation.routes";
 import { registerRunnerTokenRoutes } from "./routes/workspaces/runner-token.routes";
 import { registerSearchRoutes } from "./routes/workspaces/search.routes";
+import { registerThreadRoutes } from "./routes/workspaces/threads.routes";
 import { registerUploadRoutes } from "./routes/workspaces/uploads.routes";
 import { registerWorkspaceRoutes } from "./routes/workspaces/workspaces.routes";
 
 export const OPENAPI_PATH = "/v1/openapi.json";
 /** JSON bodies are small (metadata is capped at 16 KiB); anything larger is refused unread. */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+/** Thread writes carry whole messages (each up to 8 MiB), so their bodies may be larger. */
+export const MAX_THREAD_BODY_BYTES = 16 * 1024 * 1024;
 /** Routes under /v1 that need no API key. */
 const PUBLIC_V1_PATHS = new Set([OPENAPI_PATH]);
+
+/** POST …/threads, PUT or PATCH …/threads/{th}: bodies with messages in them. */
+const isThreadWrite = (method: string, path: string) =>
+  (method === "POST" && /^\/v1\/workspaces\/[^/]+\/threads\/?$/.test(path)) ||
+  ((method === "PUT" || method === "PATCH") &&
+    /^\/v1\/workspaces\/[^/]+\/threads\/[^/]+\/?$/.test(path));
 
 /**
  * A request whose body is a file's bytes: `PUT …/files/{path}`, `POST …/attachments?name=`,
@@ -71,17 +80,25 @@ export function createApp() {
     if (isSignedUpload(c.req.method, c.req.path)) return signedUploadAuth(c, next);
     return apiKeyAuth(c, next);
   });
-  const jsonBodyLimit = bodyLimit({
-    maxSize: MAX_JSON_BODY_BYTES,
-    onError: () => {
-      throw new ApiError("too_large", `request bodies are limited to ${MAX_JSON_BODY_BYTES} bytes`);
-    },
-  });
+  const limitTo = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ApiError("too_large", `request bodies are limited to ${maxSize} bytes`);
+      },
+    });
+  const jsonBodyLimit = limitTo(MAX_JSON_BODY_BYTES);
+  const threadBodyLimit = limitTo(MAX_THREAD_BODY_BYTES);
   // File uploads stream to R2 unread: the JSON size limit does not apply to them, and their
   // idempotency fingerprint is taken without reading the body.
   const readBodyIdempotency = idempotency("read");
   const streamedIdempotency = idempotency("streamed");
-  app.use("/v1/*", (c, next) => (isFileUpload(c) ? next() : jsonBodyLimit(c, next)));
+  app.use("/v1/*", (c, next) => {
+    if (isFileUpload(c)) return next();
+    return isThreadWrite(c.req.method, c.req.path)
+      ? threadBodyLimit(c, next)
+      : jsonBodyLimit(c, next);
+  });
   app.use("/v1/*", (c, next) =>
     isFileUpload(c) ? streamedIdempotency(c, next) : readBodyIdempotency(c, next),
   );
@@ -101,6 +118,7 @@ export function createApp() {
   registerSearchRoutes(app);
   registerAttachmentRoutes(app);
   registerUploadRoutes(app);
+  registerThreadRoutes(app);
   registerBenchRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { AttachmentSchema } from "../files/attachments";
 import { FileEntrySchema } from "../files/file-index";
+import { MessageRefSchema, ThreadSchema } from "../threads/thread.schemas";
 import { LifecycleEventSchema } from "../workspace/lifecycle-events";
 import {
   CodebaseSchema,
@@ -59,6 +60,22 @@ export const EVENT_DATA = {
   }),
   "attachment.created": z.object({ attachment: AttachmentSchema }),
   "attachment.deleted": z.object({ name: z.string() }),
+  "thread.created": z.object({ thread: ThreadSchema }),
+  "thread.updated": z.object({
+    thread: ThreadSchema,
+    changed: z
+      .array(z.enum(["title", "summary", "metadata", "messages"]))
+      .openapi({ description: "What this write changed" }),
+  }),
+  "thread.deleted": z.object({ thread_id: z.string() }),
+  "thread.index_rebuilt": z.object({
+    threads_checked: z.number().int(),
+    thread_ids: z.array(z.string()).openapi({ description: "The threads whose index was wrong" }),
+  }),
+  // A message event names the message, never its parts (they may be megabytes): GET them.
+  "thread.message.created": z.object({ thread_id: z.string(), message: MessageRefSchema }),
+  "thread.message.updated": z.object({ thread_id: z.string(), message: MessageRefSchema }),
+  "thread.message.deleted": z.object({ thread_id: z.string(), message_id: z.string() }),
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;

@@ -41,7 +41,18 @@ export function sortableId(): string {
   return encodeTime(now) + lastRandom.map((d) => ALPHABET[d]).join("");
 }
 
-export type IdPrefix = "ws" | "acc" | "usr" | "key" | "lce" | "cb" | "req" | "obj" | "att";
+export type IdPrefix =
+  | "ws"
+  | "acc"
+  | "usr"
+  | "key"
+  | "lce"
+  | "cb"
+  | "req"
+  | "obj"
+  | "att"
+  | "th"
+  | "msg";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${sortableId()}`;

@@ -108,6 +108,51 @@ const STEPS: string[] = [
      expires_at INTEGER NOT NULL,
      used_at INTEGER
    );`,
+  // Issue 5: threads and their messages (AI SDK UIMessages). A message's serialized parts are
+  // split across message_chunks when they would make a row too large (src/threads/chunks.ts).
+  // message_count, last_message_at, last_message_preview and updated_at are an index over the
+  // messages (rebuild-metadata recomputes them); changed_at is when the thread itself last
+  // changed; version counts its writes (the etag is random, so it says nothing of order).
+  `CREATE TABLE IF NOT EXISTS threads (
+     id TEXT PRIMARY KEY,
+     title TEXT,
+     summary TEXT,
+     metadata TEXT NOT NULL,
+     status TEXT NOT NULL DEFAULT 'idle' CHECK (status IN ('idle', 'streaming')),
+     created_by TEXT,
+     created_at TEXT NOT NULL,
+     changed_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     etag TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     message_count INTEGER NOT NULL DEFAULT 0,
+     last_message_at TEXT,
+     last_message_preview TEXT
+   );
+   CREATE INDEX IF NOT EXISTS threads_by_created ON threads (created_at, id);
+   CREATE INDEX IF NOT EXISTS threads_by_updated ON threads (updated_at, id);
+   CREATE TABLE IF NOT EXISTS messages (
+     thread_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     id TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+     parts TEXT NOT NULL,
+     chunks INTEGER NOT NULL DEFAULT 1,
+     metadata TEXT,
+     bytes INTEGER NOT NULL,
+     preview TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (thread_id, seq),
+     UNIQUE (thread_id, id)
+   );
+   CREATE TABLE IF NOT EXISTS message_chunks (
+     thread_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     chunk INTEGER NOT NULL,
+     data TEXT NOT NULL,
+     PRIMARY KEY (thread_id, seq, chunk)
+   );`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

@@ -38,6 +38,13 @@ import { assertWriteConditions, type WriteConditions } from "../files/preconditi
 import { workspaceQuotaBytes } from "../files/quota";
 import { SignedUploads, type UploadGrant, type UploadHolder } from "../files/signed-uploads";
 import { deletePrefix, workspacePrefix } from "../storage/r2-prefix";
+import type { ThreadListQuery } from "../threads/thread-store";
+import {
+  type PatchThreadInput,
+  type ThreadInput,
+  Threads,
+  type WriteConditions as ThreadWriteConditions,
+} from "../threads/threads";
 import {
   addCodebase,
   type CreateCodebaseInput,
@@ -110,6 +117,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly attachments: AttachmentIndex;
   private readonly multipart: MultipartUploads;
   private readonly signedUploads: SignedUploads;
+  private readonly threads: Threads;
   /** Whether an alarm is known to be set for trimming the event log. */
   private trimArmed = false;
 
@@ -124,6 +132,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.attachments = new AttachmentIndex(this.sql);
     this.multipart = new MultipartUploads(this.sql);
     this.signedUploads = new SignedUploads(this.sql);
+    this.threads = new Threads(this.sql);
     // Pings are answered by the runtime, so an idle socket never wakes a hibernating DO.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(SOCKET_PING, SOCKET_PONG));
     // A DO that was never created stays without tables, so a lookup of an unknown id writes nothing.
@@ -315,8 +324,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private summaryReport(record: Workspace): WorkspaceSummary {
     return {
       workspace_id: record.id,
-      threads: 0,
-      messages: 0,
+      ...this.threads.counts(),
       ...this.files.totals(),
       ...attachmentTotals(this.attachments),
       runs: 0,
@@ -761,6 +769,88 @@ export class WorkspaceDO extends DurableObject<Env> {
         if (directory.kind !== "directory") throw new ApiError("conflict", `'${path}' is a file`);
       }
       return this.files.children(path, after, limit);
+    });
+  }
+
+  threadList(caller: Caller, query: ThreadListQuery) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return this.threads.list(query);
+    });
+  }
+
+  threadCreate(caller: Caller, input: ThreadInput) {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      return this.commit(caller, record.id, (emit) =>
+        this.threads.create(input, caller.actor, emit),
+      );
+    });
+  }
+
+  /** The thread with its first messages (as many as fit one page). */
+  threadGet(caller: Caller, threadId: string) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return this.threads.get(threadId);
+    });
+  }
+
+  threadPut(
+    caller: Caller,
+    threadId: string,
+    input: ThreadInput,
+    conditions: ThreadWriteConditions,
+  ) {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      return this.commit(caller, record.id, (emit) =>
+        this.threads.put(threadId, input, conditions, caller.actor, emit),
+      );
+    });
+  }
+
+  threadPatch(caller: Caller, threadId: string, input: PatchThreadInput, ifMatch: string | null) {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      return this.commit(caller, record.id, (emit) =>
+        this.threads.patch(threadId, input, ifMatch, emit),
+      );
+    });
+  }
+
+  /**
+   * Deletes a thread with its messages. When thread streams exist (issue 5, part 2), this is
+   * where the thread's producer is aborted, before its rows go.
+   */
+  threadDelete(caller: Caller, threadId: string, ifMatch: string | null) {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      this.commit(caller, record.id, (emit) => this.threads.delete(threadId, ifMatch, emit));
+    });
+  }
+
+  threadRebuildIndex(caller: Caller) {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      return this.commit(caller, record.id, (emit) => this.threads.rebuild(emit));
+    });
+  }
+
+  /** A page of a thread's messages, oldest first, or of its query/response pairs. */
+  threadMessages(
+    caller: Caller,
+    threadId: string,
+    page: { view: "messages" | "pairs"; after: number; limit: number },
+  ) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return page.view === "pairs"
+        ? { view: "pairs" as const, ...this.threads.pairPage(threadId, page.after, page.limit) }
+        : {
+            view: "messages" as const,
+            ...this.threads.messagePage(threadId, page.after, page.limit),
+          };
     });
   }
 
