@@ -3,7 +3,15 @@
 import { randomBytes } from "node:crypto";
 
 const SEED_BATCH = 500;
-const SEED_CONCURRENCY = 2;
+/**
+ * One batch at a time: with two at once over keep-alive connections, wrangler dev's proxy now
+ * and then answers 503 "Your worker restarted mid-request" (it lost its connection to the
+ * Worker, which did not restart). A batch that got that 503 is sent again: its objects may be
+ * in R2 already, unindexed (the index commit is its last step), and the benchmark's workspace
+ * is thrown away.
+ */
+const SEED_CONCURRENCY = 1;
+const SEED_ATTEMPTS = 3;
 
 /** Throws with the status and body unless the response has one of the `expected` statuses. */
 export async function expectStatus(res, expected, what) {
@@ -36,6 +44,15 @@ export class FilesClient {
     return res.json();
   }
 
+  /** PUT /__bench/r2/{key}: the same bytes straight into R2 (the upload's bare baseline). */
+  async bareUpload(key, size) {
+    const res = await fetch(`${this.baseUrl}/__bench/r2/${key}`, {
+      method: "PUT",
+      body: randomBytes(size),
+    });
+    await expectStatus(res, [200], `bare PUT ${key} (${size} bytes)`);
+  }
+
   benchUrl(route, query = {}) {
     const search = new URLSearchParams({ account: this.accountId, ...query });
     return `${this.baseUrl}/__bench/workspaces/${this.workspaceId}/${route}?${search}`;
@@ -57,8 +74,16 @@ export class FilesClient {
         const start = starts[next++];
         const batch = Math.min(SEED_BATCH, count - start);
         const query = { dir, start: String(start), count: String(batch), size: String(size) };
-        const res = await fetch(this.benchUrl("seed-files", query), { method: "POST" });
-        await expectStatus(res, [200], `seeding ${dir} from ${start}`);
+        for (let attempt = 1; ; attempt++) {
+          const res = await fetch(this.benchUrl("seed-files", query), { method: "POST" });
+          if (res.status === 503 && attempt < SEED_ATTEMPTS) {
+            console.log(`  seeding ${dir} from ${start}: 503, sending it again`);
+            await res.body?.cancel();
+            continue;
+          }
+          await expectStatus(res, [200], `seeding ${dir} from ${start}`);
+          break;
+        }
       }
     };
     await Promise.all(Array.from({ length: SEED_CONCURRENCY }, worker));

@@ -56,22 +56,34 @@ async function job(pids, label, bytes, operation) {
 
 /**
  * Runs a warm-up, then `rounds` rounds of the small and the large upload (then ZIP), and
- * returns { pids, upload: [small, large], zip: [small, large] | { skipped } }, each job the
- * round with the highest Worker growth.
+ * returns { pids, upload: [small, large], bareUpload, zip: [small, large] | { skipped } },
+ * each job the round with the highest Worker growth.
+ *
+ * RSS is a coarse meter: the first large transfer of a fresh workerd grows it by some 30 MiB
+ * whatever path the bytes take (the allocator and the local R2's working set), and memory freed
+ * later stays resident and is reused. So the warm-up first puts one large object straight into
+ * R2 (the bare route) and uploads 1 MiB through the API; then, per round, the small upload, the
+ * large one, and the same large one straight into R2 (the reference: what R2 alone costs).
  */
 export async function measureFileMemory(files, serverPid, rounds) {
   const pids = findWorkerd(serverPid);
   if (pids.worker === null) throw new Error("no workerd process found under wrangler's");
+  const large = UPLOAD_SIZES[1];
   const upload = (size, round) =>
     job(pids, `upload ${size / MIB} MiB`, size, () =>
       files.upload(`bench/upload-${size / MIB}mib-${round}.bin`, size),
     );
+  const bare = (_size, round) =>
+    job(pids, `bare R2 put ${large / MIB} MiB`, large, () =>
+      files.bareUpload(`bench/bare-${round}`, large),
+    );
+  await files.bareUpload("bench/warm-up", large);
   await files.upload("bench/warm-up.bin", MIB);
-  const uploads = await repeat(rounds, UPLOAD_SIZES, (size, round) => upload(size, round));
+  const [uploads, [bareUpload]] = await repeat(rounds, [UPLOAD_SIZES, [large]], [upload, bare]);
 
   const availability = await zipAvailability(files);
   if (!availability.available) {
-    return { pids, upload: uploads, zip: { skipped: availability.status } };
+    return { pids, upload: uploads, bareUpload, zip: { skipped: availability.status } };
   }
   console.log(`  seeding ${ZIP_FILE_SIZES.length} × ${ZIP_FILES} files for the ZIPs`);
   for (const size of ZIP_FILE_SIZES) await files.seedFiles(zipDir(size), ZIP_FILES, size);
@@ -92,29 +104,31 @@ export async function measureFileMemory(files, serverPid, rounds) {
       return { bytes, entries };
     });
   await zip(ZIP_FILE_SIZES[0]); // warm-up: the route's code, the DO, R2's reads
-  const zips = await repeat(rounds, ZIP_FILE_SIZES, (size) => zip(size));
-  return { pids, upload: uploads, zip: zips };
+  const [zips] = await repeat(rounds, [ZIP_FILE_SIZES], [zip]);
+  return { pids, upload: uploads, bareUpload, zip: zips };
 }
 
-/** Small then large, `rounds` times; per size, the round whose Worker grew the most. */
-async function repeat(rounds, sizes, run) {
-  const bySize = sizes.map(() => []);
+/**
+ * `rounds` times: each group's sizes in order, run by that group's function. Returns, per group
+ * and size, the round whose Worker grew the most.
+ */
+async function repeat(rounds, groups, runs) {
+  const worst = groups.map((sizes) => sizes.map(() => null));
   for (let round = 0; round < rounds; round++) {
-    for (const [i, size] of sizes.entries()) {
-      const measured = await run(size, round);
-      console.log(
-        `  ${measured.label}: Worker +${mib(measured.byProcess.worker.growthKiB)} MiB ` +
-          `(baseline ${mib(measured.byProcess.worker.baselineKiB)} MiB), ` +
-          `${Math.round(measured.durationMs)} ms`,
-      );
-      bySize[i].push(measured);
+    for (const [g, sizes] of groups.entries()) {
+      for (const [i, size] of sizes.entries()) {
+        const measured = await runs[g](size, round);
+        const { growthKiB, baselineKiB } = measured.byProcess.worker;
+        console.log(
+          `  ${measured.label}: Worker +${mib(growthKiB)} MiB (baseline ${mib(baselineKiB)} ` +
+            `MiB), ${Math.round(measured.durationMs)} ms`,
+        );
+        const previous = worst[g][i];
+        if (!previous || growthKiB > previous.byProcess.worker.growthKiB) worst[g][i] = measured;
+      }
     }
   }
-  return bySize.map((jobs) =>
-    jobs.reduce((worst, j) =>
-      j.byProcess.worker.growthKiB > worst.byProcess.worker.growthKiB ? j : worst,
-    ),
-  );
+  return worst;
 }
 
 const mib = (kib) => (kib / 1024).toFixed(1);

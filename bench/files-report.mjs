@@ -41,6 +41,11 @@ export function filesFigures({ download, memory, move }) {
   });
 
   memoryFigures("upload", memory.upload, figures, checks);
+  figures.push({
+    name: `file_${slug(memory.bareUpload.label)}_peak_growth`,
+    value: mib(memory.bareUpload.byProcess.worker.growthKiB),
+    unit: "MiB",
+  });
   if (memory.zip.skipped === undefined) memoryFigures("zip", memory.zip, figures, checks);
 
   const speedup = move.copyDeleteMs / move.moveMedianMs;
@@ -123,7 +128,11 @@ export function printFilesTable({ download, memory, move }, { connections, durat
   console.log(
     row(["job", "Worker +", "baseline", "sampled", "VmHWM", "proxy +", "ms"], [...memWidths, 7]),
   );
-  const jobs = [...memory.upload, ...(memory.zip.skipped === undefined ? memory.zip : [])];
+  const jobs = [
+    ...memory.upload,
+    memory.bareUpload,
+    ...(memory.zip.skipped === undefined ? memory.zip : []),
+  ];
   for (const j of jobs) {
     const w = j.byProcess.worker;
     const hwm = w.hwmKiB === null ? "n/a" : mib(w.hwmKiB);

@@ -63,6 +63,23 @@ export function registerBenchFileRoutes(app: OpenAPIHono<AppEnv>) {
     return new Response(object.body, { headers: { "content-length": String(object.size) } });
   });
 
+  /**
+   * The bare baseline of an upload's memory: the body (with its Content-Length) streamed into
+   * one R2 object, with no index, hash or checks.
+   */
+  app.put(`${PREFIX}*`, async (c) => {
+    const size = Number(c.req.header("content-length"));
+    if (!c.req.raw.body || !Number.isInteger(size)) {
+      throw new ApiError("invalid_request", "send a body with a Content-Length");
+    }
+    const fixed = new FixedLengthStream(size);
+    const [object] = await Promise.all([
+      c.env.FILES.put(c.req.path.slice(PREFIX.length), fixed.readable),
+      c.req.raw.body.pipeTo(fixed.writable),
+    ]);
+    return c.json({ size: object?.size ?? null });
+  });
+
   /** The R2 key a file's index row names, so the bare route can read the same object. */
   app.get("/__bench/workspaces/:ws/object-key", async (c) => {
     const path = normalizePath(c.req.query("path") ?? "");
