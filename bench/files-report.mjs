@@ -20,8 +20,8 @@ export function filesFigures({ download, memory, move }) {
     figures.push(
       { name: `${r.name}_req_per_s`, value: round(r.reqPerSec, 2), unit: "req/s" },
       { name: `${r.name}_mib_per_s`, value: round(r.bytesPerSec / 1024 ** 2, 1), unit: "MiB/s" },
-      { name: `${r.name}_p50`, value: r.p50, unit: "ms" },
-      { name: `${r.name}_p99`, value: r.p99, unit: "ms" },
+      { name: `${r.name}_p50`, value: round(r.p50, 0), unit: "ms" },
+      { name: `${r.name}_p99`, value: round(r.p99, 0), unit: "ms" },
       { name: `${r.name}_non_2xx`, value: r.non2xx, unit: "responses" },
     );
   }
