@@ -27,7 +27,7 @@ function runAutocannon(target, { connections, duration }) {
   return autocannon({ url: target.url, headers: target.headers, connections, duration });
 }
 
-/** Returns { name, reqPerSec, p50, p99, non2xx, errors } for one target. */
+/** Returns { name, reqPerSec, bytesPerSec, p50, p99, non2xx, errors } for one target. */
 export async function measure(target, { connections, duration }) {
   await assertAnswers200(target);
   // Warm-up: JIT, module init, DO instantiation and D1 caches, none of which we want in the figures.
@@ -36,6 +36,7 @@ export async function measure(target, { connections, duration }) {
   return {
     name: target.name,
     reqPerSec: result.requests.average,
+    bytesPerSec: result.throughput.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,

@@ -12,7 +12,11 @@ export function ratioSpecs(names) {
     { of: "workspace_list_100", baseline: "d1_select_100", target: 0.9 },
   ];
   const vsBare = names.filter((name) => name !== "bare").map((of) => ({ of, baseline: "bare" }));
-  return [...withTargets, ...vsBare];
+  // With BENCH_ONLY some targets are not measured, and neither are their ratios.
+  const measured = new Set(names);
+  return [...withTargets, ...vsBare].filter(
+    (spec) => measured.has(spec.of) && measured.has(spec.baseline),
+  );
 }
 
 export function computeRatios(results) {
@@ -194,19 +198,24 @@ function printCpu({ cpu, clientLoopDelayP99 }) {
 }
 
 /**
- * Every target, ratios (at least) and live figures (at most), met or not; then the end-to-end
- * live figures, which have no target.
+ * Every target, ratios (at least), live figures (at most) and the files' checks, met or not;
+ * then the end-to-end live figures, which have no target.
  */
-export function printVerdict(ratios, liveFigureList) {
+export function printVerdict(ratios, liveFigureList, fileChecks = []) {
   const missed = [
     ...ratios.filter((ratio) => ratio.met === false).map((ratio) => ratio.name),
     ...liveFigureList
       .filter((f) => f.target !== undefined && !(f.value <= f.target))
       .map((f) => `${f.name} (${f.value} > ${f.target})`),
+    ...fileChecks.filter((check) => !check.met).map((check) => `${check.name} (${check.text})`),
   ];
   console.log(
     missed.length === 0 ? "\nAll targets met." : `\nTargets missed: ${missed.join(", ")}`,
   );
+  for (const check of fileChecks) {
+    console.log(`  ${check.met ? "met   " : "MISSED"} ${check.name}: ${check.text}`);
+  }
+  if (liveFigureList.length === 0) return;
   const value = (name) => liveFigureList.find((f) => f.name === name)?.value;
   const lost = ["missed", "duplicated", "out_of_order"].flatMap((what) =>
     ["socket", "sse"]
@@ -227,7 +236,8 @@ function machineDescription() {
   return `${os.hostname()}, ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores`;
 }
 
-export function writeResults(path, results, ratios, liveFigureList) {
+/** `moreFigures`: the live-events and files figures, already in results.json's format. */
+export function writeResults(path, results, ratios, moreFigures) {
   const figures = [];
   for (const r of results) {
     figures.push({ name: `${r.name}_req_per_s`, value: r.reqPerSec, unit: "req/s" });
@@ -242,6 +252,6 @@ export function writeResults(path, results, ratios, liveFigureList) {
     if (ratio.target !== undefined) figure.target = ratio.target;
     figures.push(figure);
   }
-  figures.push(...liveFigureList);
+  figures.push(...moreFigures);
   writeFileSync(path, `${JSON.stringify({ machine: machineDescription(), figures }, null, 2)}\n`);
 }

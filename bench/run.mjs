@@ -1,11 +1,14 @@
 // `npm run bench`: starts the Worker locally on throwaway storage, seeds it through the API,
-// measures five targets with autocannon, then live event delivery over WebSockets and SSE, and
-// writes bench/results.json. See bench/README.md.
+// measures five targets with autocannon, then live event delivery over WebSockets and SSE, then
+// files (download, upload and ZIP memory, directory move), and writes bench/results.json.
+// BENCH_ONLY=api,live,files picks some of the three parts. See bench/README.md.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { measureFiles } from "./files-bench.mjs";
+import { filesFigures, printFilesTable } from "./files-report.mjs";
 import { measureLiveEvents } from "./live-events.mjs";
 import { measure } from "./measure.mjs";
 import {
@@ -30,6 +33,7 @@ import {
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_PATH = join(ROOT, "bench/results.json");
 const WORKSPACE_COUNT = 100;
+const PARTS = ["api", "live", "files"];
 
 function readOptions() {
   return {
@@ -40,7 +44,26 @@ function readOptions() {
     liveSockets: intOption("BENCH_LIVE_SOCKETS", 200, 0),
     liveSse: intOption("BENCH_LIVE_SSE", 50, 0),
     liveIntervalMs: intOption("BENCH_LIVE_INTERVAL_MS", 10),
+    only: partsOption(),
+    files: {
+      // Each of the download's two targets is measured this many times (ABBA order), and each
+      // memory job is run this many times (the worst is reported).
+      rounds: intOption("BENCH_FILES_ROUNDS", 2),
+      moveCount: intOption("BENCH_FILES_MOVE_COUNT", 10_000),
+    },
   };
+}
+
+/** BENCH_ONLY: a comma-separated subset of PARTS (all when unset). */
+function partsOption() {
+  const raw = process.env.BENCH_ONLY;
+  if (raw === undefined || raw.trim() === "") return new Set(PARTS);
+  const parts = raw.split(",").map((part) => part.trim());
+  const unknown = parts.filter((part) => !PARTS.includes(part));
+  if (unknown.length > 0) {
+    throw new Error(`BENCH_ONLY may name ${PARTS.join(", ")}; not ${unknown.join(", ")}`);
+  }
+  return new Set(parts);
 }
 
 function intOption(name, fallback, min = 1) {
@@ -97,39 +120,58 @@ async function main() {
     wrangler = startWrangler({ port: options.port, persistDir, adminToken });
     await waitForHealth(baseUrl, wrangler);
 
-    console.log(`Seeding 1 account, 1 key, ${WORKSPACE_COUNT} workspaces`);
-    const seeded = await seed(baseUrl, adminToken, WORKSPACE_COUNT);
+    // The two lists need 100 workspaces; live events use two of them (never the first).
+    const workspaceCount = options.only.has("api") ? WORKSPACE_COUNT : 3;
+    console.log(`Seeding 1 account, 1 key, ${workspaceCount} workspaces`);
+    const seeded = await seed(baseUrl, adminToken, workspaceCount);
 
     const results = [];
-    for (const target of targets(baseUrl, seeded)) {
-      console.log(`Measuring ${target.name} (${options.duration} s after a warm-up)`);
-      results.push(await measure(target, options));
+    if (options.only.has("api")) {
+      for (const target of targets(baseUrl, seeded)) {
+        console.log(`Measuring ${target.name} (${options.duration} s after a warm-up)`);
+        results.push(await measure(target, options));
+      }
     }
 
-    // Its own two workspaces, not the one workspace_get read, so no other target's state mixes in.
-    console.log(
-      `Measuring live events: ${options.liveSockets} sockets, ${options.liveSse} SSE tails ` +
-        `(${options.duration} s after a warm-up)`,
-    );
-    const [, socketWorkspaceId, sseWorkspaceId] = seeded.workspaceIds;
-    const live = await measureLiveEvents(
-      baseUrl,
-      { apiKey: seeded.apiKey, accountId: seeded.accountId, socketWorkspaceId, sseWorkspaceId },
-      {
-        sockets: options.liveSockets,
-        sse: options.liveSse,
-        intervalMs: options.liveIntervalMs,
+    let live = null;
+    if (options.only.has("live")) {
+      // Its own two workspaces, not the one workspace_get read, so no other target's state mixes in.
+      console.log(
+        `Measuring live events: ${options.liveSockets} sockets, ${options.liveSse} SSE tails ` +
+          `(${options.duration} s after a warm-up)`,
+      );
+      const [, socketWorkspaceId, sseWorkspaceId] = seeded.workspaceIds;
+      live = await measureLiveEvents(
+        baseUrl,
+        { apiKey: seeded.apiKey, accountId: seeded.accountId, socketWorkspaceId, sseWorkspaceId },
+        {
+          sockets: options.liveSockets,
+          sse: options.liveSse,
+          intervalMs: options.liveIntervalMs,
+          duration: options.duration,
+          serverPgid: wrangler.pid,
+        },
+      );
+    }
+
+    // Last: its seeding and its copy+delete leave work (and R2 objects) behind.
+    let files = null;
+    if (options.only.has("files")) {
+      files = await measureFiles(baseUrl, seeded, wrangler.pid, {
+        connections: options.connections,
         duration: options.duration,
-        serverPgid: wrangler.pid,
-      },
-    );
+        ...options.files,
+      });
+    }
 
     const ratios = computeRatios(results);
-    const eventFigures = liveFigures(live);
-    printTable(results, ratios, options);
-    printLiveTable(live);
-    printVerdict(ratios, eventFigures);
-    writeResults(RESULTS_PATH, results, ratios, eventFigures);
+    const eventFigures = live ? liveFigures(live) : [];
+    const fileResults = files ? filesFigures(files) : { figures: [], checks: [] };
+    if (results.length > 0) printTable(results, ratios, options);
+    if (live) printLiveTable(live);
+    if (files) printFilesTable(files, options);
+    printVerdict(ratios, eventFigures, fileResults.checks);
+    writeResults(RESULTS_PATH, results, ratios, [...eventFigures, ...fileResults.figures]);
     console.log(`\nWrote ${RESULTS_PATH}`);
   } finally {
     await cleanUp();

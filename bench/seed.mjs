@@ -4,7 +4,7 @@
 const CREATE_CONCURRENCY = 5;
 
 /** POSTs JSON with a bearer token and returns the parsed body; any status but `expected` throws. */
-async function postJson(url, token, body, expected = 201) {
+export async function postJson(url, token, body, expected = 201) {
   const res = await fetch(url, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },

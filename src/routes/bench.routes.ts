@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { workspaceStub } from "../workspace/workspace-client";
+import { registerBenchFileRoutes } from "./bench-files.routes";
 
 // Baselines for `npm run bench`, mounted only when BENCH_ROUTES is "true" (the bench script
 // sets it); otherwise these paths are an ordinary 404. They are not part of the API.
@@ -46,4 +47,6 @@ export function registerBenchRoutes(app: OpenAPIHono<AppEnv>) {
       .all<{ record: string }>();
     return c.json({ items: results.map((row) => JSON.parse(row.record) as unknown) });
   });
+
+  registerBenchFileRoutes(app);
 }

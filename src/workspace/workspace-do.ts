@@ -980,6 +980,35 @@ export class WorkspaceDO extends DurableObject<Env> {
   }
 
   /**
+   * For the files benchmark only (through `/__bench`): indexes objects the Worker already put
+   * in R2, by the same `putFile` and commit as an upload, so seeding 10,000 files does not take
+   * 10,000 requests. No quota check: the benchmark's workspace is its own.
+   */
+  benchSeedFiles(
+    caller: Caller,
+    objects: Array<StoredObject & { path: string }>,
+  ): Promise<RpcResult<{ indexed: number }>> {
+    return rpcBoundary(() => {
+      const { record } = this.load(caller);
+      const now = nowIso();
+      this.commit(caller, record.id, (emit) => {
+        for (const { path, ...object } of objects) {
+          this.files.putFile(path, object, { now, author: caller.actor, emit });
+        }
+      });
+      return { indexed: objects.length };
+    });
+  }
+
+  /** For the files benchmark only: the R2 keys of the files under `directory`. */
+  benchObjectKeys(caller: Caller, directory: string): Promise<RpcResult<string[]>> {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return this.files.objectsUnder(directory).map((file) => file.objectKey);
+    });
+  }
+
+  /**
    * An SSE stream of this workspace's events: replay from the cursor, then live. The tail's id
    * comes with it because a client's cancel does not travel back through an RPC stream
    * (workerd#7298): the Worker calls `closeEvents` with it instead.
