@@ -1004,7 +1004,9 @@ export class WorkspaceDO extends DurableObject<Env> {
   benchObjectKeys(caller: Caller, directory: string): Promise<RpcResult<string[]>> {
     return rpcBoundary(() => {
       this.load(caller);
-      return this.files.objectsUnder(directory).map((file) => file.objectKey);
+      return this.files
+        .entriesUnder(directory, null, Number.MAX_SAFE_INTEGER)
+        .flatMap((entry) => (entry.objectKey ? [entry.objectKey] : []));
     });
   }
 
