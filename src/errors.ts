@@ -69,7 +69,8 @@ export function errorEnvelope(error: ApiError, requestId: string): ErrorEnvelope
   };
 }
 
-const errorResponse = (description: string) => ({
+/** An error response in the one envelope, for a route's OpenAPI `responses`. */
+export const errorResponse = (description: string) => ({
   description,
   content: { "application/json": { schema: ErrorEnvelopeSchema } },
 });

@@ -51,6 +51,20 @@ export const IdempotencyHeaderSchema = z.object({
     }),
 });
 
+/** An upload's optional Content-Length: with it the body streams to storage as it arrives. */
+export const ContentLengthHeaderSchema = z.object({
+  "content-length": z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .openapi({
+      param: { name: "content-length", in: "header" },
+      description:
+        "Lets the body stream straight to storage; without it the body is read first, up to 1 MiB",
+    }),
+});
+
 export const LimitSchema = z.coerce.number().int().min(1).max(100).default(20);
 export const CursorSchema = z.string().min(1).max(512).optional();
 

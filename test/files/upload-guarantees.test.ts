@@ -167,3 +167,31 @@ describe("Idempotency-Key on a raw create", () => {
     expect(await r2Keys(ws)).toHaveLength(1);
   });
 });
+
+describe("Idempotency-Key on an attachment", () => {
+  const attach = (ws: string, text: string, key: string) =>
+    dispatch(
+      new Request(`https://api.test/v1/workspaces/${ws}/attachments?name=note.txt`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${account.key}`,
+          "content-type": "text/plain",
+          "idempotency-key": key,
+        },
+        body: text,
+      }),
+    );
+
+  it("replays the first attachment for the same bytes, refuses other bytes", async () => {
+    const ws = await newWorkspace();
+    const first = await attach(ws, "hello attachment", `att-${ws}`);
+    const body = (await first.json()) as { name: string };
+    expect(first.status).toBe(201);
+    const retry = await attach(ws, "hello attachment", `att-${ws}`);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(((await retry.json()) as { name: string }).name).toBe(body.name);
+    expect((await attach(ws, "other attachment", `att-${ws}`)).status).toBe(422);
+    expect(await r2Keys(ws)).toHaveLength(1);
+  });
+});

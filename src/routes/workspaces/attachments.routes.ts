@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../app-env";
-import { ApiError, ErrorEnvelopeSchema } from "../../errors";
+import { ApiError, errorResponse } from "../../errors";
 import {
   ALLOWED_TYPES_TEXT,
   ATTACHMENT_TYPES,
@@ -21,7 +21,9 @@ import { sizedBody } from "../../files/upload-flow";
 import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
 import { quoteEtag } from "../../workspace/etag";
 import {
+  ContentLengthHeaderSchema,
   CursorSchema,
+  IdempotencyHeaderSchema,
   jsonResponse,
   LimitSchema,
   noContent,
@@ -36,11 +38,6 @@ import {
 // commit), so a refused or interrupted upload leaves neither an index row nor an object.
 
 const tags = ["Files"];
-
-const errorResponse = (description: string) => ({
-  description,
-  content: { "application/json": { schema: ErrorEnvelopeSchema } },
-});
 
 const NameParamsSchema = WorkspaceParamsSchema.extend({
   name: z
@@ -71,18 +68,7 @@ const uploadRoute = createRoute({
         .max(255)
         .openapi({ description: "The file's original name", example: "diagram.png" }),
     }),
-    headers: z.object({
-      "content-length": z.coerce
-        .number()
-        .int()
-        .min(0)
-        .optional()
-        .openapi({
-          param: { name: "content-length", in: "header" },
-          description:
-            "Lets the body stream to storage; without it the body is read first, up to 1 MiB",
-        }),
-    }),
+    headers: ContentLengthHeaderSchema.merge(IdempotencyHeaderSchema),
     body: { required: true, content: { "application/octet-stream": { schema: bytes } } },
   },
   responses: {

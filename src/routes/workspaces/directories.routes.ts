@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env";
-import { ErrorEnvelopeSchema } from "../../errors";
+import { errorResponse } from "../../errors";
 import { contentDisposition } from "../../files/content-disposition";
 import { FileEntrySchema } from "../../files/file-index";
 import { baseName, normalizeDirectory, normalizePath } from "../../files/paths";
@@ -75,7 +75,7 @@ const zipRoute = createRoute({
       content: { "application/zip": { schema: z.string().openapi({ format: "binary" }) } },
     },
     ...withErrors(409),
-    413: jsonResponse(ErrorEnvelopeSchema, "More than 100,000 entries"),
+    413: errorResponse("More than 100,000 entries"),
   },
 });
 

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../app-env";
-import { ApiError, ErrorEnvelopeSchema } from "../../errors";
+import { ApiError, errorResponse } from "../../errors";
 import { contentTypeFor } from "../../files/content-types";
 import { type FileEntry, FileEntrySchema } from "../../files/file-index";
 import { normalizePath } from "../../files/paths";
@@ -11,6 +11,7 @@ import { parseRange } from "../../files/range";
 import { conditionsOf, uploadFile } from "../../files/upload-flow";
 import { quoteEtag } from "../../workspace/etag";
 import {
+  ContentLengthHeaderSchema,
   IdempotencyHeaderSchema,
   jsonBody,
   jsonResponse,
@@ -38,17 +39,7 @@ const FilePathParamsSchema = WorkspaceParamsSchema.extend({
     }),
 });
 
-const UploadHeadersSchema = z.object({
-  "content-length": z.coerce
-    .number()
-    .int()
-    .min(0)
-    .optional()
-    .openapi({
-      param: { name: "content-length", in: "header" },
-      description:
-        "Lets the body stream straight to storage; without it the body is read first, up to 1 MiB",
-    }),
+const UploadHeadersSchema = ContentLengthHeaderSchema.extend({
   "if-match": z
     .string()
     .optional()
@@ -81,11 +72,6 @@ const putRoute = createRoute({
     201: jsonResponse(FileEntrySchema, "Created"),
     ...withErrors(409, 412),
   },
-});
-
-const errorBody = (description: string) => ({
-  description,
-  content: { "application/json": { schema: ErrorEnvelopeSchema } },
 });
 
 const getRoute = createRoute({
@@ -124,9 +110,9 @@ const getRoute = createRoute({
     304: { description: "Not modified" },
     416: { description: "Range not satisfiable" },
     ...withErrors(409),
-    413: errorBody("`format=pdf`: a DOCX too large to convert"),
-    415: errorBody("`format=pdf`: a legacy .doc, or neither a PDF nor a DOCX"),
-    422: errorBody("`format=pdf`: a corrupt DOCX, or a .pdf whose content is not a PDF"),
+    413: errorResponse("`format=pdf`: a DOCX too large to convert"),
+    415: errorResponse("`format=pdf`: a legacy .doc, or neither a PDF nor a DOCX"),
+    422: errorResponse("`format=pdf`: a corrupt DOCX, or a .pdf whose content is not a PDF"),
   },
 });
 
@@ -154,16 +140,12 @@ const deleteRoute = createRoute({
 });
 
 const importErrors = {
-  413: {
-    description:
-      "Over the workspace's quota (`quota_exceeded`), or a URL import over `URL_IMPORT_MAX_BYTES` (`too_large`)",
-    content: { "application/json": { schema: ErrorEnvelopeSchema } },
-  },
-  422: {
-    description:
-      "A URL import the remote could not satisfy: an error status, a body that is not `size` bytes, the time limit (`details.reason`: `remote_status`, `size_mismatch`, `timeout`, …)",
-    content: { "application/json": { schema: ErrorEnvelopeSchema } },
-  },
+  413: errorResponse(
+    "Over the workspace's quota (`quota_exceeded`), or a URL import over `URL_IMPORT_MAX_BYTES` (`too_large`)",
+  ),
+  422: errorResponse(
+    "A URL import the remote could not satisfy: an error status, a body that is not `size` bytes, the time limit (`details.reason`: `remote_status`, `size_mismatch`, `timeout`, …)",
+  ),
 } as const;
 
 const createFileRoute = createRoute({

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env";
-import { ErrorEnvelopeSchema } from "../../errors";
+import { errorResponse } from "../../errors";
 import { ThreadSchema, ThreadWithMessagesSchema } from "../../threads/thread.schemas";
 import { quoteEtag } from "../../workspace/etag";
 import {
@@ -36,7 +36,7 @@ import {
 
 const tags = ["Threads"];
 const tooLarge = {
-  413: jsonResponse(ErrorEnvelopeSchema, "A message, or the request body, is too large"),
+  413: errorResponse("A message, or the request body, is too large"),
 } as const;
 
 const listRoute = createRoute({

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env";
-import { ApiError, ErrorEnvelopeSchema } from "../../errors";
+import { ApiError, errorResponse } from "../../errors";
 import { contentTypeFor } from "../../files/content-types";
 import { FileEntrySchema } from "../../files/file-index";
 import {
@@ -21,6 +21,7 @@ import { conditionsOf, sizedBody, uploadFile } from "../../files/upload-flow";
 import { SignedUploadQuerySchema } from "../../middleware/signed-upload-auth";
 import { quoteEtag } from "../../workspace/etag";
 import {
+  ContentLengthHeaderSchema,
   jsonBody,
   jsonResponse,
   noContent,
@@ -34,10 +35,6 @@ import {
 
 const tags = ["Files"];
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { "application/json": { schema: ErrorEnvelopeSchema } },
-});
 const tooLarge = { 413: errorResponse("Over the size cap (`too_large`) or the quota") };
 
 const ContentTypeSchema = z
@@ -115,18 +112,7 @@ const partRoute = createRoute({
         .max(MAX_PART_NUMBER)
         .openapi({ param: { name: "n", in: "path" }, example: 1 }),
     }),
-    headers: z.object({
-      "content-length": z.coerce
-        .number()
-        .int()
-        .min(0)
-        .optional()
-        .openapi({
-          param: { name: "content-length", in: "header" },
-          description:
-            "Lets the part stream straight to storage; without it the body is read first, up to 1 MiB",
-        }),
-    }),
+    headers: ContentLengthHeaderSchema,
     body: rawBody,
   },
   responses: {
