@@ -62,7 +62,8 @@ async function job(pids, label, bytes, operation) {
  * RSS is a coarse meter: the first large transfer of a fresh workerd grows it by some 30 MiB
  * whatever path the bytes take (the allocator and the local R2's working set), and memory freed
  * later stays resident and is reused. So the warm-up first puts one large object straight into
- * R2 (the bare route) and uploads 1 MiB through the API; then, per round, the small upload, the
+ * R2 (the bare route) and uploads one as large through the API (the allocator's first reach to a
+ * new high-water mark is not the upload path's doing); then, per round, the small upload, the
  * large one, and the same large one straight into R2 (the reference: what R2 alone costs).
  */
 export async function measureFileMemory(files, serverPid, rounds) {
@@ -78,7 +79,7 @@ export async function measureFileMemory(files, serverPid, rounds) {
       files.bareUpload(`bench/bare-${round}`, large),
     );
   await files.bareUpload("bench/warm-up", large);
-  await files.upload("bench/warm-up.bin", MIB);
+  await files.upload("bench/warm-up.bin", large);
   const [uploads, [bareUpload]] = await repeat(rounds, [UPLOAD_SIZES, [large]], [upload, bare]);
 
   const availability = await zipAvailability(files);

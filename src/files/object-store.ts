@@ -30,18 +30,8 @@ export async function putObject(
   }
   // A failed upload never reads the digest: its rejection is expected, not unhandled.
   digest.digest.catch(() => undefined);
-  const digestWriter = digest.getWriter();
-  const tap = new TransformStream<Uint8Array, Uint8Array>({
-    async transform(chunk, controller) {
-      await digestWriter.write(chunk);
-      controller.enqueue(chunk);
-    },
-    async flush() {
-      await digestWriter.close();
-    },
-  });
   const fixed = new FixedLengthStream(size);
-  const piped = body.pipeThrough(tap).pipeTo(fixed.writable);
+  const piped = pumpInto(body, [fixed.writable, digest]);
   // Both settle before we decide, so neither failure is left unhandled.
   const [stored, streamed] = await Promise.allSettled([
     bucket.put(key, fixed.readable, { httpMetadata: { contentType } }),
@@ -55,6 +45,44 @@ export async function putObject(
     );
   }
   return { sha256: hexOf(await digest.digest) };
+}
+
+const PUMP_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Copies `body` into every sink, one chunk at a time, through one reused buffer: a byte stream
+ * is read into it (BYOB), so the bytes never pile up as garbage whatever the upload's size.
+ * A stream that cannot be read that way (one made in JavaScript) is read chunk by chunk.
+ */
+async function pumpInto(body: ReadableStream<Uint8Array>, sinks: WritableStream[]): Promise<void> {
+  const writers = sinks.map((sink) => sink.getWriter());
+  try {
+    const byob = tryByobReader(body);
+    if (byob) {
+      let buffer = new ArrayBuffer(PUMP_CHUNK_BYTES);
+      for (;;) {
+        const { done, value } = await byob.read(new Uint8Array(buffer));
+        if (done || !value) break;
+        await Promise.all(writers.map((writer) => writer.write(value)));
+        // Reuse the memory unless a sink took it (a detached buffer has no bytes).
+        buffer = value.buffer.byteLength > 0 ? value.buffer : new ArrayBuffer(PUMP_CHUNK_BYTES);
+      }
+    } else {
+      for await (const chunk of body) await Promise.all(writers.map((w) => w.write(chunk)));
+    }
+    await Promise.all(writers.map((writer) => writer.close()));
+  } catch (error) {
+    await Promise.all(writers.map((writer) => writer.abort(error).catch(() => undefined)));
+    throw error;
+  }
+}
+
+function tryByobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | null {
+  try {
+    return body.getReader({ mode: "byob" });
+  } catch {
+    return null;
+  }
 }
 
 /** Deletes objects, up to 1,000 per call (R2's batch limit). */
