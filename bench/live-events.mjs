@@ -29,7 +29,7 @@ const DRAIN_TIMEOUT_MS = 5_000;
 export async function measureLiveEvents(
   baseUrl,
   { apiKey, accountId, socketWorkspaceId, sseWorkspaceId },
-  { sockets: socketCount, sse: sseCount, intervalMs, duration, serverPgid },
+  { sockets: socketCount, sse: sseCount, intervalMs, duration, http: withHttp = true, serverPgid },
 ) {
   const wsBase = baseUrl.replace(/^http/, "ws");
   const sockets = await openSockets(
@@ -49,7 +49,7 @@ export async function measureLiveEvents(
     ];
     const context = { baseUrl, apiKey, accountId, groups, intervalMs, serverPgid };
     const producer = await measureProducer(context, duration * 1000);
-    const http = await measureHttp(context, duration * 1000);
+    const http = withHttp ? await measureHttp(context, duration * 1000) : null;
     return { duration, intervalMs, producer, http };
   } finally {
     sockets.close();

@@ -40,7 +40,18 @@ function readOptions() {
     liveSockets: intOption("BENCH_LIVE_SOCKETS", 200, 0),
     liveSse: intOption("BENCH_LIVE_SSE", 50, 0),
     liveIntervalMs: intOption("BENCH_LIVE_INTERVAL_MS", 10),
+    // `live` skips the throughput targets (autocannon): only the live-events measurements run.
+    only: choiceOption("BENCH_ONLY", ["all", "live"], "all"),
+    // 0 skips the end-to-end live measurement (appends over HTTP, no targets).
+    liveHttp: intOption("BENCH_LIVE_HTTP", 1, 0) > 0,
   };
+}
+
+function choiceOption(name, choices, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!choices.includes(raw)) throw new Error(`${name} must be one of ${choices.join(", ")}`);
+  return raw;
 }
 
 function intOption(name, fallback, min = 1) {
@@ -101,7 +112,8 @@ async function main() {
     const seeded = await seed(baseUrl, adminToken, WORKSPACE_COUNT);
 
     const results = [];
-    for (const target of targets(baseUrl, seeded)) {
+    const throughputTargets = options.only === "live" ? [] : targets(baseUrl, seeded);
+    for (const target of throughputTargets) {
       console.log(`Measuring ${target.name} (${options.duration} s after a warm-up)`);
       results.push(await measure(target, options));
     }
@@ -120,13 +132,14 @@ async function main() {
         sse: options.liveSse,
         intervalMs: options.liveIntervalMs,
         duration: options.duration,
+        http: options.liveHttp,
         serverPgid: wrangler.pid,
       },
     );
 
-    const ratios = computeRatios(results);
+    const ratios = results.length > 0 ? computeRatios(results) : [];
     const eventFigures = liveFigures(live);
-    printTable(results, ratios, options);
+    if (results.length > 0) printTable(results, ratios, options);
     printLiveTable(live);
     printVerdict(ratios, eventFigures);
     writeResults(RESULTS_PATH, results, ratios, eventFigures);
