@@ -129,7 +129,7 @@ function producerDeliveryFigures(recorders, { head, appended }) {
       received++;
       if (recorder.ids[i] < newest) outOfOrder++;
       newest = Math.max(newest, recorder.ids[i]);
-      latencies.push(recorder.wall[i] - Date.parse(recorder.createdAt[i]));
+      latencies.push(recorder.wall[i] - recorder.createdAt[i]);
     }
     missed += appended - received;
     errors += recorder.errors;
@@ -238,7 +238,7 @@ function httpDeliveryFigures(recorders, appended, head) {
       }
       seen.add(notes);
       latencies.push(recorder.times[i] - sentAt);
-      sinceCreated.push(recorder.wall[i] - Date.parse(recorder.createdAt[i]));
+      sinceCreated.push(recorder.wall[i] - recorder.createdAt[i]);
     }
     for (const notes of appended.acked) if (!seen.has(notes)) missed++;
     errors += recorder.errors;
