@@ -20,12 +20,11 @@ const REPLAY_READ_AHEAD = 64 * 1024;
  * cursor page by page as the client reads (never more than REPLAY_READ_AHEAD ahead of it), then
  * follows live. Heartbeats, the lifetime limit and the slow-consumer cap are enforced here.
  *
- * The bytes go into a native stream (an IdentityTransformStream), so the runtime moves them to
- * the Worker without calling back into JavaScript for each chunk, and one write at a time is in
- * flight: a write completes when the client side has taken it. A frame that finds nothing in
- * flight is written at once; frames that arrive meanwhile wait in `pending` and go out together,
- * as one chunk, when the write completes. Under a backlog that is one write through the RPC
- * stream, the Worker, the proxy and the socket for many frames instead of one per frame.
+ * The stream has no buffer of its own (high-water mark 0): the runtime asks for bytes (`pull`)
+ * only when the client side has taken the previous chunk. A frame that finds the client waiting
+ * is handed over at once; frames that arrive while it is still busy wait in `pending` and go
+ * out together, as one chunk, on the next pull. Under a backlog that is one write through the
+ * RPC stream, the Worker, the proxy and the socket for many frames instead of one per frame.
  */
 export class SseTail {
   readonly id = crypto.randomUUID();
@@ -34,15 +33,13 @@ export class SseTail {
   private cursor = 0;
   private live = false;
   private closed = false;
-  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
-  /** Bytes of the write the client side has not taken yet; 0 when none is in flight. */
-  private inFlight = 0;
-  /** Frames not yet written, oldest first, and their size. */
+  /** Frames not yet handed to the stream, oldest first, and their size. */
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
-  private readonly written = () => this.onWritten();
-  private readonly failed = () => this.finish(null);
+  /** The runtime has asked for bytes (a read is outstanding) and none were there. */
+  private waiting = false;
 
   constructor(
     private readonly log: EventLog,
@@ -50,10 +47,17 @@ export class SseTail {
     private readonly request: SubscriptionRequest,
     private readonly onClose: (tail: SseTail) => void,
   ) {
-    const { readable, writable } = new IdentityTransformStream();
-    this.stream = readable;
-    this.writer = writable.getWriter();
-    this.begin();
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+          this.begin();
+        },
+        pull: () => this.pull(),
+        cancel: () => this.finish(null),
+      },
+      new ByteLengthQueuingStrategy({ highWaterMark: 0 }),
+    );
   }
 
   /** Called with every committed event, in order, and its frame (see `eventFrame`). */
@@ -102,8 +106,6 @@ export class SseTail {
     this.cursor = start.cursor;
     if (start.kind === "replay") {
       this.write(sseFrame({ retry: this.config.retryMs }));
-      this.readAhead();
-      this.flush();
     } else {
       // No replay: `id:` alone moves the client's Last-Event-ID to the head, so a reconnect
       // resumes from here; a reset marker says what was lost.
@@ -133,24 +135,21 @@ export class SseTail {
   }
 
   /**
-   * The client side took the last write: what is pending goes out as one chunk. While
-   * replaying, the next pages are read ahead (up to REPLAY_READ_AHEAD) for the following one.
+   * The runtime wants bytes: what is pending goes out as one chunk. While replaying, the next
+   * pages are read ahead (up to REPLAY_READ_AHEAD) so they are ready for the following pull.
    */
-  private onWritten(): void {
-    this.inFlight = 0;
+  private pull(): void {
     if (this.closed) return;
-    this.flush();
-    if (!this.live) {
-      this.readAhead();
-      this.flush();
-    }
+    const sent = this.flush();
+    if (!this.live) this.readAhead();
+    if (!sent && !this.flush()) this.waiting = true;
   }
 
   /** Reads replay pages into `pending`; the last page turns the tail live. */
   private readAhead(): void {
     while (!this.live && this.pendingBytes < REPLAY_READ_AHEAD) {
       const page = this.log.read(this.cursor, REPLAY_PAGE, this.request.types);
-      for (const event of page) this.queue(eventFrame(event));
+      for (const event of page) this.push(eventFrame(event));
       if (page.length < REPLAY_PAGE) {
         // Caught up, in the same synchronous turn as the read: the next commit is delivered live.
         this.cursor = this.log.head();
@@ -161,61 +160,54 @@ export class SseTail {
     }
   }
 
-  /** Writes the bytes when nothing is in flight, or keeps them for when the write completes. */
+  /** Hands the bytes straight to a waiting read, or keeps them for the next pull. */
   private push(bytes: Uint8Array): void {
-    this.queue(bytes);
-    this.flush();
-  }
-
-  private queue(bytes: Uint8Array): void {
+    if (this.waiting) {
+      this.waiting = false;
+      this.controller.enqueue(bytes);
+      return;
+    }
     this.pending.push(bytes);
     this.pendingBytes += bytes.byteLength;
   }
 
-  /** Writes everything pending as one chunk, unless a write is still in flight. */
-  private flush(): void {
-    if (this.inFlight > 0 || this.pendingBytes === 0) return;
-    const chunk = this.takePending();
-    this.inFlight = chunk.byteLength;
-    this.writer.write(chunk).then(this.written, this.failed);
-  }
-
-  private takePending(): Uint8Array {
+  /** Enqueues everything pending as one chunk; false when there was nothing. */
+  private flush(): boolean {
+    if (this.pendingBytes === 0) return false;
     const chunk = concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    return chunk;
+    this.controller.enqueue(chunk);
+    return true;
   }
 
-  /** Bytes the client has not taken: the write in flight and what waits behind it. */
+  /** Bytes the client has not taken: pending here, plus any enqueued but not yet read. */
   private queuedBytes(): number {
     if (this.closed) return 0;
-    return this.inFlight + this.pendingBytes;
+    return this.pendingBytes + Math.max(0, -(this.controller.desiredSize ?? 0));
   }
 
   private write(text: string): void {
     if (!this.closed) this.push(encodeSse(text));
   }
 
-  /**
-   * Ends the stream: the last frame (if any) is written after everything pending, then the
-   * stream closes once the client side has taken it all. Without a last frame the client is
-   * gone, and the stream is aborted.
-   */
   private finish(lastFrame: string | null): void {
     if (this.closed) return;
+    if (lastFrame) this.write(lastFrame);
     this.closed = true;
+    // The stream's queue keeps what was enqueued before close: the client still gets it all.
+    try {
+      this.flush();
+    } catch {
+      // Already cancelled by the client: nobody is left to read it.
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
     for (const timer of this.timers) clearTimeout(timer);
-    const ignore = () => {};
-    if (lastFrame) {
-      this.queue(encodeSse(lastFrame));
-      // Queued behind the write in flight, if any: the stream keeps writes in order.
-      this.writer.write(this.takePending()).catch(ignore);
-      this.writer.close().catch(ignore);
-    } else {
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.writer.abort().catch(ignore);
+    try {
+      this.controller.close();
+    } catch {
+      // Already cancelled by the client: nothing left to close.
     }
     this.onClose(this);
   }
