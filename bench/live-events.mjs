@@ -29,7 +29,7 @@ const DRAIN_TIMEOUT_MS = 5_000;
 export async function measureLiveEvents(
   baseUrl,
   { apiKey, accountId, socketWorkspaceId, sseWorkspaceId },
-  { sockets: socketCount, sse: sseCount, intervalMs, duration, serverPgid },
+  { sockets: socketCount, sse: sseCount, intervalMs, duration, http: withHttp = true, serverPgid },
 ) {
   const wsBase = baseUrl.replace(/^http/, "ws");
   const sockets = await openSockets(
@@ -49,7 +49,7 @@ export async function measureLiveEvents(
     ];
     const context = { baseUrl, apiKey, accountId, groups, intervalMs, serverPgid };
     const producer = await measureProducer(context, duration * 1000);
-    const http = await measureHttp(context, duration * 1000);
+    const http = withHttp ? await measureHttp(context, duration * 1000) : null;
     return { duration, intervalMs, producer, http };
   } finally {
     sockets.close();
@@ -129,7 +129,7 @@ function producerDeliveryFigures(recorders, { head, appended }) {
       received++;
       if (recorder.ids[i] < newest) outOfOrder++;
       newest = Math.max(newest, recorder.ids[i]);
-      latencies.push(recorder.wall[i] - Date.parse(recorder.createdAt[i]));
+      latencies.push(recorder.wall[i] - recorder.createdAt[i]);
     }
     missed += appended - received;
     errors += recorder.errors;
@@ -238,7 +238,7 @@ function httpDeliveryFigures(recorders, appended, head) {
       }
       seen.add(notes);
       latencies.push(recorder.times[i] - sentAt);
-      sinceCreated.push(recorder.wall[i] - Date.parse(recorder.createdAt[i]));
+      sinceCreated.push(recorder.wall[i] - recorder.createdAt[i]);
     }
     for (const notes of appended.acked) if (!seen.has(notes)) missed++;
     errors += recorder.errors;

@@ -73,6 +73,7 @@ export function liveFigures(live) {
     { name: "live_events_per_s", value: round(sumOf(live.producer.groups), 1), unit: "events/s" },
     ...cpuFigures("live", live.producer),
   );
+  if (!live.http) return figures;
   for (const g of live.http.groups) {
     const name = (what) => `live_http_${g.kind}_${what}`;
     figures.push(
@@ -144,6 +145,7 @@ export function printLiveTable(live) {
     );
   }
 
+  if (!live.http) return;
   console.log(
     `\nLive events, end to end, appends over HTTP (no targets): ${cadence}, each a ` +
       "POST …/lifecycle-events from this process; latency = the client's send of the append → " +
@@ -223,6 +225,7 @@ export function printVerdict(ratios, liveFigureList, fileChecks = []) {
       .filter((name) => value(name) > 0)
       .map((name) => `${name} ${value(name)}`),
   );
+  if (value("live_http_events_per_s") === undefined) return;
   const p99 = (kind) => value(`live_http_${kind}_p99`);
   console.log(
     `End to end, appends over HTTP (no targets): p99 sockets ${p99("socket")} ms, SSE ` +

@@ -38,7 +38,8 @@ export class EventHub {
     if (events.length === 0) return;
     if (this.tails.size > 0) {
       for (const event of events) {
-        // One frame per event, shared by every tail: fan-out costs an enqueue per subscriber.
+        // One frame per event, encoded once and shared by every tail (each writes it, or keeps
+        // it for its next write when its client is still busy with the previous one).
         const frame = eventFrame(event);
         for (const tail of this.tails.values()) tail.deliver(event, frame);
       }

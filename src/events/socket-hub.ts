@@ -210,11 +210,16 @@ export class SocketHub {
   }
 }
 
+/**
+ * Sends, ignoring a socket that is already closing: its close handler tidies up. No readyState
+ * check first: every socket in the set was accepted open, a send on one that has since closed
+ * throws (caught here), and the check would cost a call into the runtime per send of every
+ * fan-out.
+ */
 function send(ws: WebSocket, message: string): void {
-  if (ws.readyState !== WebSocket.OPEN) return;
   try {
     ws.send(message);
   } catch {
-    // The socket closed between the check and the send; its close handler tidies up.
+    // Closed or closing.
   }
 }

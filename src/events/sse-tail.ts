@@ -12,13 +12,19 @@ export const WORKSPACE_EVENT = "workspace-event";
 export const eventFrame = (event: LoggedEvent) =>
   encodeSse(sseFrame({ event: WORKSPACE_EVENT, id: event.id, data: event.json }));
 
-/** Bytes the stream buffers before `pull` stops being called; replay reads in step with it. */
-const HIGH_WATER_MARK = 64 * 1024;
+/** Bytes of replay read ahead of the client; a paused replay holds at most about this much. */
+const REPLAY_READ_AHEAD = 64 * 1024;
 
 /**
  * One SSE subscriber of a workspace's events, living in the Durable Object. It replays from its
- * cursor page by page as the client reads (never more than the stream's buffer at a time), then
+ * cursor page by page as the client reads (never more than REPLAY_READ_AHEAD ahead of it), then
  * follows live. Heartbeats, the lifetime limit and the slow-consumer cap are enforced here.
+ *
+ * The stream has no buffer of its own (high-water mark 0): the runtime asks for bytes (`pull`)
+ * only when the client side has taken the previous chunk. A frame that finds the client waiting
+ * is handed over at once; frames that arrive while it is still busy wait in `pending` and go
+ * out together, as one chunk, on the next pull. Under a backlog that is one write through the
+ * RPC stream, the Worker, the proxy and the socket for many frames instead of one per frame.
  */
 export class SseTail {
   readonly id = crypto.randomUUID();
@@ -29,6 +35,11 @@ export class SseTail {
   private closed = false;
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
+  /** Frames not yet handed to the stream, oldest first, and their size. */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  /** The runtime has asked for bytes (a read is outstanding) and none were there. */
+  private waiting = false;
 
   constructor(
     private readonly log: EventLog,
@@ -42,10 +53,10 @@ export class SseTail {
           this.controller = controller;
           this.begin();
         },
-        pull: () => this.replayPage(),
+        pull: () => this.pull(),
         cancel: () => this.finish(null),
       },
-      new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_MARK }),
+      new ByteLengthQueuingStrategy({ highWaterMark: 0 }),
     );
   }
 
@@ -54,7 +65,7 @@ export class SseTail {
     if (this.closed || !this.live || event.id <= this.cursor) return;
     this.cursor = event.id;
     if (!matchesTypes(event.type, this.request.types)) return;
-    this.controller.enqueue(frame);
+    this.push(frame);
     if (this.queuedBytes() > this.config.maxQueuedBytes) {
       this.finish(
         sseFrame({
@@ -123,33 +134,75 @@ export class SseTail {
     );
   }
 
-  /** One page of the replay, when the client has room for it; the last page turns the tail live. */
-  private replayPage(): void {
-    if (this.closed || this.live) return;
-    const page = this.log.read(this.cursor, REPLAY_PAGE, this.request.types);
-    for (const event of page) this.controller.enqueue(eventFrame(event));
-    if (page.length < REPLAY_PAGE) {
-      // Caught up, in the same synchronous turn as the read: the next commit is delivered live.
-      this.cursor = this.log.head();
-      this.live = true;
-    } else {
-      this.cursor = page[page.length - 1]?.id ?? this.cursor;
+  /**
+   * The runtime wants bytes: what is pending goes out as one chunk. While replaying, the next
+   * pages are read ahead (up to REPLAY_READ_AHEAD) so they are ready for the following pull.
+   */
+  private pull(): void {
+    if (this.closed) return;
+    const sent = this.flush();
+    if (!this.live) this.readAhead();
+    if (!sent && !this.flush()) this.waiting = true;
+  }
+
+  /** Reads replay pages into `pending`; the last page turns the tail live. */
+  private readAhead(): void {
+    while (!this.live && this.pendingBytes < REPLAY_READ_AHEAD) {
+      const page = this.log.read(this.cursor, REPLAY_PAGE, this.request.types);
+      for (const event of page) this.push(eventFrame(event));
+      if (page.length < REPLAY_PAGE) {
+        // Caught up, in the same synchronous turn as the read: the next commit is delivered live.
+        this.cursor = this.log.head();
+        this.live = true;
+      } else {
+        this.cursor = page[page.length - 1]?.id ?? this.cursor;
+      }
     }
   }
 
+  /** Hands the bytes straight to a waiting read, or keeps them for the next pull. */
+  private push(bytes: Uint8Array): void {
+    if (this.waiting) {
+      this.waiting = false;
+      this.controller.enqueue(bytes);
+      return;
+    }
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.byteLength;
+  }
+
+  /** Enqueues everything pending as one chunk; false when there was nothing. */
+  private flush(): boolean {
+    if (this.pendingBytes === 0) return false;
+    const chunk = concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.controller.enqueue(chunk);
+    return true;
+  }
+
+  /** Bytes the client has not taken: pending here, plus any enqueued but not yet read. */
   private queuedBytes(): number {
     if (this.closed) return 0;
-    return HIGH_WATER_MARK - (this.controller.desiredSize ?? HIGH_WATER_MARK);
+    return this.pendingBytes + Math.max(0, -(this.controller.desiredSize ?? 0));
   }
 
   private write(text: string): void {
-    if (!this.closed) this.controller.enqueue(encodeSse(text));
+    if (!this.closed) this.push(encodeSse(text));
   }
 
   private finish(lastFrame: string | null): void {
     if (this.closed) return;
     if (lastFrame) this.write(lastFrame);
     this.closed = true;
+    // The stream's queue keeps what was enqueued before close: the client still gets it all.
+    try {
+      this.flush();
+    } catch {
+      // Already cancelled by the client: nobody is left to read it.
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
     for (const timer of this.timers) clearTimeout(timer);
     try {
       this.controller.close();
@@ -158,4 +211,15 @@ export class SseTail {
     }
     this.onClose(this);
   }
+}
+
+function concat(parts: readonly Uint8Array[], byteLength: number): Uint8Array {
+  if (parts.length === 1 && parts[0]) return parts[0];
+  const out = new Uint8Array(byteLength);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
 }
