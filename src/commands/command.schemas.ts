@@ -52,9 +52,7 @@ const HeaderValueSchema = z.string().max(8192);
 /** An http command's body: a request template (see http-runner.ts for `${args.x}`). */
 export const HttpTemplateSchema = z
   .object({
-    method: z
-      .enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"])
-      .default("POST"),
+    method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]).default("POST"),
     url: z.string().min(1).max(2048),
     headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/), HeaderValueSchema).default({}),
     body: z.unknown().optional().openapi({
@@ -68,6 +66,7 @@ export type HttpTemplate = z.infer<typeof HttpTemplateSchema>;
 const BodySchema = z.union([z.string().min(1), HttpTemplateSchema]).openapi({
   description:
     "shell: the script; prompt: the prompt text; http: a request template `{method, url, headers, body}`. " +
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the template syntax, documented
     "`${args.name}` in a prompt or an http template is replaced by the argument's value",
 });
 

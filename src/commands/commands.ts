@@ -1,6 +1,7 @@
 import { ApiError } from "../errors";
 import type { Emit } from "../events/event-schema";
 import type { Caller } from "../workspace/workspace.types";
+import { resolveArgs } from "./args";
 import type {
   Command,
   CreateCommandInput,
@@ -12,11 +13,10 @@ import type { CommandConfig } from "./config";
 import { runExecution } from "./execution-runner";
 import { ExecutionStore, isFinished } from "./executions";
 import { searchCommands } from "./fts";
-import { openOutput, type OutputFormat } from "./output-stream";
+import { type OutputFormat, openOutput } from "./output-stream";
 import { type CommandListQuery, CommandRegistry } from "./registry";
 import { suggest } from "./suggestions";
 import type { FileHost } from "./workspace-fs";
-import { resolveArgs } from "./args";
 
 // What the command routes do inside the workspace's Durable Object: the registry, discovery,
 // and executions. An execution runs in the DO, started by the execute call but not tied to its

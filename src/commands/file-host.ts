@@ -2,8 +2,8 @@ import { contentTypeFor } from "../files/content-types";
 import type { FileIndex } from "../files/file-index";
 import { hexOf } from "../lib/crypto";
 import { unwrapRpc } from "../workspace/rpc-errors";
-import type { WorkspaceRpc } from "../workspace/workspace-client";
 import type { Caller } from "../workspace/workspace.types";
+import type { WorkspaceRpc } from "../workspace/workspace-client";
 import type { FileHost } from "./workspace-fs";
 
 // The shell's FileHost inside the DO: reads from the index and R2, and every change through the
@@ -41,7 +41,8 @@ export function shellFileHost(
     },
     async readObject(objectKey) {
       const object = await bucket.get(objectKey);
-      if (!object) throw Object.assign(new Error("EIO: the file's bytes are missing"), { code: "EIO" });
+      if (!object)
+        throw Object.assign(new Error("EIO: the file's bytes are missing"), { code: "EIO" });
       return new Uint8Array(await object.arrayBuffer());
     },
     async writeFile(path, bytes) {

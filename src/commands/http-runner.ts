@@ -33,7 +33,10 @@ function renderJson(value: unknown, args: Record<string, ArgValue>): unknown {
   return value;
 }
 
-export function planRequest(template: HttpTemplate, args: Record<string, ArgValue>): HttpRequestPlan {
+export function planRequest(
+  template: HttpTemplate,
+  args: Record<string, ArgValue>,
+): HttpRequestPlan {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(template.headers)) {
     const rendered = renderTemplate(value, args);
@@ -88,7 +91,10 @@ export async function runHttp(
     signal,
   });
   // The status line on stderr, so stdout is exactly the response body.
-  onOutput("stderr", new TextEncoder().encode(`HTTP ${response.status} ${response.statusText}`.trim() + "\n"));
+  onOutput(
+    "stderr",
+    new TextEncoder().encode(`${`HTTP ${response.status} ${response.statusText}`.trim()}\n`),
+  );
   if (response.body) {
     // Read as it arrives: the recorder stops the run (through `signal`) past the output cap.
     const reader = response.body.getReader();

@@ -38,7 +38,7 @@ export function openOutput(
   after: number,
   finished: boolean,
 ): ReadableStream<Uint8Array> {
-  let stop = () => undefined as void;
+  let stop: () => void = () => undefined;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       const send = (text: string) => controller.enqueue(encoder.encode(text));

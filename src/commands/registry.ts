@@ -113,7 +113,10 @@ export class CommandRegistry {
       });
     }
     if (this.count() >= COMMAND_LIMITS.commands) {
-      throw new ApiError("conflict", `a workspace holds at most ${COMMAND_LIMITS.commands} commands`);
+      throw new ApiError(
+        "conflict",
+        `a workspace holds at most ${COMMAND_LIMITS.commands} commands`,
+      );
     }
     const now = nowIso();
     this.sql.exec(

@@ -38,7 +38,12 @@ function wrapStatement(statement: StatementNode): StatementNode {
     !statement.background
       ? (statement.pipelines[0]?.commands[0] as Node)
       : null;
-  if (only && DESCENDED.has(only.type) && "redirections" in only && only.redirections.length === 0) {
+  if (
+    only &&
+    DESCENDED.has(only.type) &&
+    "redirections" in only &&
+    only.redirections.length === 0
+  ) {
     descend(only as unknown as Lists);
     return statement;
   }

@@ -13,7 +13,11 @@ export interface Suggestion {
   score: number;
 }
 
-const words = (text: string) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+const words = (text: string) =>
+  text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 
 function isSubsequence(query: string, text: string): boolean {
   let at = 0;

@@ -98,7 +98,14 @@ export class WorkspaceFs implements IFileSystem {
   async stat(path: string): Promise<FsStat> {
     const target = indexPath(path);
     if (target === "") {
-      return { isFile: false, isDirectory: true, isSymbolicLink: false, mode: 0o755, size: 0, mtime: new Date(0) };
+      return {
+        isFile: false,
+        isDirectory: true,
+        isSymbolicLink: false,
+        mode: 0o755,
+        size: 0,
+        mtime: new Date(0),
+      };
     }
     const row = this.host.row(target);
     if (!row) throw noEntry("stat", path);
@@ -255,6 +262,7 @@ export class WorkspaceFs implements IFileSystem {
 
 function translate(error: unknown): unknown {
   if (!(error instanceof ApiError)) return error;
-  const code = error.code === "quota_exceeded" ? "EDQUOT" : error.code === "not_found" ? "ENOENT" : "EIO";
+  const code =
+    error.code === "quota_exceeded" ? "EDQUOT" : error.code === "not_found" ? "ENOENT" : "EIO";
   return Object.assign(new Error(`${code}: ${error.message}`), { code });
 }
