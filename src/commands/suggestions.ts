@@ -2,7 +2,7 @@ import type { Command } from "./command.schemas";
 
 // Suggestions while a user types a trigger: prefix matches first (the trigger, then a word of
 // the trigger or description), then fuzzy ones (the query's characters in order within the
-// trigger, or a trigger within edit distance 2 for a typo). Computed in memory: a workspace
+// trigger, or a trigger that starts within one or two edits of it, for a typo). Computed in memory: a workspace
 // holds at most a thousand commands.
 
 export type MatchKind = "prefix" | "word_prefix" | "fuzzy";
@@ -25,23 +25,23 @@ function isSubsequence(query: string, text: string): boolean {
   return at === query.length;
 }
 
-/** Levenshtein distance, giving up (Infinity) beyond `max`. */
-function editDistance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return Number.POSITIVE_INFINITY;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+/** Edit distance counting a swap of two neighbours as one edit (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number) => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + cost,
-      );
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      }
+      (d[i] as number[])[j] = best;
     }
-    previous = current;
   }
-  return previous[b.length] ?? Number.POSITIVE_INFINITY;
+  return at(a.length, b.length);
 }
 
 function rate(command: Command, query: string): Omit<Suggestion, "command"> | null {
@@ -53,8 +53,11 @@ function rate(command: Command, query: string): Omit<Suggestion, "command"> | nu
   if (query.length >= 2 && isSubsequence(query, trigger)) {
     return { match: "fuzzy", score: 100 - (trigger.length - query.length) };
   }
-  const distance = editDistance(query, trigger.slice(0, query.length), 2);
-  if (query.length >= 3 && distance <= 2) return { match: "fuzzy", score: 50 - distance * 10 };
+  // A typo: one edit in a short query, two in a longer one, against the trigger's start.
+  const distance = editDistance(query, trigger.slice(0, query.length));
+  if (query.length >= 3 && distance <= (query.length < 6 ? 1 : 2)) {
+    return { match: "fuzzy", score: 50 - distance * 10 };
+  }
   return null;
 }
 

@@ -90,7 +90,8 @@ export async function readOutput(
       headers: { authorization: `Bearer ${account.key}` },
     }),
   );
-  if (response.status !== 200) throw new Error(`output: ${response.status} ${await response.text()}`);
+  if (response.status !== 200)
+    throw new Error(`output: ${response.status} ${await response.text()}`);
   const lines = new TextDecoder()
     .decode(await response.arrayBuffer())
     .split("\n")
@@ -128,5 +129,12 @@ export async function runScript(
     throw new Error(`execute: ${started.status} ${JSON.stringify(started.body)}`);
   }
   const { chunks, end } = await readOutput(account, ws, trigger, started.body.id);
-  return { trigger, id: started.body.id, chunks, end, stdout: stdoutOf(chunks), stderr: stderrOf(chunks) };
+  return {
+    trigger,
+    id: started.body.id,
+    chunks,
+    end,
+    stdout: stdoutOf(chunks),
+    stderr: stderrOf(chunks),
+  };
 }

@@ -80,9 +80,15 @@ describe("shell commands over the workspace's files", () => {
   it("passes arguments as variables: '; rm -rf /', $(…) and backticks stay text", async () => {
     const ws = await workspaceWithFiles({ "keep.txt": "still here" });
     const hostile = "; rm -rf / ; $(rm keep.txt) `rm keep.txt` && rm -rf .";
-    const run = await runScript(account, ws, 'echo "got: $name"\nls', { name: hostile }, {
-      args: [{ name: "name", type: "string", required: true }],
-    });
+    const run = await runScript(
+      account,
+      ws,
+      'echo "got: $name"\nls',
+      { name: hostile },
+      {
+        args: [{ name: "name", type: "string", required: true }],
+      },
+    );
     expect(run.end.status).toBe("succeeded");
     expect(run.stdout).toBe(`got: ${hostile}\nkeep.txt\n`);
     expect(new TextDecoder().decode(await getBytes(account, ws, "keep.txt"))).toBe("still here");
@@ -105,9 +111,15 @@ describe("shell commands over the workspace's files", () => {
 
   it("ends a script past its time limit as timed_out", async () => {
     const ws = await workspaceWithFiles({});
-    const run = await runScript(account, ws, "echo before\nsleep 10\necho after", {}, {
-      timeout_ms: 300,
-    });
+    const run = await runScript(
+      account,
+      ws,
+      "echo before\nsleep 10\necho after",
+      {},
+      {
+        timeout_ms: 300,
+      },
+    );
     expect(run.end.status).toBe("timed_out");
     expect(run.end.reason).toMatch(/time limit of 300 ms/);
     expect(run.stdout).toBe("before\n");
