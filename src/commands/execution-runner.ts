@@ -39,6 +39,7 @@ export async function runExecution(input: RunInput): Promise<Ending> {
     if (!controller.signal.aborted) controller.abort(reason);
   };
   input.signal.addEventListener("abort", () => stop("canceled"), { once: true });
+  const startedAt = Date.now();
   const timer = setTimeout(() => stop("timeout"), timeoutMs);
   const recorder = new OutputRecorder(
     config.outputMaxBytes,
@@ -58,6 +59,14 @@ export async function runExecution(input: RunInput): Promise<Ending> {
     ending = { status: "failed", exitCode: null, reason: "stopped" };
   } finally {
     clearTimeout(timer);
+  }
+  // Past the limit but not stopped by the timer (the interpreter's backstop ended it first).
+  if (
+    !controller.signal.aborted &&
+    Date.now() - startedAt >= timeoutMs &&
+    ending.status !== "succeeded"
+  ) {
+    stop("timeout");
   }
   return stoppedEnding(controller.signal, ending, timeoutMs, config.outputMaxBytes);
 }

@@ -44,8 +44,9 @@ export async function runShell(run: ShellRun): Promise<ShellResult> {
       maxSedIterations: run.maxLoopIterations,
       maxJqIterations: run.maxLoopIterations,
       // Date.now() does not advance during CPU work in a Worker: the caps above end a busy
-      // loop; this and the runner's timer end one that waits.
-      maxExecutionTimeMs: run.timeoutMs,
+      // loop; the runner's timer ends one that waits, and this (a little later, so the timer
+      // speaks first and the run is called timed_out) is the interpreter's own backstop.
+      maxExecutionTimeMs: run.timeoutMs + 1_000,
       maxOutputSize: Math.max(run.maxOutputBytes * 2, 1024 * 1024),
     },
     // Its safeguards patch globals (setTimeout, Function…) while a script runs, and the DO

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: command templates use ${args.x}
 import { beforeAll, describe, expect, it } from "vitest";
 import { eventsOf } from "../files/file-helpers";
 import { api, createAccount, createWorkspace, expectEnvelope, type TestAccount } from "../helpers";

@@ -20,7 +20,8 @@ export const TriggerParamsSchema = WorkspaceParamsSchema.extend({
 export const ExecutionParamsSchema = TriggerParamsSchema.extend({
   id: z
     .string()
-    .regex(/^exe_[0-9a-z]{26}$/)
+    .min(1)
+    .max(64)
     .openapi({ param: { name: "id", in: "path" }, example: "exe_01j9z3k4m5n6p7q8r9s0t1v2w3" }),
 });
 
