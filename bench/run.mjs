@@ -1,12 +1,14 @@
 // `npm run bench`: starts the Worker locally on throwaway storage, seeds it through the API,
 // measures five targets with autocannon, then live event delivery over WebSockets and SSE, then
-// files (download, upload and ZIP memory, directory move), and writes bench/results.json.
-// BENCH_ONLY=api,live,files picks some of the three parts. See bench/README.md.
+// files (download, upload and ZIP memory, directory move), then command executions, and writes
+// bench/results.json. BENCH_ONLY=api,live,files,commands picks some of the parts. See
+// bench/README.md.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { commandFigures, measureCommands, printCommandsTable } from "./commands-bench.mjs";
 import { measureFiles } from "./files-bench.mjs";
 import { filesFigures, printFilesTable } from "./files-report.mjs";
 import { measureLiveEvents } from "./live-events.mjs";
@@ -33,7 +35,7 @@ import {
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_PATH = join(ROOT, "bench/results.json");
 const WORKSPACE_COUNT = 100;
-const PARTS = ["api", "live", "files"];
+const PARTS = ["api", "live", "files", "commands"];
 
 function readOptions() {
   return {
@@ -170,14 +172,27 @@ async function main() {
       });
     }
 
+    let commands = null;
+    if (options.only.has("commands")) {
+      commands = await measureCommands(baseUrl, seeded, {
+        duration: options.duration,
+        connections: options.connections,
+      });
+    }
+
     const ratios = computeRatios(results);
     const eventFigures = live ? liveFigures(live) : [];
     const fileResults = files ? filesFigures(files) : { figures: [], checks: [] };
     if (results.length > 0) printTable(results, ratios, options);
     if (live) printLiveTable(live);
     if (files) printFilesTable(files, options);
+    if (commands) printCommandsTable(commands);
     printVerdict(ratios, eventFigures, fileResults.checks);
-    writeResults(RESULTS_PATH, results, ratios, [...eventFigures, ...fileResults.figures]);
+    writeResults(RESULTS_PATH, results, ratios, [
+      ...eventFigures,
+      ...fileResults.figures,
+      ...(commands ? commandFigures(commands) : []),
+    ]);
     console.log(`\nWrote ${RESULTS_PATH}`);
   } finally {
     await cleanUp();

@@ -18,6 +18,7 @@ import { registerBenchRoutes } from "./routes/bench.routes";
 import { registerHealthRoutes } from "./routes/health.routes";
 import { registerAttachmentRoutes } from "./routes/workspaces/attachments.routes";
 import { registerCodebaseRoutes } from "./routes/workspaces/codebases.routes";
+import { registerCommandRoutes } from "./routes/workspaces/commands.routes";
 import { registerDirectoryRoutes } from "./routes/workspaces/directories.routes";
 import { registerEventRoutes } from "./routes/workspaces/events.routes";
 import { isJsonBody, registerFileRoutes } from "./routes/workspaces/files.routes";
@@ -118,6 +119,7 @@ export function createApp() {
   registerSearchRoutes(app);
   registerAttachmentRoutes(app);
   registerUploadRoutes(app);
+  registerCommandRoutes(app);
   registerThreadRoutes(app);
   registerBenchRoutes(app);
 

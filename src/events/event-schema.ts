@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { CommandSchema, ExecutionSchema } from "../commands/command.schemas";
 import { AttachmentSchema } from "../files/attachments";
 import { FileEntrySchema } from "../files/file-index";
 import { MessageRefSchema, ThreadSchema } from "../threads/thread.schemas";
@@ -76,6 +77,12 @@ export const EVENT_DATA = {
   "thread.message.created": z.object({ thread_id: z.string(), message: MessageRefSchema }),
   "thread.message.updated": z.object({ thread_id: z.string(), message: MessageRefSchema }),
   "thread.message.deleted": z.object({ thread_id: z.string(), message_id: z.string() }),
+  "command.created": z.object({ command: CommandSchema }),
+  "command.updated": z.object({ command: CommandSchema }),
+  "command.deleted": z.object({ trigger: z.string() }),
+  // An execution event carries the execution, never its output (GET …/output for that).
+  "command.execution.started": z.object({ execution: ExecutionSchema }),
+  "command.execution.finished": z.object({ execution: ExecutionSchema }),
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;

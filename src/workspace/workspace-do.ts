@@ -1,4 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
+import type {
+  CreateCommandInput,
+  ExecuteCommandInput,
+  PatchCommandInput,
+} from "../commands/command.schemas";
+import { Commands } from "../commands/commands";
+import type { CommandConfig } from "../commands/config";
+import { shellFileHost } from "../commands/file-host";
+import type { OutputFormat } from "../commands/output-stream";
+import type { CommandListQuery } from "../commands/registry";
 import { ApiError, notFound } from "../errors";
 import { type EventConfig, eventConfig } from "../events/event-config";
 import { EventHub } from "../events/event-hub";
@@ -118,6 +128,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly multipart: MultipartUploads;
   private readonly signedUploads: SignedUploads;
   private readonly threads: Threads;
+  private readonly commands: Commands;
   /** Whether an alarm is known to be set for trimming the event log. */
   private trimArmed = false;
 
@@ -133,12 +144,19 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.multipart = new MultipartUploads(this.sql);
     this.signedUploads = new SignedUploads(this.sql);
     this.threads = new Threads(this.sql);
+    this.commands = new Commands(this.sql, {
+      commit: (caller, body) => this.commit(caller ?? SYSTEM, this.workspaceId(), body),
+      fileHost: (caller) => shellFileHost(this, this.files, env.FILES, caller),
+      waitUntil: (promise) => ctx.waitUntil(promise),
+    });
     // Pings are answered by the runtime, so an idle socket never wakes a hibernating DO.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(SOCKET_PING, SOCKET_PONG));
     // A DO that was never created stays without tables, so a lookup of an unknown id writes nothing.
     ctx.blockConcurrencyWhile(async () => {
       this.initialized = hasSchema(this.sql);
       if (this.initialized) migrateSchema(this.sql);
+      // A new instance runs nothing yet: executions left running were cut off by a restart.
+      if (this.initialized) this.commands.reapInterrupted();
     });
   }
 
@@ -329,7 +347,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       ...attachmentTotals(this.attachments),
       runs: 0,
       agents: 0,
-      commands: 0,
+      commands: this.commands.registry.count(),
       codebases: countCodebases(this.sql),
       lifecycle_events: countLifecycleEvents(this.sql),
       last_activity_at: record.last_activity_at,
@@ -953,6 +971,64 @@ export class WorkspaceDO extends DurableObject<Env> {
     });
   }
 
+  // Commands (issue 6): the logic is in src/commands; these only check the caller.
+  commandList(caller: Caller, query: CommandListQuery) {
+    return this.withCommands(caller, (commands) => commands.list(query));
+  }
+
+  commandCreate(caller: Caller, input: CreateCommandInput) {
+    return this.withCommands(caller, (commands) => commands.create(caller, input));
+  }
+
+  commandGet(caller: Caller, trigger: string) {
+    return this.withCommands(caller, (commands) => commands.registry.get(trigger));
+  }
+
+  commandPatch(caller: Caller, trigger: string, input: PatchCommandInput, ifMatch: string | null) {
+    return this.withCommands(caller, (c) => c.patch(caller, trigger, input, ifMatch));
+  }
+
+  commandDelete(caller: Caller, trigger: string, ifMatch: string | null) {
+    return this.withCommands(caller, (commands) => commands.delete(caller, trigger, ifMatch));
+  }
+
+  commandSuggestions(caller: Caller, query: string, limit: number) {
+    return this.withCommands(caller, (commands) => commands.suggestions(query, limit));
+  }
+
+  commandSearch(caller: Caller, query: string, limit: number) {
+    return this.withCommands(caller, (commands) => commands.search(query, limit));
+  }
+
+  commandCategories(caller: Caller) {
+    return this.withCommands(caller, (commands) => commands.categories());
+  }
+
+  commandUsage(caller: Caller, order: "recent" | "popular", limit: number) {
+    return this.withCommands(caller, (commands) => commands[order](limit));
+  }
+
+  commandExecute(
+    caller: Caller,
+    trigger: string,
+    input: ExecuteCommandInput,
+    config: CommandConfig,
+  ) {
+    return this.withCommands(caller, (c) => c.execute(caller, trigger, input, config));
+  }
+
+  commandExecution(caller: Caller, trigger: string, id: string) {
+    return this.withCommands(caller, (commands) => commands.execution(trigger, id));
+  }
+
+  commandCancel(caller: Caller, trigger: string, id: string) {
+    return this.withCommands(caller, (commands) => commands.cancel(caller, trigger, id));
+  }
+
+  commandOutput(caller: Caller, trigger: string, id: string, format: OutputFormat, after: number) {
+    return this.withCommands(caller, (c) => c.openOutput(trigger, id, format, after));
+  }
+
   /**
    * For the live-events benchmark only (reached through `/__bench`, which exists only when
    * BENCH_ROUTES is on): appends `count` lifecycle events, one every `intervalMs`, by the same
@@ -1311,6 +1387,19 @@ export class WorkspaceDO extends DurableObject<Env> {
     return { record: parseRecord(String(row.record)), version: Number(row.version) };
   }
 
+  private withCommands<T>(caller: Caller, body: (commands: Commands) => T | Promise<T>) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return body(this.commands);
+    });
+  }
+
+  /** The workspace's id, whoever asks (for events appended by the DO itself). */
+  private workspaceId(): string {
+    const row = this.sql.exec("SELECT record FROM workspace").one();
+    return parseRecord(String(row.record)).id;
+  }
+
   private exclusive<T>(body: () => Promise<T>): Promise<RpcResult<T>> {
     const run = this.writeQueue.then(
       () => rpcBoundary(body),
@@ -1320,6 +1409,9 @@ export class WorkspaceDO extends DurableObject<Env> {
     return run;
   }
 }
+
+/** The caller of what the DO does by itself (an interrupted execution ended at wake). */
+const SYSTEM: Caller = { accountId: "", actor: null };
 
 const attachmentTotals = (index: AttachmentIndex) => {
   const { attachments, bytes } = index.totals();
