@@ -76,6 +76,21 @@ export const EVENT_DATA = {
   "thread.message.created": z.object({ thread_id: z.string(), message: MessageRefSchema }),
   "thread.message.updated": z.object({ thread_id: z.string(), message: MessageRefSchema }),
   "thread.message.deleted": z.object({ thread_id: z.string(), message_id: z.string() }),
+  // A response stream began (the thread is `streaming`) or ended (`idle` again, the answer
+  // saved as `message_id`). Its parts are not events: follow `…/threads/{th}/stream`.
+  "thread.stream.started": z.object({
+    thread: ThreadSchema,
+    stream_id: z.string(),
+    message_id: z.string(),
+    model: z.string(),
+  }),
+  "thread.stream.finished": z.object({
+    thread: ThreadSchema,
+    stream_id: z.string(),
+    message_id: z.string(),
+    status: z.enum(["completed", "canceled", "error", "interrupted"]),
+    error: z.string().nullable(),
+  }),
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;

@@ -52,7 +52,8 @@ export type IdPrefix =
   | "obj"
   | "att"
   | "th"
-  | "msg";
+  | "msg"
+  | "str";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${sortableId()}`;
