@@ -92,7 +92,7 @@ describe("concurrent POSTs", () => {
       message: { role: "user", content: "second" },
     });
     expect(refused.status).toBe(409);
-    expect((await refused.json()).error.code).toBe("conflict");
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("conflict");
     const second = await postStream(
       account,
       ws,
