@@ -105,7 +105,9 @@ describe("reconnecting with Last-Event-ID", () => {
     const uninterrupted = await built(partsOf(await original.rest(10_000)).map((p) => p.chunk));
     const stored = await storedAnswer(th);
     expect(uninterrupted).toEqual(sameAs(stored));
-    results.forEach((result, k) => expect(result, `cut at ${k}`).toEqual(sameAs(stored)));
+    for (const [k, result] of results.entries()) {
+      expect(result, `cut at ${k}`).toEqual(sameAs(stored));
+    }
   });
 });
 
