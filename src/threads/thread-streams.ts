@@ -7,7 +7,7 @@ import { resolveModel } from "../models/providers";
 import { THREAD_TOOLS, type WorkspaceFiles, workspaceTools } from "../models/workspace-tools";
 import type { Caller } from "../workspace/workspace.types";
 import { assembleMessage } from "./assemble";
-import { DEFAULT_MAX_STEPS, type StreamRequest } from "./stream.schemas";
+import { DEFAULT_MAX_STEPS, requestTurn, type StreamRequest } from "./stream.schemas";
 import {
   errorText,
   type ProducerOptions,
@@ -96,9 +96,9 @@ export class ThreadStreams {
 
   /** POST …/threads/stream: stores the question, starts the producer, answers a tail of it. */
   async start(caller: Caller, request: StreamRequest, interrupt: boolean): Promise<OpenedStream> {
-    const threadId = request.id ?? request.thread_id ?? newId("th");
-    const input = request.message ?? request.messages?.at(-1);
-    if (!input) throw new ApiError("invalid_request", "no message to answer");
+    const turn = requestTurn(request);
+    const threadId = turn.threadId ?? newId("th");
+    const input = turn.message;
     const { name, model } = resolveModel(this.host.env, request.model);
     const running = this.live.get(threadId);
     if (running) {

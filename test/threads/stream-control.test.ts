@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { WorkspaceDO } from "../../src/workspace/workspace-do";
-import { sleep, workspaceStub } from "../events/event-helpers";
+import { workspaceStub } from "../events/event-helpers";
 import { SseReader } from "../events/sse-reader";
 import { api, createAccount, createWorkspace, type TestAccount } from "../helpers";
 import {
@@ -224,6 +224,14 @@ describe("validation", () => {
       400,
       "invalid_request",
     );
-    await sleep(0);
+  });
+
+  it("Should take the message as plain text", async () => {
+    const response = await postStream(account, ws, { message: "just text" });
+    const th = response.headers.get("x-thread-id") as string;
+    await framesOf(response);
+    const pair = await lastPair(th);
+    expect(pair.query?.parts).toEqual([{ type: "text", text: "just text" }]);
+    expect(pair.response?.parts.at(-1)).toMatchObject({ type: "text", text: "just text" });
   });
 });
