@@ -1,7 +1,8 @@
 // `npm run bench`: starts the Worker locally on throwaway storage, seeds it through the API,
 // measures five targets with autocannon, then live event delivery over WebSockets and SSE, then
-// files (download, upload and ZIP memory, directory move), and writes bench/results.json.
-// BENCH_ONLY=api,live,files picks some of the three parts. See bench/README.md.
+// thread streams (10,000 parts stored vs not, time to first byte, replay), then files (download,
+// upload and ZIP memory, directory move), and writes bench/results.json.
+// BENCH_ONLY=api,live,threads,files picks some of the four parts. See bench/README.md.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -20,6 +21,7 @@ import {
   writeResults,
 } from "./report.mjs";
 import { seed } from "./seed.mjs";
+import { measureThreads, printThreadsTable, threadsFigures } from "./threads-bench.mjs";
 import {
   applyMigrations,
   assertPortFree,
@@ -33,7 +35,7 @@ import {
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_PATH = join(ROOT, "bench/results.json");
 const WORKSPACE_COUNT = 100;
-const PARTS = ["api", "live", "files"];
+const PARTS = ["api", "live", "threads", "files"];
 
 function readOptions() {
   return {
@@ -45,6 +47,10 @@ function readOptions() {
     liveSse: intOption("BENCH_LIVE_SSE", 50, 0),
     liveIntervalMs: intOption("BENCH_LIVE_INTERVAL_MS", 10),
     only: partsOption(),
+    threads: {
+      parts: intOption("BENCH_THREAD_PARTS", 10_000, 7),
+      rounds: intOption("BENCH_THREAD_ROUNDS", 5),
+    },
     files: {
       // Each of the download's two targets is measured this many times (ABBA order), and each
       // memory job is run this many times (the worst is reported).
@@ -154,6 +160,11 @@ async function main() {
       );
     }
 
+    let threadResults = null;
+    if (options.only.has("threads")) {
+      threadResults = await measureThreads(baseUrl, seeded, options.threads);
+    }
+
     // Last: its seeding and its copy+delete leave work (and R2 objects) behind.
     let files = null;
     if (options.only.has("files")) {
@@ -167,11 +178,19 @@ async function main() {
     const ratios = computeRatios(results);
     const eventFigures = live ? liveFigures(live) : [];
     const fileResults = files ? filesFigures(files) : { figures: [], checks: [] };
+    const threadFigures = threadResults
+      ? threadsFigures(threadResults)
+      : { figures: [], checks: [] };
     if (results.length > 0) printTable(results, ratios, options);
     if (live) printLiveTable(live);
+    if (threadResults) printThreadsTable(threadFigures);
     if (files) printFilesTable(files, options);
-    printVerdict(ratios, eventFigures, fileResults.checks);
-    writeResults(RESULTS_PATH, results, ratios, [...eventFigures, ...fileResults.figures]);
+    printVerdict(ratios, eventFigures, [...threadFigures.checks, ...fileResults.checks]);
+    writeResults(RESULTS_PATH, results, ratios, [
+      ...eventFigures,
+      ...threadFigures.figures,
+      ...fileResults.figures,
+    ]);
     console.log(`\nWrote ${RESULTS_PATH}`);
   } finally {
     await cleanUp();

@@ -41,6 +41,7 @@ import { workspaceQuotaBytes } from "../files/quota";
 import { SignedUploads, type UploadGrant, type UploadHolder } from "../files/signed-uploads";
 import { TOOL_LIST_MAX, TOOL_TEXT_MAX, type WorkspaceFiles } from "../models/workspace-tools";
 import { deletePrefix, workspacePrefix } from "../storage/r2-prefix";
+import { unpersistedEchoStream } from "../threads/bench-stream";
 import type { StreamRequest } from "../threads/stream.schemas";
 import type { ThreadListQuery } from "../threads/thread-store";
 import { streamConfig, ThreadStreams } from "../threads/thread-streams";
@@ -1061,6 +1062,14 @@ export class WorkspaceDO extends DurableObject<Env> {
         }
       });
       return { indexed: objects.length };
+    });
+  }
+
+  /** For the threads benchmark only: an echo stream of `words` words, framed but not stored. */
+  benchStreamUnpersisted(caller: Caller, words: number) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return unpersistedEchoStream(words);
     });
   }
 
