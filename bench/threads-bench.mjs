@@ -17,10 +17,19 @@ const median = (values) => {
 };
 const round = (value, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** Reads an SSE response to its end: time to first byte, total time, parts (id: lines). */
-async function readStream(request) {
+/**
+ * Reads an SSE response to its end: time to first byte, total time, parts (id: lines). wrangler
+ * dev answers a 503 "worker restarted mid-request" now and then (it reloads): such a request is
+ * sent again, a few times.
+ */
+async function readStream(request, attempts = 3) {
   const start = performance.now();
   const response = await fetch(request.url, request.init);
+  if (response.status === 503 && attempts > 1) {
+    await response.text();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return readStream(request, attempts - 1);
+  }
   if (response.status !== 200) {
     throw new Error(`${request.url} answered ${response.status}: ${await response.text()}`);
   }

@@ -42,6 +42,7 @@ export class ThreadStream implements TailSource {
   private sawAbort = false;
   private lastError: string | null = null;
   private done: Promise<void> = Promise.resolve();
+  private flushes = 0;
 
   constructor(
     readonly row: StreamRow,
@@ -103,7 +104,10 @@ export class ThreadStream implements TailSource {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        this.push(value);
+        // A model that answers without waiting (the echo model) would otherwise keep this loop
+        // in microtasks to its end: nothing, not even the response's headers, would leave the
+        // object meanwhile. After the first flush and every few after it, let I/O through.
+        if (this.push(value) && this.flushes % YIELD_EVERY_FLUSHES === 1) await yieldToIo();
       }
     } catch (error) {
       if (this.abort.signal.aborted) this.push({ type: "abort", reason: "canceled" });
@@ -126,7 +130,8 @@ export class ThreadStream implements TailSource {
     for (const tail of [...this.tails.values()]) tail.ended();
   }
 
-  private push(chunk: UIMessageChunk): void {
+  /** Queues a part; answers whether it flushed the queue. */
+  private push(chunk: UIMessageChunk): boolean {
     if (chunk.type === "abort") this.sawAbort = true;
     if (chunk.type === "error") this.lastError = chunk.errorText;
     if (this.pending.length === 0) this.pendingSince = Date.now();
@@ -137,9 +142,10 @@ export class ThreadStream implements TailSource {
       this.stored === 0
     ) {
       this.flush();
-    } else {
-      this.timer ??= setTimeout(() => this.flush(), this.options.flushMs);
+      return true;
     }
+    this.timer ??= setTimeout(() => this.flush(), this.options.flushMs);
+    return false;
   }
 
   /** Stores the waiting parts as one batch, then delivers them. */
@@ -149,6 +155,7 @@ export class ThreadStream implements TailSource {
       this.timer = null;
     }
     if (this.pending.length === 0) return;
+    this.flushes++;
     const from = this.stored + 1;
     const lines = this.pending;
     this.pending = [];
@@ -158,3 +165,6 @@ export class ThreadStream implements TailSource {
     for (const tail of this.tails.values()) tail.deliver(this.stored, frames);
   }
 }
+
+const YIELD_EVERY_FLUSHES = 4;
+const yieldToIo = () => new Promise((resolve) => setTimeout(resolve, 0));

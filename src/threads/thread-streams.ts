@@ -39,7 +39,7 @@ export const INTERRUPTED_TEXT =
 export function streamConfig(env: Env, events: EventConfig): StreamConfig {
   const retention = Number(env.THREAD_STREAM_RETENTION_MS);
   return {
-    flushParts: 64,
+    flushParts: 128,
     flushMs: 15,
     retentionMs: Number.isFinite(retention) && retention >= 0 ? retention : 3_600_000,
     tail: { heartbeatMs: events.heartbeatMs, maxQueuedBytes: events.maxQueuedBytes },
