@@ -103,3 +103,32 @@ export const ReattachQuerySchema = z.object({
     description: "Which stream (the `X-Thread-Stream-Id` header); default the thread's newest",
   }),
 });
+
+export const StreamTailInfoSchema = z
+  .object({
+    id: z.string(),
+    actor: z.string().nullable(),
+    cursor: z.number().int().openapi({ description: "The last part sent to it" }),
+    live: z.boolean().openapi({ description: "false while still replaying stored parts" }),
+    queued_bytes: z.number().int(),
+    connected_at: z.string(),
+    age_ms: z.number().int(),
+  })
+  .openapi("ThreadStreamSubscriber");
+
+export const ThreadStreamInfoSchema = z
+  .object({
+    thread_id: z.string(),
+    stream_id: z.string(),
+    message_id: z.string(),
+    model: z.string(),
+    started_at: z.string(),
+    parts: z.number().int().openapi({ description: "Parts stored so far" }),
+    subscribers: z.array(StreamTailInfoSchema),
+  })
+  .openapi("ThreadStreamInfo");
+
+export const ThreadStreamReplaySchema = StreamTailInfoSchema.extend({
+  thread_id: z.string(),
+  stream_id: z.string(),
+}).openapi("ThreadStreamReplay");

@@ -249,6 +249,16 @@ export class ThreadStreams {
     this.store.deleteForThread(threadId);
   }
 
+  /** The workspace is deleted: every producer stops, nothing more is stored. */
+  discardAll(): void {
+    for (const [threadId, stream] of this.live) {
+      stream.discarded = true;
+      stream.cancel("workspace deleted");
+      this.live.delete(threadId);
+    }
+    for (const replay of [...this.replays.values()]) replay.tail.cancel();
+  }
+
   /** Cancels every running stream (a workspace reset); answers how many. */
   cancelAll(): number {
     const running = [...this.live.values()];

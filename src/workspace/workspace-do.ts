@@ -313,6 +313,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       });
       this.forgetRow();
       this.hub.closeAll("workspace_deleted");
+      this.threadStreams.discardAll();
       await this.ctx.storage.setAlarm(Date.now());
     });
   }
