@@ -318,10 +318,19 @@ export class ThreadStreams {
 
   /** The producer's end: the answer assembled from the stored parts and saved. */
   private async finish(stream: ThreadStream, outcome: StreamOutcome): Promise<void> {
-    const answer = await assembleMessage(this.store.read(stream.id, 0), stream.row.messageId);
-    if (stream.discarded) return;
-    this.save(stream.row, answer, outcome);
-    if (this.live.get(stream.row.threadId) === stream) this.live.delete(stream.row.threadId);
+    const { row } = stream;
+    try {
+      const answer = await assembleMessage(this.store.read(stream.id, 0), row.messageId);
+      if (stream.discarded) return;
+      this.save(row, answer, outcome);
+    } catch (error) {
+      // Never leave the thread streaming: the failure is recorded in the answer's place.
+      console.error("could not assemble or save a thread stream's answer", error);
+      const empty: UIMessage = { id: row.messageId, role: "assistant", parts: [] };
+      this.save(row, empty, { status: "error", error: "the answer could not be saved" });
+    } finally {
+      if (this.live.get(row.threadId) === stream) this.live.delete(row.threadId);
+    }
     const oldest = this.store.oldestFinished();
     if (oldest !== null) await this.host.wakeAt(oldest + this.config.retentionMs);
   }
