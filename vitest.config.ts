@@ -24,6 +24,10 @@ export default defineConfig(async () => {
             EVENT_RETENTION_MIN_EVENTS: "20",
             // Files: a 32 MiB quota per workspace, so test/files can reach it with real bytes.
             WORKSPACE_QUOTA_BYTES: String(32 * 1024 * 1024),
+            // Thread streams: the echo model answers at once (a test that needs time asks for
+            // it with a `/delay` directive), and the only model is the offline one.
+            MODEL_PROVIDER: "echo",
+            ECHO_DELAY_MS: "0",
           },
         },
       }),

@@ -1,7 +1,8 @@
 // `npm run bench`: starts the Worker locally on throwaway storage, seeds it through the API,
 // measures five targets with autocannon, then live event delivery over WebSockets and SSE, then
-// files (download, upload and ZIP memory, directory move), then command executions, and writes
-// bench/results.json. BENCH_ONLY=api,live,files,commands picks some of the parts. See
+// thread streams (10,000 parts stored vs not, time to first byte, replay), then files (download,
+// upload and ZIP memory, directory move), then command executions, and writes
+// bench/results.json. BENCH_ONLY=api,live,threads,files,commands picks some of the parts. See
 // bench/README.md.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -22,6 +23,7 @@ import {
   writeResults,
 } from "./report.mjs";
 import { seed } from "./seed.mjs";
+import { measureThreads, printThreadsTable, threadsFigures } from "./threads-bench.mjs";
 import {
   applyMigrations,
   assertPortFree,
@@ -35,7 +37,7 @@ import {
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_PATH = join(ROOT, "bench/results.json");
 const WORKSPACE_COUNT = 100;
-const PARTS = ["api", "live", "files", "commands"];
+const PARTS = ["api", "live", "threads", "files", "commands"];
 
 function readOptions() {
   return {
@@ -49,6 +51,10 @@ function readOptions() {
     only: partsOption(),
     // 0 skips the end-to-end live measurement (appends over HTTP, no targets).
     liveHttp: intOption("BENCH_LIVE_HTTP", 1, 0) > 0,
+    threads: {
+      parts: intOption("BENCH_THREAD_PARTS", 10_000, 7),
+      rounds: intOption("BENCH_THREAD_ROUNDS", 5),
+    },
     files: {
       // Each of the download's two targets is measured this many times (ABBA order), and each
       // memory job is run this many times (the worst is reported).
@@ -162,6 +168,11 @@ async function main() {
       );
     }
 
+    let threadResults = null;
+    if (options.only.has("threads")) {
+      threadResults = await measureThreads(baseUrl, seeded, options.threads);
+    }
+
     // Last: its seeding and its copy+delete leave work (and R2 objects) behind.
     let files = null;
     if (options.only.has("files")) {
@@ -183,13 +194,18 @@ async function main() {
     const ratios = computeRatios(results);
     const eventFigures = live ? liveFigures(live) : [];
     const fileResults = files ? filesFigures(files) : { figures: [], checks: [] };
+    const threadFigures = threadResults
+      ? threadsFigures(threadResults)
+      : { figures: [], checks: [] };
     if (results.length > 0) printTable(results, ratios, options);
     if (live) printLiveTable(live);
+    if (threadResults) printThreadsTable(threadFigures);
     if (files) printFilesTable(files, options);
     if (commands) printCommandsTable(commands);
-    printVerdict(ratios, eventFigures, fileResults.checks);
+    printVerdict(ratios, eventFigures, [...threadFigures.checks, ...fileResults.checks]);
     writeResults(RESULTS_PATH, results, ratios, [
       ...eventFigures,
+      ...threadFigures.figures,
       ...fileResults.figures,
       ...(commands ? commandFigures(commands) : []),
     ]);

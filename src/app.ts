@@ -26,6 +26,7 @@ import { registerLifecycleRoutes } from "./routes/workspaces/lifecycle.routes";
 import { registerObservationRoutes } from "./routes/workspaces/observation.routes";
 import { registerRunnerTokenRoutes } from "./routes/workspaces/runner-token.routes";
 import { registerSearchRoutes } from "./routes/workspaces/search.routes";
+import { registerThreadStreamRoutes } from "./routes/workspaces/thread-stream.routes";
 import { registerThreadRoutes } from "./routes/workspaces/threads.routes";
 import { registerUploadRoutes } from "./routes/workspaces/uploads.routes";
 import { registerWorkspaceRoutes } from "./routes/workspaces/workspaces.routes";
@@ -38,9 +39,14 @@ export const MAX_THREAD_BODY_BYTES = 16 * 1024 * 1024;
 /** Routes under /v1 that need no API key. */
 const PUBLIC_V1_PATHS = new Set([OPENAPI_PATH]);
 
-/** POST …/threads, PUT or PATCH …/threads/{th}: bodies with messages in them. */
+/** POST …/threads/stream: its answer is a live stream, never stored for an idempotent replay. */
+const isThreadStream = (method: string, path: string) =>
+  method === "POST" && /^\/v1\/workspaces\/[^/]+\/threads\/stream\/?$/.test(path);
+
+/** POST …/threads (and …/threads/stream), PUT or PATCH …/threads/{th}: bodies with messages. */
 const isThreadWrite = (method: string, path: string) =>
   (method === "POST" && /^\/v1\/workspaces\/[^/]+\/threads\/?$/.test(path)) ||
+  isThreadStream(method, path) ||
   ((method === "PUT" || method === "PATCH") &&
     /^\/v1\/workspaces\/[^/]+\/threads\/[^/]+\/?$/.test(path));
 
@@ -100,9 +106,10 @@ export function createApp() {
       ? threadBodyLimit(c, next)
       : jsonBodyLimit(c, next);
   });
-  app.use("/v1/*", (c, next) =>
-    isFileUpload(c) ? streamedIdempotency(c, next) : readBodyIdempotency(c, next),
-  );
+  app.use("/v1/*", (c, next) => {
+    if (isThreadStream(c.req.method, c.req.path)) return next();
+    return isFileUpload(c) ? streamedIdempotency(c, next) : readBodyIdempotency(c, next);
+  });
   app.use("/v1/workspaces/:ws", resolveWorkspace);
   app.use("/v1/workspaces/:ws/*", resolveWorkspace);
 
@@ -120,6 +127,8 @@ export function createApp() {
   registerAttachmentRoutes(app);
   registerUploadRoutes(app);
   registerCommandRoutes(app);
+  // Before the thread routes: `…/threads/stream` is not a thread id.
+  registerThreadStreamRoutes(app);
   registerThreadRoutes(app);
   registerBenchRoutes(app);
 

@@ -83,6 +83,21 @@ export const EVENT_DATA = {
   // An execution event carries the execution, never its output (GET …/output for that).
   "command.execution.started": z.object({ execution: ExecutionSchema }),
   "command.execution.finished": z.object({ execution: ExecutionSchema }),
+  // A response stream began (the thread is `streaming`) or ended (`idle` again, the answer
+  // saved as `message_id`). Its parts are not events: follow `…/threads/{th}/stream`.
+  "thread.stream.started": z.object({
+    thread: ThreadSchema,
+    stream_id: z.string(),
+    message_id: z.string(),
+    model: z.string(),
+  }),
+  "thread.stream.finished": z.object({
+    thread: ThreadSchema,
+    stream_id: z.string(),
+    message_id: z.string(),
+    status: z.enum(["completed", "canceled", "error", "interrupted"]),
+    error: z.string().nullable(),
+  }),
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;

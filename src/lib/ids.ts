@@ -53,7 +53,8 @@ export type IdPrefix =
   | "att"
   | "th"
   | "msg"
-  | "exe";
+  | "exe"
+  | "str";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${sortableId()}`;

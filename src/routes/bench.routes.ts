@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { UI_MESSAGE_STREAM_HEADERS } from "ai";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { workspaceStub } from "../workspace/workspace-client";
@@ -46,6 +47,18 @@ export function registerBenchRoutes(app: OpenAPIHono<AppEnv>) {
       .bind(account, limit)
       .all<{ record: string }>();
     return c.json({ items: results.map((row) => JSON.parse(row.record) as unknown) });
+  });
+
+  /** The threads benchmark's baseline: a thread turn's echo stream with nothing stored. */
+  app.post("/__bench/workspaces/:ws/echo-stream", async (c) => {
+    const caller = { accountId: c.req.query("account") ?? "", actor: null };
+    const words = Math.min(Math.max(Number(c.req.query("words") ?? 100) || 100, 1), 1_000_000);
+    const result = await workspaceStub(c.env, c.req.param("ws")).benchStreamUnpersisted(
+      caller,
+      words,
+    );
+    if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+    return new Response(result.value, { headers: UI_MESSAGE_STREAM_HEADERS });
   });
 
   registerBenchFileRoutes(app);

@@ -85,6 +85,42 @@ export class MessageStore {
     return changes;
   }
 
+  /** Adds a message after the last one (a streamed turn: the question, then its answer). */
+  append(threadId: string, message: PreparedMessage, now: string): MessageRef {
+    const last = this.sql
+      .exec("SELECT coalesce(max(seq), 0) AS seq FROM messages WHERE thread_id = ?", threadId)
+      .one();
+    return this.insert(threadId, Number(last.seq) + 1, message, { createdAt: now, updatedAt: now });
+  }
+
+  /** The position of the message with this id, or null. */
+  seqOf(threadId: string, messageId: string): number | null {
+    const row = this.sql
+      .exec("SELECT seq FROM messages WHERE thread_id = ? AND id = ?", threadId, messageId)
+      .toArray()[0];
+    return row ? Number(row.seq) : null;
+  }
+
+  /** Deletes the messages from position `fromSeq` on (an edited or regenerated turn); their ids. */
+  removeFrom(threadId: string, fromSeq: number): string[] {
+    const ids = this.sql
+      .exec(
+        "SELECT id FROM messages WHERE thread_id = ? AND seq >= ? ORDER BY seq",
+        threadId,
+        fromSeq,
+      )
+      .toArray()
+      .map((row) => String(row.id));
+    this.sql.exec("DELETE FROM message_chunks WHERE thread_id = ? AND seq >= ?", threadId, fromSeq);
+    this.sql.exec("DELETE FROM messages WHERE thread_id = ? AND seq >= ?", threadId, fromSeq);
+    return ids;
+  }
+
+  /** Every message, oldest first (the model's context for a streamed turn). */
+  all(threadId: string): (Message & { seq: number })[] {
+    return this.range(threadId, 1, Number.MAX_SAFE_INTEGER);
+  }
+
   deleteAll(threadId: string): void {
     this.sql.exec("DELETE FROM message_chunks WHERE thread_id = ?", threadId);
     this.sql.exec("DELETE FROM messages WHERE thread_id = ?", threadId);

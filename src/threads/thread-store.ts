@@ -138,6 +138,18 @@ export class ThreadStore {
     return fix;
   }
 
+  /** Marks the thread streaming or idle (a new etag: the representation changed). */
+  setStatus(id: string, status: ThreadStatus): Thread {
+    this.sql.exec(
+      "UPDATE threads SET status = ?, etag = ?, version = version + 1 WHERE id = ?",
+      status,
+      newEtag(),
+      id,
+    );
+    this.refreshIndex(id);
+    return this.get(id);
+  }
+
   /** A changed index is a changed representation: it gets a new etag. */
   renewEtag(id: string): void {
     this.sql.exec("UPDATE threads SET etag = ?, version = version + 1 WHERE id = ?", newEtag(), id);

@@ -203,6 +203,32 @@ const STEPS: string[] = [
      data TEXT NOT NULL,
      PRIMARY KEY (execution_id, seq)
    );`,
+  // Issue 5: thread streams. One row per response stream (its assistant message, status and
+  // times) and its UI message stream parts, several per row: `data` is their JSON, one per line,
+  // for the parts first_seq..last_seq; a batch too large for one row continues in rows of the
+  // same first_seq with a higher `chunk` (src/threads/chunks.ts).
+  `CREATE TABLE IF NOT EXISTS thread_streams (
+     id TEXT PRIMARY KEY,
+     thread_id TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('streaming', 'completed', 'canceled', 'error', 'interrupted')),
+     model TEXT NOT NULL,
+     actor TEXT,
+     parts INTEGER NOT NULL DEFAULT 0,
+     started_at INTEGER NOT NULL,
+     finished_at INTEGER,
+     error TEXT
+   );
+   CREATE INDEX IF NOT EXISTS thread_streams_by_thread ON thread_streams (thread_id, started_at);
+   CREATE INDEX IF NOT EXISTS thread_streams_by_status ON thread_streams (status, finished_at);
+   CREATE TABLE IF NOT EXISTS thread_stream_parts (
+     stream_id TEXT NOT NULL,
+     first_seq INTEGER NOT NULL,
+     chunk INTEGER NOT NULL DEFAULT 0,
+     last_seq INTEGER NOT NULL,
+     data TEXT NOT NULL,
+     PRIMARY KEY (stream_id, first_seq, chunk)
+   );`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

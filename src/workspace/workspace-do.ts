@@ -24,6 +24,7 @@ import {
 } from "../events/stream-tickets";
 import type { SubscriberInfo, SubscriptionRequest } from "../events/subscriber";
 import { type Attachment, AttachmentIndex, type StoredAttachment } from "../files/attachments";
+import { contentTypeFor } from "../files/content-types";
 import {
   DeletionQueue,
   UNCOMMITTED_UPLOAD_GRACE_MS,
@@ -42,13 +43,18 @@ import {
   PART_SIZE_MAX,
   type UploadedPart,
 } from "../files/multipart-uploads";
-import { deleteObjects, newObjectKey } from "../files/object-store";
+import { deleteObjects, newObjectKey, putObject } from "../files/object-store";
 import { type PathSearch, searchPaths } from "../files/path-search";
+import { normalizeDirectory, normalizePath } from "../files/paths";
 import { assertWriteConditions, type WriteConditions } from "../files/preconditions";
 import { workspaceQuotaBytes } from "../files/quota";
 import { SignedUploads, type UploadGrant, type UploadHolder } from "../files/signed-uploads";
+import { TOOL_LIST_MAX, TOOL_TEXT_MAX, type WorkspaceFiles } from "../models/workspace-tools";
 import { deletePrefix, workspacePrefix } from "../storage/r2-prefix";
+import { unpersistedEchoStream } from "../threads/bench-stream";
+import type { StreamRequest } from "../threads/stream.schemas";
 import type { ThreadListQuery } from "../threads/thread-store";
+import { streamConfig, ThreadStreams } from "../threads/thread-streams";
 import {
   type PatchThreadInput,
   type ThreadInput,
@@ -129,6 +135,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly signedUploads: SignedUploads;
   private readonly threads: Threads;
   private readonly commands: Commands;
+  private readonly threadStreams: ThreadStreams;
   /** Whether an alarm is known to be set for trimming the event log. */
   private trimArmed = false;
 
@@ -149,6 +156,20 @@ export class WorkspaceDO extends DurableObject<Env> {
       fileHost: (caller) => shellFileHost(this, this.files, env.FILES, caller),
       waitUntil: (promise) => ctx.waitUntil(promise),
     });
+    this.threadStreams = new ThreadStreams(
+      this.sql,
+      this.threads,
+      {
+        commit: (actor, body) => {
+          const owner = this.owner();
+          return this.commit({ accountId: owner.accountId, actor }, owner.workspaceId, body);
+        },
+        files: (caller) => this.agentFiles(caller),
+        env,
+        wakeAt: (at) => this.wakeAt(at),
+      },
+      streamConfig(env, this.config),
+    );
     // Pings are answered by the runtime, so an idle socket never wakes a hibernating DO.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(SOCKET_PING, SOCKET_PONG));
     // A DO that was never created stays without tables, so a lookup of an unknown id writes nothing.
@@ -157,6 +178,8 @@ export class WorkspaceDO extends DurableObject<Env> {
       if (this.initialized) migrateSchema(this.sql);
       // A new instance runs nothing yet: executions left running were cut off by a restart.
       if (this.initialized) this.commands.reapInterrupted();
+      // A stream still marked streaming lost its producer with the previous instance.
+      if (this.initialized && this.owner().live) await this.threadStreams.recover();
     });
   }
 
@@ -308,6 +331,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       });
       this.forgetRow();
       this.hub.closeAll("workspace_deleted");
+      this.threadStreams.discardAll();
       await this.ctx.storage.setAlarm(Date.now());
     });
   }
@@ -424,6 +448,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     const row = this.sql.exec("SELECT deleted, record FROM workspace").toArray()[0];
     if (row?.deleted !== 1) {
       this.log.trim(this.config.retention, Date.now());
+      await this.threadStreams.onAlarm(Date.now());
       await this.abortExpiredUploads();
       await this.deleteDueObjects();
       await this.armTrim();
@@ -453,7 +478,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   reset(caller: Caller): Promise<RpcResult<ResetResult>> {
     return this.exclusive(async () => {
       const { record } = this.load(caller);
-      const result = { agents_closed: 0, streams_canceled: 0 };
+      const result = { agents_closed: 0, streams_canceled: this.threadStreams.cancelAll() };
       const eventId = this.commit(caller, record.id, (emit) => emit("workspace.reset", result));
       const resetAt = nowIso();
       this.hub.sockets.broadcast({
@@ -837,14 +862,55 @@ export class WorkspaceDO extends DurableObject<Env> {
     });
   }
 
-  /**
-   * Deletes a thread with its messages. When thread streams exist (issue 5, part 2), this is
-   * where the thread's producer is aborted, before its rows go.
-   */
+  /** Deletes a thread with its messages; its stream, if one runs, is aborted and dropped. */
   threadDelete(caller: Caller, threadId: string, ifMatch: string | null) {
     return rpcBoundary(() => {
       const { record } = this.load(caller);
-      this.commit(caller, record.id, (emit) => this.threads.delete(threadId, ifMatch, emit));
+      this.commit(caller, record.id, (emit) => {
+        this.threads.delete(threadId, ifMatch, emit);
+        this.threadStreams.threadDeleted(threadId);
+      });
+    });
+  }
+
+  /**
+   * Starts a thread stream (the question stored, the model called in here, independent of the
+   * connection) and answers a tail of it. The tail id comes along for `threadStreamClose`: a
+   * client's cancel does not travel back through an RPC stream (workerd#7298).
+   */
+  threadStreamStart(caller: Caller, request: StreamRequest, interrupt: boolean) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return this.threadStreams.start(caller, request, interrupt);
+    });
+  }
+
+  /** Reattaches to a thread's stream; null when there is nothing to follow (204). */
+  threadStreamAttach(
+    caller: Caller,
+    threadId: string,
+    cursor: number | null,
+    streamId: string | null,
+  ) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return this.threadStreams.attach(caller, threadId, cursor, streamId);
+    });
+  }
+
+  /** The client of a thread stream tail went away: stop feeding it (the producer goes on). */
+  threadStreamClose(caller: Caller, tailId: string) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      this.threadStreams.closeTail(tailId);
+    });
+  }
+
+  /** Cancels the thread's running stream; answers it once its partial answer is saved. */
+  threadStreamCancel(caller: Caller, threadId: string) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return this.threadStreams.cancel(threadId);
     });
   }
 
@@ -1076,6 +1142,14 @@ export class WorkspaceDO extends DurableObject<Env> {
     });
   }
 
+  /** For the threads benchmark only: an echo stream of `words` words, framed but not stored. */
+  benchStreamUnpersisted(caller: Caller, words: number) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return unpersistedEchoStream(words);
+    });
+  }
+
   /** For the files benchmark only: the R2 keys of the files under `directory`. */
   benchObjectKeys(caller: Caller, directory: string): Promise<RpcResult<string[]>> {
     return rpcBoundary(() => {
@@ -1138,6 +1212,7 @@ export class WorkspaceDO extends DurableObject<Env> {
         head_event_id: this.log.head(),
         oldest_retained_id: this.log.trimmedThrough() + 1,
         subscribers: this.hub.subscribers() satisfies SubscriberInfo[],
+        ...this.threadStreams.debug(),
       };
     });
   }
@@ -1246,6 +1321,90 @@ export class WorkspaceDO extends DurableObject<Env> {
       await this.wakeAt(now);
       throw error;
     }
+  }
+
+  /**
+   * The workspace's files as a thread stream's tools use them, acting as the stream's caller.
+   * Reads and writes take the files API's paths: a write is prepared (path, quota, an object
+   * queued for deletion unless it commits), put to R2, and committed with its file events.
+   */
+  private agentFiles(caller: Caller): WorkspaceFiles {
+    const directoryOf = (raw: string) => {
+      const path = normalizeDirectory(raw);
+      if (path !== "") {
+        const row = this.files.row(path);
+        if (!row) throw new Error(`no such directory: ${path}`);
+        if (row.kind !== "directory") throw new Error(`'${path}' is a file`);
+      }
+      return path;
+    };
+    return {
+      list: async (raw) => {
+        this.load(caller);
+        const entries = this.files.children(directoryOf(raw), null, TOOL_LIST_MAX + 1);
+        return {
+          entries: entries
+            .slice(0, TOOL_LIST_MAX)
+            .map(({ path, kind, size }) => ({ path, kind, size })),
+          more: entries.length > TOOL_LIST_MAX,
+        };
+      },
+      read: async (raw) => {
+        this.load(caller);
+        const path = normalizePath(raw);
+        const row = this.files.row(path);
+        if (!row) throw new Error(`no such file: ${path}`);
+        if (row.kind === "directory" || !row.objectKey) throw new Error(`'${path}' is a directory`);
+        const object = await this.env.FILES.get(row.objectKey, {
+          range: { offset: 0, length: TOOL_TEXT_MAX * 4 },
+        });
+        if (!object) throw new Error(`the bytes of '${path}' are missing`);
+        const text = await object.text();
+        const content = text.slice(0, TOOL_TEXT_MAX);
+        return {
+          path,
+          size: row.size,
+          content,
+          truncated: content.length < text.length || row.size > TOOL_TEXT_MAX * 4,
+        };
+      },
+      write: async (raw, content) => {
+        const { record } = this.load(caller);
+        const path = normalizePath(raw);
+        const bytes = new TextEncoder().encode(content);
+        const current = this.files.row(path);
+        if (current?.kind === "directory") throw new Error(`'${path}' is a directory`);
+        this.assertQuota(bytes.byteLength - (current?.size ?? 0));
+        const objectKey = newObjectKey(record.id);
+        this.deletions.queue([objectKey], Date.now() + UNCOMMITTED_UPLOAD_GRACE_MS);
+        await this.wakeAt(Date.now() + UNCOMMITTED_UPLOAD_GRACE_MS);
+        const contentType = contentTypeFor(path);
+        const { sha256 } = await putObject(
+          this.env.FILES,
+          objectKey,
+          new Blob([bytes]).stream(),
+          bytes.byteLength,
+          contentType,
+        );
+        const { entry, created } = await this.commitUpload(
+          caller,
+          path,
+          { objectKey, size: bytes.byteLength, sha256, contentType },
+          { ifMatch: null, ifNoneMatch: null },
+        );
+        return { path: entry.path, size: entry.size, created };
+      },
+      search: async (glob) => {
+        this.load(caller);
+        const found = searchPaths(this.files.entriesAfter(null), {
+          glob,
+          maxDepth: null,
+          after: null,
+          limit: TOOL_LIST_MAX,
+        });
+        return { paths: found.items.map((entry) => entry.path), more: found.more };
+      },
+    };
   }
 
   /** A part of `size` bytes fits R2's limit, the upload's declared size and the quota. */
@@ -1367,6 +1526,19 @@ export class WorkspaceDO extends DurableObject<Env> {
   private saveRecord(record: Workspace, version: number): void {
     this.sql.exec("UPDATE workspace SET record = ?, version = ?", JSON.stringify(record), version);
     this.forgetRow();
+  }
+
+  /** Who owns this workspace and its id (for changes made by the DO itself, e.g. a stream). */
+  private owner(): { accountId: string; workspaceId: string; live: boolean } {
+    const row = this.sql
+      .exec("SELECT owner_account_id, deleted, record FROM workspace")
+      .toArray()[0];
+    if (!row) return { accountId: "", workspaceId: "", live: false };
+    return {
+      accountId: String(row.owner_account_id),
+      workspaceId: parseRecord(String(row.record)).id,
+      live: row.deleted !== 1,
+    };
   }
 
   private forgetRow(): void {

@@ -11,6 +11,7 @@ import { resumeCursor, SSE_HEADERS } from "../../events/sse";
 import { newTicket, TICKET_TTL_MS } from "../../events/stream-tickets";
 import { SubscriberInfoSchema } from "../../events/subscriber";
 import { relayUntilCancelled } from "../../lib/relay-stream";
+import { ThreadStreamInfoSchema, ThreadStreamReplaySchema } from "../../threads/stream.schemas";
 import {
   IdempotencyHeaderSchema,
   jsonResponse,
@@ -129,6 +130,12 @@ const StreamsDebugSchema = z
     head_event_id: z.number().int(),
     oldest_retained_id: z.number().int(),
     subscribers: z.array(SubscriberInfoSchema),
+    thread_streams: z.array(ThreadStreamInfoSchema).openapi({
+      description: "Thread streams being produced, with the clients following each",
+    }),
+    thread_stream_replays: z.array(ThreadStreamReplaySchema).openapi({
+      description: "Clients replaying a finished thread stream",
+    }),
   })
   .openapi("StreamsDebug");
 
@@ -136,7 +143,7 @@ const debugRoute = createRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/streams/debug",
   tags,
-  summary: "Active SSE tails and sockets with their cursor, queued bytes and age",
+  summary: "Active SSE tails, sockets and thread streams with their cursor, queued bytes and age",
   request: { params: WorkspaceParamsSchema },
   responses: { 200: jsonResponse(StreamsDebugSchema, "Who is connected"), ...withErrors() },
 });
