@@ -1,18 +1,35 @@
 // Seeds the benchmark data through the public API (not SQL), so the rows look exactly like
 // the ones real clients create: one account, one API key, N workspaces.
 
+import { randomUUID } from "node:crypto";
+
 const CREATE_CONCURRENCY = 5;
 
-/** POSTs JSON with a bearer token and returns the parsed body; any status but `expected` throws. */
+const POST_ATTEMPTS = 3;
+
+/**
+ * POSTs JSON with a bearer token and returns the parsed body; any status but `expected` throws.
+ * wrangler dev's proxy now and then answers 503 "Your worker restarted mid-request" (it lost
+ * its connection to the Worker): the request is sent again under the same Idempotency-Key, so a
+ * create that did happen is replayed, never made twice.
+ */
 export async function postJson(url, token, body, expected = 201) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status !== expected) throw new Error(`POST ${url} answered ${res.status}: ${text}`);
-  return JSON.parse(text);
+  const idempotencyKey = `bench-${randomUUID()}`;
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        "idempotency-key": idempotencyKey,
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status === 503 && attempt < POST_ATTEMPTS) continue;
+    if (res.status !== expected) throw new Error(`POST ${url} answered ${res.status}: ${text}`);
+    return JSON.parse(text);
+  }
 }
 
 /**
