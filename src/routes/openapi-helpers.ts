@@ -65,6 +65,15 @@ export const ContentLengthHeaderSchema = z.object({
     }),
 });
 
+/** `Last-Event-ID` of an SSE route: what the id of the last frame received names. */
+export const lastEventIdHeader = (description: string) =>
+  z.object({
+    "last-event-id": z
+      .string()
+      .optional()
+      .openapi({ param: { name: "last-event-id", in: "header" }, description }),
+  });
+
 export const LimitSchema = z.coerce.number().int().min(1).max(100).default(20);
 export const CursorSchema = z.string().min(1).max(512).optional();
 

@@ -5,7 +5,13 @@ import {
   ExecutionSchema,
   TRIGGER_PATTERN,
 } from "../../commands/command.schemas";
-import { CursorSchema, LimitSchema, pageOf, WorkspaceParamsSchema } from "../openapi-helpers";
+import {
+  CursorSchema,
+  LimitSchema,
+  lastEventIdHeader,
+  pageOf,
+  WorkspaceParamsSchema,
+} from "../openapi-helpers";
 
 // The command routes' path, query and response shapes (the registry's own are in
 // src/commands/command.schemas.ts).
@@ -64,12 +70,7 @@ export const OutputQuerySchema = z.object({
   }),
 });
 
-export const LastEventIdHeaderSchema = z.object({
-  "last-event-id": z
-    .string()
-    .optional()
-    .openapi({ param: { name: "last-event-id", in: "header" }, description: "A chunk's seq" }),
-});
+export const LastEventIdHeaderSchema = lastEventIdHeader("A chunk's seq");
 
 export const CommandPageSchema = pageOf(CommandSchema, "CommandPage");
 

@@ -15,6 +15,7 @@ import { ThreadStreamInfoSchema, ThreadStreamReplaySchema } from "../../threads/
 import {
   IdempotencyHeaderSchema,
   jsonResponse,
+  lastEventIdHeader,
   WorkspaceParamsSchema,
   withErrors,
 } from "../openapi-helpers";
@@ -48,15 +49,7 @@ const StreamQuerySchema = z.object({
   }),
 });
 
-const LastEventIdHeaderSchema = z.object({
-  "last-event-id": z
-    .string()
-    .optional()
-    .openapi({
-      param: { name: "last-event-id", in: "header" },
-      description: "Sent by a reconnecting EventSource",
-    }),
-});
+const LastEventIdHeaderSchema = lastEventIdHeader("Sent by a reconnecting EventSource");
 
 const eventsRoute = createRoute({
   method: "get",

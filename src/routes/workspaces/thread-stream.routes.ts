@@ -12,6 +12,7 @@ import type { WorkspaceClient } from "../../workspace/workspace-client";
 import {
   jsonBody,
   jsonResponse,
+  lastEventIdHeader,
   noContent,
   WorkspaceParamsSchema,
   withErrors,
@@ -50,15 +51,9 @@ const sseResponse = (description: string) => ({
   },
 });
 
-const LastEventIdHeaderSchema = z.object({
-  "last-event-id": z
-    .string()
-    .optional()
-    .openapi({
-      param: { name: "last-event-id", in: "header" },
-      description: "The id of the last part received: the replay starts after it",
-    }),
-});
+const LastEventIdHeaderSchema = lastEventIdHeader(
+  "The id of the last part received: the replay starts after it",
+);
 
 const startRoute = createRoute({
   method: "post",
