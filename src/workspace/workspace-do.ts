@@ -6,6 +6,7 @@ import type {
 } from "../commands/command.schemas";
 import { Commands } from "../commands/commands";
 import type { CommandConfig } from "../commands/config";
+import type { PromptRun } from "../commands/execution-runner";
 import { shellFileHost } from "../commands/file-host";
 import type { OutputFormat } from "../commands/output-stream";
 import type { CommandListQuery } from "../commands/registry";
@@ -49,10 +50,16 @@ import { normalizeDirectory, normalizePath } from "../files/paths";
 import { assertWriteConditions, type WriteConditions } from "../files/preconditions";
 import { workspaceQuotaBytes } from "../files/quota";
 import { SignedUploads, type UploadGrant, type UploadHolder } from "../files/signed-uploads";
-import { TOOL_LIST_MAX, TOOL_TEXT_MAX, type WorkspaceFiles } from "../models/workspace-tools";
+import {
+  THREAD_TOOLS,
+  TOOL_LIST_MAX,
+  TOOL_TEXT_MAX,
+  type WorkspaceFiles,
+  workspaceTools,
+} from "../models/workspace-tools";
 import { deletePrefix, workspacePrefix } from "../storage/r2-prefix";
 import { unpersistedEchoStream } from "../threads/bench-stream";
-import type { StreamRequest } from "../threads/stream.schemas";
+import { DEFAULT_MAX_STEPS, type StreamRequest } from "../threads/stream.schemas";
 import type { ThreadListQuery } from "../threads/thread-store";
 import { streamConfig, ThreadStreams } from "../threads/thread-streams";
 import {
@@ -154,6 +161,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.commands = new Commands(this.sql, {
       commit: (caller, body) => this.commit(caller ?? SYSTEM, this.workspaceId(), body),
       fileHost: (caller) => shellFileHost(this, this.files, env.FILES, caller),
+      prompt: (caller, run) => this.runPrompt(caller, run),
       waitUntil: (promise) => ctx.waitUntil(promise),
     });
     this.threadStreams = new ThreadStreams(
@@ -1405,6 +1413,26 @@ export class WorkspaceDO extends DurableObject<Env> {
         return { paths: found.items.map((entry) => entry.path), more: found.more };
       },
     };
+  }
+
+  /** A prompt command's turn: a thread stream with the file tools; cancelled with the run. */
+  private async runPrompt(caller: Caller, run: PromptRun): Promise<string> {
+    const started = await this.threadStreams.run(caller, {
+      threadId: run.threadId ?? undefined,
+      message: { role: "user", content: run.text },
+      model: undefined,
+      interrupt: false,
+      tools: workspaceTools(this.agentFiles(caller), THREAD_TOOLS),
+      maxSteps: DEFAULT_MAX_STEPS,
+      observe: (chunk) => {
+        if (chunk.type === "text-delta") run.onText(chunk.delta);
+      },
+    });
+    run.onStarted(started.threadId, started.messageId);
+    const cancel = () => started.producer.cancel("the command execution was stopped");
+    if (run.signal.aborted) cancel();
+    else run.signal.addEventListener("abort", cancel, { once: true });
+    return started.done;
   }
 
   /** A part of `size` bytes fits R2's limit, the upload's declared size and the quota. */
