@@ -14,15 +14,6 @@ export const RoleNameSchema = z
   .string()
   .regex(ROLE_NAME_PATTERN, "a role name: 1–64 of A-Z a-z 0-9 . _ -, starting alphanumeric");
 
-export const RoleParamsSchema = z.object({
-  ws: z
-    .string()
-    .min(1)
-    .max(128)
-    .openapi({ param: { name: "ws", in: "path" } }),
-  role: RoleNameSchema.openapi({ param: { name: "role", in: "path" }, example: "reviewer" }),
-});
-
 export const RoleTemplateInputSchema = z
   .object({
     model: z.string().min(1).max(200).nullable().optional().openapi({
@@ -164,19 +155,6 @@ export const AgentLogPageSchema = z
     next_after: z.number().int().nullable().openapi({ description: "Pass as `after` for more" }),
   })
   .openapi("AgentLogPage");
-
-export const AgentParamsSchema = z.object({
-  ws: z
-    .string()
-    .min(1)
-    .max(128)
-    .openapi({ param: { name: "ws", in: "path" } }),
-  id: z
-    .string()
-    .min(1)
-    .max(128)
-    .openapi({ param: { name: "id", in: "path" }, example: "agt_01J0000000000000000000" }),
-});
 
 export const AgentLogQuerySchema = z.object({
   after: z.coerce.number().int().min(-1).default(-1).openapi({

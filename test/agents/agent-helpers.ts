@@ -81,7 +81,8 @@ export async function streamingStarted(account: TestAccount, ws: string, id: str
     const log = await api<{ entries: LogEntryBody[] }>("GET", `${agentsPath(ws)}/${id}/log`, {
       key: account.key,
     });
-    if (log.body.entries.some((entry) => entry.streaming && entry.type === "text")) return;
+    // A word has arrived (a text part opens empty, before its first delta).
+    if (log.body.entries.some((e) => e.streaming && e.type === "text" && e.text)) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`agent ${id} never streamed`);

@@ -1,12 +1,11 @@
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   AgentListSchema,
   AgentLogPageSchema,
   AgentLogQuerySchema,
-  AgentParamsSchema,
   AgentSchema,
   RoleListSchema,
-  RoleParamsSchema,
+  RoleNameSchema,
   RoleTemplateInputSchema,
   RoleTemplateSchema,
   SpawnAgentSchema,
@@ -24,6 +23,18 @@ import {
 // the agent loop in the workspace's DO, which go on without the request that spawned them.
 
 const tags = ["Agents"];
+
+const RoleParamsSchema = WorkspaceParamsSchema.extend({
+  role: RoleNameSchema.openapi({ param: { name: "role", in: "path" }, example: "reviewer" }),
+});
+
+const AgentParamsSchema = WorkspaceParamsSchema.extend({
+  id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: "id", in: "path" }, example: "agt_01J0000000000000000000" }),
+});
 const ws = "/v1/workspaces/{ws}";
 
 const rolesRoute = createRoute({
