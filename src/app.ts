@@ -16,6 +16,7 @@ import { unmatchedRoute } from "./middleware/unmatched-route";
 import { registerAdminRoutes } from "./routes/admin/admin.routes";
 import { registerBenchRoutes } from "./routes/bench.routes";
 import { registerHealthRoutes } from "./routes/health.routes";
+import { registerAgentRoutes } from "./routes/workspaces/agents.routes";
 import { registerAttachmentRoutes } from "./routes/workspaces/attachments.routes";
 import { registerCodebaseRoutes } from "./routes/workspaces/codebases.routes";
 import { registerCommandRoutes } from "./routes/workspaces/commands.routes";
@@ -127,6 +128,7 @@ export function createApp() {
   registerAttachmentRoutes(app);
   registerUploadRoutes(app);
   registerCommandRoutes(app);
+  registerAgentRoutes(app);
   // Before the thread routes: `…/threads/stream` is not a thread id.
   registerThreadStreamRoutes(app);
   registerThreadRoutes(app);

@@ -253,6 +253,16 @@ async function childParams(
     };
     // A raw-bytes upload (a file, an attachment) is sent a small text file declared as one.
     const raw = create.requestBody && !create.requestBody.content?.["application/json"];
+    const body = raw ? null : ((bodyFor(createOp) ?? {}) as Record<string, unknown>);
+    // An agent is spawned for a role that exists: its template is stored first.
+    if (collection.endsWith("/agents") && typeof body?.role === "string") {
+      const templates = fill(collection.replace(/\/agents$/, "/role-templates"), filled);
+      const template = await api("PUT", `${templates}/${body.role}`, {
+        key: account.key,
+        body: { default_task: "isolation fixture" },
+      });
+      expect(template.status, "storing the fixture's role template").toBe(200);
+    }
     const created = await api<Record<string, unknown>>(
       "POST",
       fill(collection, filled) + queryFor(createOp),
@@ -262,7 +272,7 @@ async function childParams(
             body: "isolation fixture\n",
             headers: { "content-type": "text/plain" },
           }
-        : { key: account.key, body: bodyFor(createOp) ?? {} },
+        : { key: account.key, body: body ?? {} },
     );
     expect(created.status, `creating a child at ${collection}`).toBeLessThan(300);
     // A child is named by the field the parameter is named after (`upload_id`), its id, (a

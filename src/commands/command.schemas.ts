@@ -141,7 +141,13 @@ export const ExecutionSchema = z
     type: CommandTypeSchema,
     status: ExecutionStatusSchema,
     args: z.record(z.string(), ArgValueSchema),
-    thread_id: z.string().nullable(),
+    thread_id: z.string().nullable().openapi({
+      description: "prompt: the thread the answer streams in (given, or made for it)",
+    }),
+    message_id: z
+      .string()
+      .nullable()
+      .openapi({ description: "prompt: the assistant message of the answer" }),
     tool_call_id: z.string().nullable(),
     rendered: z.string().nullable().openapi({
       description: "prompt: the rendered prompt; http: the request sent (method and URL)",

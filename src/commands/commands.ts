@@ -10,7 +10,7 @@ import type {
   PatchCommandInput,
 } from "./command.schemas";
 import type { CommandConfig } from "./config";
-import { runExecution } from "./execution-runner";
+import { type PromptRun, runExecution } from "./execution-runner";
 import { ExecutionStore, isFinished } from "./executions";
 import { searchCommands } from "./fts";
 import { type OutputFormat, openOutput } from "./output-stream";
@@ -24,10 +24,12 @@ import type { FileHost } from "./workspace-fs";
 // still queued or running with no runner in this instance was left by an instance that died
 // (a restart, an eviction): it is ended `failed` when found, at wake or when read.
 
-/** What the DO lends this module: its commit(), the shell's file access, waitUntil. */
+/** What the DO lends this module: its commit(), the shell's file access, prompts, waitUntil. */
 export interface CommandPort {
   commit<T>(caller: Caller | null, body: (emit: Emit) => T): T;
   fileHost(caller: Caller): FileHost;
+  /** Runs a prompt command as a thread stream, acting as `caller`. */
+  prompt(caller: Caller, run: PromptRun): Promise<string>;
   waitUntil(promise: Promise<unknown>): void;
 }
 
@@ -129,6 +131,7 @@ export class Commands {
       signal: controller.signal,
       store: this.executions,
       host: () => this.port.fileHost(caller),
+      prompt: (run) => this.port.prompt(caller, run),
     })
       .catch((error) => {
         console.error("a command execution failed unexpectedly", error);

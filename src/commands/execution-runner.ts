@@ -1,3 +1,4 @@
+import { ApiError } from "../errors";
 import { argsEnvironment, renderTemplate } from "./args";
 import type { Command, Execution, HttpTemplate } from "./command.schemas";
 import type { CommandConfig } from "./config";
@@ -19,17 +20,24 @@ export interface RunInput {
   signal: AbortSignal;
   store: ExecutionStore;
   host: () => FileHost;
+  prompt: PromptRunner;
 }
 
-/**
- * PROMPT COMMANDS — where the lead wires up thread streaming (issue 5, part 2). A prompt
- * command's body is rendered with its arguments and stored in the execution (`rendered`); it
- * is meant to run as an AI response in a thread (`thread_id`, or a new one). No streaming
- * entry point exists on this branch, so the execution ends `failed` with this reason rather
- * than pretending to have answered. Replace `runPrompt`'s body with the call into the
- * thread-streaming producer when it lands.
- */
-export const PROMPT_UNAVAILABLE = "prompt commands need thread streaming (issue 5)";
+/** A prompt command's run as an AI response in a thread (the DO's ThreadStreams). */
+export interface PromptRun {
+  /** The execution's `thread_id`, or null for a new thread. */
+  threadId: string | null;
+  text: string;
+  /** Aborted on cancel, time limit or output cap: the stream is cancelled. */
+  signal: AbortSignal;
+  /** Each piece of the answer's text as the model produces it. */
+  onText(text: string): void;
+  /** The stream has started: its thread and answer message. */
+  onStarted(threadId: string, messageId: string): void;
+}
+
+/** Runs the prompt; resolves with the stream's final status (completed, canceled, error…). */
+export type PromptRunner = (run: PromptRun) => Promise<string>;
 
 export async function runExecution(input: RunInput): Promise<Ending> {
   const { command, config, execution, store } = input;
@@ -137,12 +145,44 @@ async function runByType(
       };
     }
     case "prompt":
-      return runPrompt(input);
+      return runPrompt(input, signal, onOutput);
   }
 }
 
-function runPrompt(input: RunInput): Ending {
-  const rendered = renderTemplate(input.command.body as string, input.execution.args);
-  input.store.setRendered(input.execution.id, rendered);
-  return { status: "failed", exitCode: null, reason: PROMPT_UNAVAILABLE };
+/**
+ * A prompt: the rendered body is the user message of a new turn in the thread, answered by the
+ * agent loop (the same entry as POST …/threads/stream); the answer's text is the stdout.
+ */
+async function runPrompt(
+  input: RunInput,
+  signal: AbortSignal,
+  onOutput: (stream: "stdout" | "stderr", bytes: Uint8Array) => void,
+): Promise<Ending> {
+  const { execution, store } = input;
+  const rendered = renderTemplate(input.command.body as string, execution.args);
+  store.setRendered(execution.id, rendered);
+  const encoder = new TextEncoder();
+  let status: string;
+  try {
+    status = await input.prompt({
+      threadId: execution.thread_id,
+      text: rendered,
+      signal,
+      onText: (text) => onOutput("stdout", encoder.encode(text)),
+      onStarted: (threadId, messageId) => store.setThread(execution.id, threadId, messageId),
+    });
+  } catch (error) {
+    // Refused before it started (a bad thread id, a thread already streaming, no model).
+    if (error instanceof ApiError)
+      return { status: "failed", exitCode: null, reason: error.message };
+    throw error;
+  }
+  switch (status) {
+    case "completed":
+      return { status: "succeeded", exitCode: 0, reason: null };
+    case "canceled":
+      return { status: "canceled", exitCode: null, reason: "the thread stream was canceled" };
+    default:
+      return { status: "failed", exitCode: 1, reason: `the thread stream ended ${status}` };
+  }
 }

@@ -27,6 +27,8 @@ const toExecution = (row: Row): Execution => ({
   status: String(row.status) as ExecutionStatus,
   args: JSON.parse(String(row.args)) as Record<string, ArgValue>,
   thread_id: row.thread_id === null ? null : String(row.thread_id),
+  message_id:
+    row.message_id === null || row.message_id === undefined ? null : String(row.message_id),
   tool_call_id: row.tool_call_id === null ? null : String(row.tool_call_id),
   rendered: row.rendered === null ? null : String(row.rendered),
   exit_code: row.exit_code === null ? null : Number(row.exit_code),
@@ -113,6 +115,16 @@ export class ExecutionStore {
   /** What the execution actually ran: a prompt's text, an http request's method and URL. */
   setRendered(id: string, rendered: string): void {
     this.sql.exec("UPDATE command_executions SET rendered = ? WHERE id = ?", rendered, id);
+  }
+
+  /** A prompt's thread and answer message, once its stream has started. */
+  setThread(id: string, threadId: string, messageId: string): void {
+    this.sql.exec(
+      "UPDATE command_executions SET thread_id = ?, message_id = ? WHERE id = ?",
+      threadId,
+      messageId,
+      id,
+    );
   }
 
   /** Appends output, split into rows of at most CHUNK_CHARS; tells the listeners. */

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { AgentSchema, RoleTemplateSchema } from "../agents/agent.schemas";
 import { CommandSchema, ExecutionSchema } from "../commands/command.schemas";
 import { AttachmentSchema } from "../files/attachments";
 import { FileEntrySchema } from "../files/file-index";
@@ -98,6 +99,10 @@ export const EVENT_DATA = {
     status: z.enum(["completed", "canceled", "error", "interrupted"]),
     error: z.string().nullable(),
   }),
+  "role_template.updated": z.object({ template: RoleTemplateSchema }),
+  "agent.spawned": z.object({ agent: AgentSchema }),
+  "agent.updated": z.object({ agent: AgentSchema }),
+  "agent.closed": z.object({ agent: AgentSchema }),
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;

@@ -1,4 +1,11 @@
-import { convertToModelMessages, stepCountIs, streamText, type UIMessage } from "ai";
+import {
+  convertToModelMessages,
+  stepCountIs,
+  streamText,
+  type ToolSet,
+  type UIMessage,
+  type UIMessageChunk,
+} from "ai";
 import { ApiError } from "../errors";
 import type { EventConfig } from "../events/event-config";
 import type { Emit } from "../events/event-schema";
@@ -14,10 +21,10 @@ import {
   type StreamOutcome,
   ThreadStream,
 } from "./stream-producer";
-import { type StoredPart, type StreamRow, StreamStore } from "./stream-store";
+import { type StoredPart, type StreamRow, type StreamStatus, StreamStore } from "./stream-store";
 import { StreamTail, type TailSource } from "./stream-tail";
 import { type AnswerMetadata, beginTurn, saveAnswer } from "./stream-turns";
-import type { Message } from "./thread.schemas";
+import type { Message, MessageInput } from "./thread.schemas";
 import type { Threads } from "./threads";
 
 // Every thread stream of one workspace, in its Durable Object: starting one (the question
@@ -55,6 +62,30 @@ export interface StreamHost {
   env: Env;
   /** Makes sure the alarm comes by `at`. */
   wakeAt(at: number): Promise<void>;
+}
+
+/** What starts a response stream (see `run`). */
+export interface TurnInput {
+  threadId: string | undefined;
+  message: MessageInput;
+  /** A provider name; the configured one when undefined. */
+  model: string | undefined;
+  interrupt: boolean;
+  tools: ToolSet;
+  maxSteps: number;
+  system?: string;
+  /** The title of the thread when the turn creates it. */
+  title?: string;
+  observe?: (chunk: UIMessageChunk) => void;
+}
+
+export interface StartedStream {
+  threadId: string;
+  streamId: string;
+  messageId: string;
+  producer: ThreadStream;
+  /** Resolves with the stream's final status once its answer is saved. */
+  done: Promise<StreamStatus>;
 }
 
 export interface OpenedStream {
@@ -97,12 +128,38 @@ export class ThreadStreams {
   /** POST …/threads/stream: stores the question, starts the producer, answers a tail of it. */
   async start(caller: Caller, request: StreamRequest, interrupt: boolean): Promise<OpenedStream> {
     const turn = requestTurn(request);
+    const tools = workspaceTools(this.host.files(caller), request.tools ?? THREAD_TOOLS);
+    const started = await this.run(caller, {
+      threadId: turn.threadId ?? undefined,
+      message: turn.message,
+      model: request.model,
+      interrupt,
+      tools,
+      maxSteps: request.max_steps ?? DEFAULT_MAX_STEPS,
+    });
+    const tail = started.producer.attach(0, caller.actor);
+    return {
+      threadId: started.threadId,
+      streamId: started.streamId,
+      messageId: started.messageId,
+      tailId: tail.id,
+      stream: tail.stream,
+    };
+  }
+
+  /**
+   * The one way a response stream starts — for the stream route, a prompt command, an agent:
+   * the question stored (the thread made, titled `title`, when new), the producer started on
+   * the agent loop with `tools` and `system`. `observe` sees every UI message part as the
+   * model produces it (before it is stored); the caller may attach tails to `producer`.
+   */
+  async run(caller: Caller, turn: TurnInput): Promise<StartedStream> {
     const threadId = turn.threadId ?? newId("th");
     const input = turn.message;
-    const { name, model } = resolveModel(this.host.env, request.model);
+    const { name, model } = resolveModel(this.host.env, turn.model);
     const running = this.live.get(threadId);
     if (running) {
-      if (!interrupt) {
+      if (!turn.interrupt) {
         throw new ApiError(
           "conflict",
           "the thread is streaming; cancel it (DELETE …/stream) or POST with ?interrupt=true",
@@ -129,6 +186,9 @@ export class ThreadStreams {
       error: null,
     };
     const producer = this.host.commit(caller.actor, (emit) => {
+      if (turn.title !== undefined && !this.threads.store.find(threadId)) {
+        this.threads.create({ title: turn.title }, caller.actor, emit, threadId);
+      }
       const { thread } = beginTurn(this.threads, threadId, input, caller.actor, emit);
       this.store.insert(row);
       emit("thread.stream.started", {
@@ -143,9 +203,7 @@ export class ThreadStreams {
     });
     // Registered in the same turn as the commit: a second POST now sees it and is refused.
     this.live.set(threadId, producer);
-    const tail = producer.attach(0, caller.actor);
-    const tools = workspaceTools(this.host.files(caller), request.tools ?? THREAD_TOOLS);
-    const maxSteps = request.max_steps ?? DEFAULT_MAX_STEPS;
+    const { tools, maxSteps, system, observe } = turn;
     producer.start(async (signal) => {
       const history = this.threads.messages.all(threadId).map(toUIMessage);
       const messages = await convertToModelMessages(history, {
@@ -154,6 +212,7 @@ export class ThreadStreams {
       });
       const result = streamText({
         model,
+        ...(system ? { system } : {}),
         messages,
         tools,
         stopWhen: stepCountIs(maxSteps),
@@ -161,21 +220,35 @@ export class ThreadStreams {
         // Failures reach the stream as `error` parts (below); nothing to log twice.
         onError: () => undefined,
       });
-      return result.toUIMessageStream({
+      const parts = result.toUIMessageStream({
         generateMessageId: () => row.messageId,
         onError: errorText,
         // Tool errors are our own messages ("no such file: …"): the model and client see them.
         redactToolErrors: false,
       });
+      if (!observe) return parts;
+      return parts.pipeThrough(
+        new TransformStream<UIMessageChunk, UIMessageChunk>({
+          transform(chunk, controller) {
+            observe(chunk);
+            controller.enqueue(chunk);
+          },
+        }),
+      );
     });
     await this.host.wakeAt(Date.now() + WATCHDOG_MS);
     return {
       threadId,
       streamId: row.id,
       messageId: row.messageId,
-      tailId: tail.id,
-      stream: tail.stream,
+      producer,
+      done: producer.whenDone().then(() => this.store.get(row.id)?.status ?? "error"),
     };
+  }
+
+  /** The running producer of a thread, if it streams. */
+  producerOf(threadId: string): ThreadStream | undefined {
+    return this.live.get(threadId);
   }
 
   /**

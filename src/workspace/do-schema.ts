@@ -229,6 +229,28 @@ const STEPS: string[] = [
      data TEXT NOT NULL,
      PRIMARY KEY (stream_id, first_seq, chunk)
    );`,
+  // Issue 6: a prompt command's answer (the thread's assistant message), role templates
+  // (src/agents/role-templates.ts) and agents, each driving one thread (src/agents/agents.ts).
+  `ALTER TABLE command_executions ADD COLUMN message_id TEXT;
+   CREATE TABLE IF NOT EXISTS role_templates (
+     role TEXT PRIMARY KEY,
+     template TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS agents (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     role TEXT NOT NULL,
+     model TEXT,
+     effort TEXT NOT NULL,
+     task TEXT NOT NULL,
+     thread_id TEXT NOT NULL,
+     parent_id TEXT,
+     actor TEXT,
+     created_at TEXT NOT NULL,
+     closed_at TEXT,
+     close_reason TEXT
+   );`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

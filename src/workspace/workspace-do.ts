@@ -1,11 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
+import type { RoleTemplateInput, SpawnAgentInput } from "../agents/agent.schemas";
+import { Agents } from "../agents/agents";
 import type {
   CreateCommandInput,
   ExecuteCommandInput,
   PatchCommandInput,
 } from "../commands/command.schemas";
 import { Commands } from "../commands/commands";
-import type { CommandConfig } from "../commands/config";
+import { type CommandConfig, commandConfig } from "../commands/config";
+import type { PromptRun } from "../commands/execution-runner";
 import { shellFileHost } from "../commands/file-host";
 import type { OutputFormat } from "../commands/output-stream";
 import type { CommandListQuery } from "../commands/registry";
@@ -49,10 +52,16 @@ import { normalizeDirectory, normalizePath } from "../files/paths";
 import { assertWriteConditions, type WriteConditions } from "../files/preconditions";
 import { workspaceQuotaBytes } from "../files/quota";
 import { SignedUploads, type UploadGrant, type UploadHolder } from "../files/signed-uploads";
-import { TOOL_LIST_MAX, TOOL_TEXT_MAX, type WorkspaceFiles } from "../models/workspace-tools";
+import {
+  THREAD_TOOLS,
+  TOOL_LIST_MAX,
+  TOOL_TEXT_MAX,
+  type WorkspaceFiles,
+  workspaceTools,
+} from "../models/workspace-tools";
 import { deletePrefix, workspacePrefix } from "../storage/r2-prefix";
 import { unpersistedEchoStream } from "../threads/bench-stream";
-import type { StreamRequest } from "../threads/stream.schemas";
+import { DEFAULT_MAX_STEPS, type StreamRequest } from "../threads/stream.schemas";
 import type { ThreadListQuery } from "../threads/thread-store";
 import { streamConfig, ThreadStreams } from "../threads/thread-streams";
 import {
@@ -136,6 +145,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly threads: Threads;
   private readonly commands: Commands;
   private readonly threadStreams: ThreadStreams;
+  private readonly agents: Agents;
   /** Whether an alarm is known to be set for trimming the event log. */
   private trimArmed = false;
 
@@ -154,6 +164,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.commands = new Commands(this.sql, {
       commit: (caller, body) => this.commit(caller ?? SYSTEM, this.workspaceId(), body),
       fileHost: (caller) => shellFileHost(this, this.files, env.FILES, caller),
+      prompt: (caller, run) => this.runPrompt(caller, run),
       waitUntil: (promise) => ctx.waitUntil(promise),
     });
     this.threadStreams = new ThreadStreams(
@@ -170,6 +181,14 @@ export class WorkspaceDO extends DurableObject<Env> {
       },
       streamConfig(env, this.config),
     );
+    this.agents = new Agents(this.sql, {
+      commit: (caller, body) => this.commit(caller, this.workspaceId(), body),
+      streams: this.threadStreams,
+      threads: this.threads,
+      files: (caller) => this.agentFiles(caller),
+      fileHost: (caller) => shellFileHost(this, this.files, env.FILES, caller),
+      commandConfig: () => commandConfig(env),
+    });
     // Pings are answered by the runtime, so an idle socket never wakes a hibernating DO.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(SOCKET_PING, SOCKET_PONG));
     // A DO that was never created stays without tables, so a lookup of an unknown id writes nothing.
@@ -370,7 +389,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       ...this.files.totals(),
       ...attachmentTotals(this.attachments),
       runs: 0,
-      agents: 0,
+      agents: this.agents.count(),
       commands: this.commands.registry.count(),
       codebases: countCodebases(this.sql),
       lifecycle_events: countLifecycleEvents(this.sql),
@@ -471,14 +490,17 @@ export class WorkspaceDO extends DurableObject<Env> {
   }
 
   /**
-   * Resets the workspace's activity: closes its agents and cancels its streams (none exist yet;
-   * later features hook in here), appends `workspace.reset` and tells every socket
-   * `workspace_reset`.
+   * Resets the workspace's activity: closes its agents and cancels its streams, appends
+   * `workspace.reset` and tells every socket `workspace_reset`.
    */
   reset(caller: Caller): Promise<RpcResult<ResetResult>> {
     return this.exclusive(async () => {
       const { record } = this.load(caller);
-      const result = { agents_closed: 0, streams_canceled: this.threadStreams.cancelAll() };
+      const agentsClosed = this.agents.closeAll(caller, "workspace reset");
+      const result = {
+        agents_closed: agentsClosed,
+        streams_canceled: this.threadStreams.cancelAll(),
+      };
       const eventId = this.commit(caller, record.id, (emit) => emit("workspace.reset", result));
       const resetAt = nowIso();
       this.hub.sockets.broadcast({
@@ -1095,6 +1117,39 @@ export class WorkspaceDO extends DurableObject<Env> {
     return this.withCommands(caller, (c) => c.openOutput(trigger, id, format, after));
   }
 
+  // Roles and agents (issue 6): the logic is in src/agents; these only check the caller.
+  roleList(caller: Caller) {
+    return this.withAgents(caller, (agents) => agents.roles(caller));
+  }
+
+  roleTemplateGet(caller: Caller, role: string) {
+    return this.withAgents(caller, (agents) => agents.templates.get(role));
+  }
+
+  roleTemplatePut(caller: Caller, role: string, input: RoleTemplateInput) {
+    return this.withAgents(caller, (agents) => agents.putTemplate(caller, role, input));
+  }
+
+  agentSpawn(caller: Caller, input: SpawnAgentInput) {
+    return this.withAgents(caller, (agents) => agents.spawn(caller, input));
+  }
+
+  agentList(caller: Caller) {
+    return this.withAgents(caller, (agents) => agents.list());
+  }
+
+  agentGet(caller: Caller, id: string) {
+    return this.withAgents(caller, (agents) => agents.get(id));
+  }
+
+  agentLog(caller: Caller, id: string, after: number, limit: number) {
+    return this.withAgents(caller, (agents) => agents.log(id, after, limit));
+  }
+
+  agentClose(caller: Caller, id: string) {
+    return this.withAgents(caller, (agents) => agents.close(caller, id));
+  }
+
   /**
    * For the live-events benchmark only (reached through `/__bench`, which exists only when
    * BENCH_ROUTES is on): appends `count` lifecycle events, one every `intervalMs`, by the same
@@ -1407,6 +1462,26 @@ export class WorkspaceDO extends DurableObject<Env> {
     };
   }
 
+  /** A prompt command's turn: a thread stream with the file tools; cancelled with the run. */
+  private async runPrompt(caller: Caller, run: PromptRun): Promise<string> {
+    const started = await this.threadStreams.run(caller, {
+      threadId: run.threadId ?? undefined,
+      message: { role: "user", content: run.text },
+      model: undefined,
+      interrupt: false,
+      tools: workspaceTools(this.agentFiles(caller), THREAD_TOOLS),
+      maxSteps: DEFAULT_MAX_STEPS,
+      observe: (chunk) => {
+        if (chunk.type === "text-delta") run.onText(chunk.delta);
+      },
+    });
+    run.onStarted(started.threadId, started.messageId);
+    const cancel = () => started.producer.cancel("the command execution was stopped");
+    if (run.signal.aborted) cancel();
+    else run.signal.addEventListener("abort", cancel, { once: true });
+    return started.done;
+  }
+
   /** A part of `size` bytes fits R2's limit, the upload's declared size and the quota. */
   private assertPartFits(upload: MultipartUpload, partNumber: number, size: number): void {
     if (size > PART_SIZE_MAX) {
@@ -1563,6 +1638,13 @@ export class WorkspaceDO extends DurableObject<Env> {
     return rpcBoundary(() => {
       this.load(caller);
       return body(this.commands);
+    });
+  }
+
+  private withAgents<T>(caller: Caller, body: (agents: Agents) => T | Promise<T>) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return body(this.agents);
     });
   }
 

@@ -206,19 +206,4 @@ describe("execute: arguments checked against the declaration", () => {
       .filter((t) => t.startsWith("command.execution"));
     expect(types).toEqual(["command.execution.started", "command.execution.finished"]);
   });
-
-  it("ends a prompt command failed, its rendered prompt kept (no thread streaming yet)", async () => {
-    const ws = await newWorkspace();
-    await createCommand(account, ws, {
-      trigger: "ask",
-      type: "prompt",
-      body: "Summarise ${args.path} briefly",
-      args: [{ name: "path", type: "string", required: true }],
-    });
-    const started = await execute(account, ws, "ask", { args: { path: "README.md" } });
-    const { end } = await readOutput(account, ws, "ask", started.body.id);
-    expect(end.status).toBe("failed");
-    expect(end.reason).toBe("prompt commands need thread streaming (issue 5)");
-    expect(end.rendered).toBe("Summarise README.md briefly");
-  });
 });

@@ -30,7 +30,7 @@ const executeRoute = createRoute({
     "Arguments are checked against the command's declaration: an unknown one, a missing required one or a value of the wrong type is a 400 naming it. " +
     "A shell command's arguments are variables of its environment (`$name`), never spliced into the script. " +
     "An http command refused by the SSRF guard ends `failed` with the reason. " +
-    "A prompt command ends `failed` until thread streaming exists (issue 5), with its rendered prompt kept.",
+    "A prompt command is answered in a thread (its `thread_id`, else a new one) by the agent loop; the answer's text is its stdout.",
   request: {
     params: TriggerParamsSchema,
     headers: IdempotencyHeaderSchema,

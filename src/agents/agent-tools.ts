@@ -1,0 +1,90 @@
+import { tool } from "ai";
+import { z } from "zod";
+import type { CommandConfig } from "../commands/config";
+import { runShell } from "../commands/shell-runner";
+import type { FileHost } from "../commands/workspace-fs";
+import { EFFORTS, RoleNameSchema, TASK_MAX } from "./agent.schemas";
+
+// The tools an agent has besides the file tools: `run_command`, a script on the commands'
+// built-in shell (just-bash over the workspace's files, the same limits as a shell command,
+// the output it answers capped), and — for a role whose template allows it — `spawn_agent`.
+
+export const AGENT_TOOL_NAMES = ["run_command", "spawn_agent"] as const;
+/** The most of stdout and stderr together that run_command answers (bytes); then it stops. */
+export const RUN_COMMAND_OUTPUT_MAX = 64 * 1024;
+export const RUN_COMMAND_SCRIPT_MAX = 64 * 1024;
+
+export interface SpawnRequest {
+  role: string;
+  task: string;
+  effort?: (typeof EFFORTS)[number];
+}
+
+export function runCommandTool(host: () => FileHost, config: CommandConfig) {
+  return tool({
+    description:
+      "Run a bash script (a built-in shell: coreutils, grep, sed, awk, jq, pipes, redirection) " +
+      "in the workspace directory; writes change the workspace's files.",
+    inputSchema: z.object({ script: z.string().min(1).max(RUN_COMMAND_SCRIPT_MAX) }),
+    execute: async ({ script }, { abortSignal }) => {
+      const controller = new AbortController();
+      const stop = (reason: string) => {
+        if (!controller.signal.aborted) controller.abort(reason);
+      };
+      abortSignal?.addEventListener("abort", () => stop("canceled"), { once: true });
+      const timer = setTimeout(() => stop("timeout"), config.timeoutMs);
+      const decoder = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+      const out = { stdout: "", stderr: "" };
+      let bytes = 0;
+      let truncated = false;
+      try {
+        const result = await runShell({
+          script,
+          env: {},
+          host: host(),
+          signal: controller.signal,
+          timeoutMs: config.timeoutMs,
+          maxCommands: config.maxCommands,
+          maxLoopIterations: config.maxLoopIterations,
+          maxOutputBytes: RUN_COMMAND_OUTPUT_MAX,
+          onOutput: (stream, chunk) => {
+            if (truncated) return;
+            const room = RUN_COMMAND_OUTPUT_MAX - bytes;
+            const kept = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
+            bytes += kept.byteLength;
+            out[stream] += decoder[stream].decode(kept, { stream: true });
+            if (kept.byteLength < chunk.byteLength) {
+              truncated = true;
+              stop("output");
+            }
+          },
+        });
+        const stopped = controller.signal.aborted ? String(controller.signal.reason) : null;
+        return {
+          exit_code: result.exitCode,
+          stdout: out.stdout,
+          stderr: out.stderr,
+          truncated,
+          ...(stopped === "timeout" ? { timed_out: true } : {}),
+          ...(result.limitMessage ? { limit: result.limitMessage } : {}),
+        };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
+}
+
+export function spawnAgentTool(spawn: (request: SpawnRequest) => Promise<unknown>) {
+  return tool({
+    description:
+      "Spawn a sub-agent of a role of this workspace with a task; it works in its own thread " +
+      "(this call does not wait for it).",
+    inputSchema: z.object({
+      role: RoleNameSchema,
+      task: z.string().min(1).max(TASK_MAX),
+      effort: z.enum(EFFORTS).optional(),
+    }),
+    execute: (request) => spawn(request),
+  });
+}

@@ -1,0 +1,79 @@
+import type { Emit } from "../events/event-schema";
+import type { RoleTemplate, RoleTemplateInput } from "./agent.schemas";
+
+// Role templates in the DO's SQLite: the stored defaults of agents spawned for a role. A PUT
+// replaces the whole template (fields left out take their defaults). One role at most is the
+// orchestrator: the workspace's `orchestrator_role` is the role whose template says so.
+
+const DEFAULTS = {
+  model: null,
+  is_orchestrator: false,
+  can_spawn_subagents: false,
+  default_task: null,
+  effort: "medium",
+} as const;
+
+type Stored = Omit<RoleTemplate, "role" | "saved" | "updated_at">;
+
+export class RoleTemplates {
+  constructor(private readonly sql: SqlStorage) {}
+
+  find(role: string): RoleTemplate | null {
+    const row = this.sql
+      .exec("SELECT template, updated_at FROM role_templates WHERE role = ?", role)
+      .toArray()[0];
+    if (!row) return null;
+    const stored = JSON.parse(String(row.template)) as Stored;
+    return { role, ...DEFAULTS, ...stored, saved: true, updated_at: String(row.updated_at) };
+  }
+
+  /** The stored template, or the defaults (`saved: false`). */
+  get(role: string): RoleTemplate {
+    return this.find(role) ?? { role, ...DEFAULTS, saved: false, updated_at: null };
+  }
+
+  all(): RoleTemplate[] {
+    return this.sql
+      .exec("SELECT role FROM role_templates ORDER BY role")
+      .toArray()
+      .map((row) => this.get(String(row.role)));
+  }
+
+  orchestratorRole(): string | null {
+    return this.all().find((template) => template.is_orchestrator)?.role ?? null;
+  }
+
+  /** Inside commit(): stores the template; another orchestrator gives the role up. */
+  put(role: string, input: RoleTemplateInput, emit: Emit): RoleTemplate {
+    const stored: Stored = {
+      model: input.model ?? DEFAULTS.model,
+      is_orchestrator: input.is_orchestrator ?? DEFAULTS.is_orchestrator,
+      can_spawn_subagents: input.can_spawn_subagents ?? DEFAULTS.can_spawn_subagents,
+      default_task: input.default_task ?? DEFAULTS.default_task,
+      effort: input.effort ?? DEFAULTS.effort,
+    };
+    const now = new Date().toISOString();
+    if (stored.is_orchestrator) {
+      for (const other of this.all()) {
+        if (other.role === role || !other.is_orchestrator) continue;
+        const { role: _r, saved: _s, updated_at: _u, ...rest } = other;
+        this.write(other.role, { ...rest, is_orchestrator: false }, now);
+        emit("role_template.updated", { template: this.get(other.role) });
+      }
+    }
+    this.write(role, stored, now);
+    const template = this.get(role);
+    emit("role_template.updated", { template });
+    return template;
+  }
+
+  private write(role: string, stored: Stored, now: string): void {
+    this.sql.exec(
+      `INSERT INTO role_templates (role, template, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT(role) DO UPDATE SET template = excluded.template, updated_at = excluded.updated_at`,
+      role,
+      JSON.stringify(stored),
+      now,
+    );
+  }
+}

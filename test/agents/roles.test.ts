@@ -1,0 +1,215 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { systemPrompt } from "../../src/agents/roles";
+import { eventsOf, putFile } from "../files/file-helpers";
+import { api, createAccount, createWorkspace, expectEnvelope, type TestAccount } from "../helpers";
+import { putTemplate } from "./agent-helpers";
+
+// Roles detected from the workspace's files (uploaded through the files API), and role
+// templates: defaults, validation, the single orchestrator, their events.
+
+let account: TestAccount;
+let other: TestAccount;
+beforeAll(async () => {
+  account = await createAccount("roles");
+  other = await createAccount("someone else");
+});
+
+interface RoleBody {
+  name: string;
+  description: string | null;
+  model: string | null;
+  tools: string[] | null;
+  source: string;
+  kind: string;
+  instructions: string;
+  front_matter: boolean;
+  front_matter_error: string | null;
+  template: Record<string, unknown> | null;
+}
+interface RoleList {
+  roles: RoleBody[];
+  available_roles: string[];
+  orchestrator_role: string | null;
+}
+
+const rolesOf = async (ws: string, key = account.key) =>
+  api<RoleList>("GET", `/v1/workspaces/${ws}/roles`, { key });
+
+describe("role detection", () => {
+  it("reads CLAUDE.md and .claude/agents/*.md, with and without front matter", async () => {
+    const ws = (await createWorkspace(account)).id;
+    await putFile(account, ws, "CLAUDE.md", "# Project\nUse tabs.\n");
+    await putFile(account, ws, "AGENTS.md", "ignored while CLAUDE.md exists\n");
+    await putFile(
+      account,
+      ws,
+      ".claude/agents/reviewer.md",
+      "---\nname: code-reviewer\ndescription: Reviews diffs\nmodel: sonnet\ntools: Read, Grep, run_command\n---\nYou review code.\n",
+    );
+    await putFile(
+      account,
+      ws,
+      ".claude/agents/writer.md",
+      "---\nname: writer\ntools: [write_file, read_file]\n---\n\nYou write docs.",
+    );
+    await putFile(account, ws, ".claude/agents/plain.md", "No front matter here.\n");
+    await putFile(account, ws, ".claude/agents/broken.md", "---\nname: [unclosed\n---\nBody\n");
+    await putFile(account, ws, ".claude/agents/notes.txt", "not a role");
+    const { status, body } = await rolesOf(ws);
+    expect(status).toBe(200);
+    expect(body.available_roles).toEqual(["default", "broken", "plain", "code-reviewer", "writer"]);
+    const byName = Object.fromEntries(body.roles.map((role) => [role.name, role]));
+    expect(byName.default).toMatchObject({
+      source: "CLAUDE.md",
+      kind: "workspace",
+      instructions: "# Project\nUse tabs.",
+      front_matter: false,
+    });
+    expect(byName["code-reviewer"]).toMatchObject({
+      source: ".claude/agents/reviewer.md",
+      kind: "agent",
+      description: "Reviews diffs",
+      model: "sonnet",
+      tools: ["Read", "Grep", "run_command"],
+      instructions: "You review code.",
+      front_matter: true,
+      front_matter_error: null,
+      template: null,
+    });
+    expect(byName.writer?.tools).toEqual(["write_file", "read_file"]);
+    expect(byName.writer?.instructions).toBe("You write docs.");
+    expect(byName.plain).toMatchObject({
+      description: null,
+      tools: null,
+      instructions: "No front matter here.",
+      front_matter: false,
+    });
+    // Front matter that does not parse: named after its file, the whole text its instructions.
+    expect(byName.broken?.front_matter).toBe(false);
+    expect(byName.broken?.front_matter_error).toMatch(/^invalid front matter/);
+    expect(byName.broken?.instructions).toContain("name: [unclosed");
+  });
+
+  it("falls back to AGENTS.md, and finds nothing in an empty workspace", async () => {
+    const empty = (await createWorkspace(account)).id;
+    expect((await rolesOf(empty)).body).toEqual({
+      roles: [],
+      available_roles: [],
+      orchestrator_role: null,
+    });
+    const ws = (await createWorkspace(account)).id;
+    await putFile(account, ws, "AGENTS.md", "Agents, be brief.");
+    const { body } = await rolesOf(ws);
+    expect(body.roles.map((r) => [r.name, r.source, r.instructions])).toEqual([
+      ["default", "AGENTS.md", "Agents, be brief."],
+    ]);
+  });
+
+  it("is not found for another account", async () => {
+    const ws = (await createWorkspace(account)).id;
+    const response = await rolesOf(ws, other.key);
+    expect(response.status).toBe(404);
+    expect(expectEnvelope(response.body).code).toBe("not_found");
+  });
+});
+
+describe("role templates", () => {
+  const templatePath = (ws: string, role: string) => `/v1/workspaces/${ws}/role-templates/${role}`;
+
+  it("answers the defaults until one is stored, then the stored one, with its event", async () => {
+    const ws = (await createWorkspace(account)).id;
+    const before = await api("GET", templatePath(ws, "reviewer"), { key: account.key });
+    expect(before.status).toBe(200);
+    expect(before.body).toEqual({
+      role: "reviewer",
+      model: null,
+      is_orchestrator: false,
+      can_spawn_subagents: false,
+      default_task: null,
+      effort: "medium",
+      saved: false,
+      updated_at: null,
+    });
+    const saved = await putTemplate(account, ws, "reviewer", {
+      model: "claude-sonnet-4",
+      can_spawn_subagents: true,
+      default_task: "Read CLAUDE.md and report ready.",
+      effort: "high",
+    });
+    expect(saved).toMatchObject({ saved: true, effort: "high", is_orchestrator: false });
+    const after = await api("GET", templatePath(ws, "reviewer"), { key: account.key });
+    expect(after.body).toEqual(saved);
+    // A PUT replaces: what is left out goes back to its default.
+    const replaced = await putTemplate(account, ws, "reviewer", { effort: "low" });
+    expect(replaced).toMatchObject({ model: null, default_task: null, effort: "low" });
+    const events = (await eventsOf(ws)).filter((e) => e.type === "role_template.updated");
+    expect(events.map((e) => (e.data.template as { effort: string }).effort)).toEqual([
+      "high",
+      "low",
+    ]);
+  });
+
+  it("keeps one orchestrator, shown as the roles' orchestrator_role", async () => {
+    const ws = (await createWorkspace(account)).id;
+    await putTemplate(account, ws, "lead", { is_orchestrator: true });
+    expect((await rolesOf(ws)).body.orchestrator_role).toBe("lead");
+    await putTemplate(account, ws, "boss", { is_orchestrator: true });
+    expect((await rolesOf(ws)).body.orchestrator_role).toBe("boss");
+    const lead = await api("GET", templatePath(ws, "lead"), { key: account.key });
+    expect(lead.body.is_orchestrator).toBe(false);
+    // The template shows with its detected role.
+    await putFile(account, ws, ".claude/agents/boss.md", "Run the show.");
+    const boss = (await rolesOf(ws)).body.roles.find((r) => r.name === "boss");
+    expect(boss?.template?.is_orchestrator).toBe(true);
+  });
+
+  it.each([
+    ["an unknown effort", "r", { effort: "extreme" }, "effort"],
+    ["an unknown field", "r", { colour: "red" }, null],
+    ["a non-boolean flag", "r", { is_orchestrator: "yes" }, "is_orchestrator"],
+    ["an empty default task", "r", { default_task: "" }, "default_task"],
+    ["a role name with a space", "a b", {}, "role"],
+  ])("refuses %s with 400", async (_label, role, body, field) => {
+    const ws = (await createWorkspace(account)).id;
+    const response = await api("PUT", templatePath(ws, encodeURIComponent(role)), {
+      key: account.key,
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(expectEnvelope(response.body).code).toBe("invalid_request");
+    if (field) expect(JSON.stringify(response.body)).toContain(field);
+    const stored = await api("GET", templatePath(ws, "r"), { key: account.key });
+    expect(stored.body.saved).toBe(false);
+  });
+});
+
+describe("an agent's system prompt", () => {
+  it("is its role's instructions, then the workspace's as context", () => {
+    const base = {
+      description: null,
+      model: null,
+      tools: null,
+      front_matter: false,
+      front_matter_error: null,
+    };
+    const workspace = {
+      ...base,
+      name: "default",
+      source: "CLAUDE.md",
+      kind: "workspace" as const,
+      instructions: "Use tabs.",
+    };
+    const reviewer = {
+      ...base,
+      name: "reviewer",
+      source: ".claude/agents/reviewer.md",
+      kind: "agent" as const,
+      instructions: "You review.",
+    };
+    expect(systemPrompt(reviewer, [workspace, reviewer])).toBe(
+      "You review.\n\n# Workspace instructions (CLAUDE.md)\n\nUse tabs.",
+    );
+    expect(systemPrompt(workspace, [workspace, reviewer])).toBe("Use tabs.");
+    expect(systemPrompt(null, [reviewer])).toBe("");
+  });
+});
