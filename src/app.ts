@@ -24,6 +24,7 @@ import { registerEventRoutes } from "./routes/workspaces/events.routes";
 import { isJsonBody, registerFileRoutes } from "./routes/workspaces/files.routes";
 import { registerLifecycleRoutes } from "./routes/workspaces/lifecycle.routes";
 import { registerObservationRoutes } from "./routes/workspaces/observation.routes";
+import { registerProcessRoutes } from "./routes/workspaces/processes.routes";
 import { registerRunnerTokenRoutes } from "./routes/workspaces/runner-token.routes";
 import { registerSearchRoutes } from "./routes/workspaces/search.routes";
 import { registerThreadStreamRoutes } from "./routes/workspaces/thread-stream.routes";
@@ -127,6 +128,7 @@ export function createApp() {
   registerAttachmentRoutes(app);
   registerUploadRoutes(app);
   registerCommandRoutes(app);
+  registerProcessRoutes(app);
   // Before the thread routes: `…/threads/stream` is not a thread id.
   registerThreadStreamRoutes(app);
   registerThreadRoutes(app);

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { CommandSchema, ExecutionSchema } from "../commands/command.schemas";
 import { AttachmentSchema } from "../files/attachments";
 import { FileEntrySchema } from "../files/file-index";
+import { ProcessRunEventSchema, ProcessTaskEventSchema } from "../processes/process-events";
 import { MessageRefSchema, ThreadSchema } from "../threads/thread.schemas";
 import { LifecycleEventSchema } from "../workspace/lifecycle-events";
 import {
@@ -98,6 +99,13 @@ export const EVENT_DATA = {
     status: z.enum(["completed", "canceled", "error", "interrupted"]),
     error: z.string().nullable(),
   }),
+  // A process run's changes; GET …/processes/runs/{run} for its tasks and outputs.
+  "process.run.created": ProcessRunEventSchema,
+  "process.run.started": ProcessRunEventSchema,
+  "process.run.state_changed": ProcessRunEventSchema,
+  "process.run.finished": ProcessRunEventSchema,
+  "process.task.started": ProcessTaskEventSchema,
+  "process.task.finished": ProcessTaskEventSchema,
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;

@@ -54,7 +54,8 @@ export type IdPrefix =
   | "th"
   | "msg"
   | "exe"
-  | "str";
+  | "str"
+  | "run";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${sortableId()}`;
