@@ -146,3 +146,12 @@ export async function logLines(ctx: Ctx, run: string, query = "") {
 }
 
 export { doSql };
+
+/** A template reference as a spec writes it: ref("inputs.env") is "${{ inputs.env }}". */
+export const ref = (expression: string) => `$\{{ ${expression} }}`;
+
+/** The envelope's `details` (checked to be an error envelope first). */
+export const detailsOf = (body: unknown): unknown => {
+  expect((body as { error?: unknown }).error).toBeDefined();
+  return (body as { error: { details?: unknown } }).error.details;
+};

@@ -4,7 +4,9 @@ import {
   type Ctx,
   control,
   createRun,
+  detailsOf,
   drive,
+  ref,
   setup,
   sh,
   specOf,
@@ -33,7 +35,7 @@ const refused = async (spec: unknown, needle: RegExp, inputSchema?: unknown) => 
   });
   expect(response.status, JSON.stringify(response.body)).toBe(400);
   const error = expectEnvelope(response.body);
-  expect(JSON.stringify(error.details)).toMatch(needle);
+  expect(JSON.stringify(detailsOf(response.body))).toMatch(needle);
   // The same spec given to a run is refused the same way.
   const run = await api("POST", `/v1/workspaces/${ctx.ws}/processes/bad/runs`, {
     key: ctx.account.key,
@@ -73,21 +75,24 @@ describe("spec validation", () => {
 
   it("Should refuse a template naming an undeclared input", async () => {
     await refused(
-      specOf([sh("a", "echo ${{ inputs.target }}")]),
+      specOf([sh("a", `echo ${ref("inputs.target")}`)]),
       /references input 'target', which the input schema does not declare/,
     );
   });
 
   it("Should refuse a template naming a task that is not needed, or none", async () => {
     await refused(
-      specOf([sh("a", "echo 1"), sh("b", "echo ${{ tasks.a.output.stdout }}")]),
+      specOf([sh("a", "echo 1"), sh("b", `echo ${ref("tasks.a.output.stdout")}`)]),
       /'b' references the output of 'a', which it does not need/,
     );
     await refused(
-      specOf([sh("b", "echo ${{ tasks.zz.output }}")]),
+      specOf([sh("b", `echo ${ref("tasks.zz.output")}`)]),
       /'b' references unknown task 'zz'/,
     );
-    await refused(specOf([sh("b", "echo ${{ secrets.x }}")]), /cannot read template 'secrets.x'/);
+    await refused(
+      specOf([sh("b", `echo ${ref("secrets.x")}`)]),
+      /cannot read template 'secrets.x'/,
+    );
   });
 
   it("Should accept a reference to a task needed through another", async () => {
@@ -96,7 +101,7 @@ describe("spec validation", () => {
         [sh("a", "echo 1")],
         [
           sh("b", "echo 2", { needs: ["a"] }),
-          sh("c", "echo ${{ tasks.a.output.stdout }}", { needs: ["b"] }),
+          sh("c", `echo ${ref("tasks.a.output.stdout")}`, { needs: ["b"] }),
         ],
       ),
     });
@@ -129,7 +134,7 @@ describe("definitions", () => {
   };
 
   it("Should save, replace, get and list definitions", async () => {
-    const spec = specOf([sh("a", "echo ${{ inputs.env }}")]);
+    const spec = specOf([sh("a", `echo ${ref("inputs.env")}`)]);
     const first = await put("deploy", { spec, description: "Ship it", input_schema: inputSchema });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ name: "deploy", description: "Ship it" });
@@ -168,7 +173,7 @@ describe("definitions", () => {
 
   it("Should create a run from the saved definition with inputs checked and defaults applied", async () => {
     await put("deploy", {
-      spec: specOf([sh("a", "echo ${{ inputs.env }}")]),
+      spec: specOf([sh("a", `echo ${ref("inputs.env")}`)]),
       input_schema: inputSchema,
     });
     const post = (inputs: unknown) =>
@@ -228,8 +233,8 @@ describe("illegal transitions", () => {
     for (const action of ["pause", "resume"]) {
       const response = await control(ctx, run.id, action);
       expect(response.status).toBe(409);
-      const error = expectEnvelope(response.body);
-      expect(error.details).toMatchObject({
+      expect(expectEnvelope(response.body).code).toBe("conflict");
+      expect(detailsOf(response.body)).toMatchObject({
         state: "created",
         action,
         allowed_actions: ["start", "cancel"],
@@ -245,7 +250,7 @@ describe("illegal transitions", () => {
     for (const action of ["start", "pause", "resume", "cancel"]) {
       const response = await control(ctx, run.id, action);
       expect(response.status).toBe(409);
-      expect(expectEnvelope(response.body).details).toMatchObject({ allowed_actions: [] });
+      expect(detailsOf(response.body)).toMatchObject({ allowed_actions: [] });
     }
     const retry = await api(
       "POST",
@@ -255,7 +260,7 @@ describe("illegal transitions", () => {
       },
     );
     expect(retry.status).toBe(409);
-    expect(expectEnvelope(retry.body).details).toMatchObject({
+    expect(detailsOf(retry.body)).toMatchObject({
       task_state: "succeeded",
       allowed_actions: [],
     });
