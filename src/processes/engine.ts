@@ -51,6 +51,11 @@ export class ProcessEngine {
     return this.ticking;
   }
 
+  /** Whether some task is marked running by an instance other than this one. */
+  hasStaleClaims(): boolean {
+    return this.store.staleClaims(this.instance).length > 0;
+  }
+
   /** The earliest time a tick has something to do, or null. */
   nextDue(): number | null {
     return this.store.nextDue();

@@ -204,6 +204,8 @@ export class WorkspaceDO extends DurableObject<Env> {
       if (this.initialized) this.commands.reapInterrupted();
       // A stream still marked streaming lost its producer with the previous instance.
       if (this.initialized && this.owner().live) await this.threadStreams.recover();
+      // A task left running by the previous instance is a crashed attempt: wake to rerun it.
+      if (this.initialized && this.engine.hasStaleClaims()) await this.wakeAt(Date.now());
     });
   }
 
