@@ -17,7 +17,10 @@ export const ProcessParamsSchema = WorkspaceParamsSchema.extend({ process: NameS
 export const RunParamsSchema = WorkspaceParamsSchema.extend({
   run: z
     .string()
-    .regex(/^run_[0-9a-z]{26}$/, "a run id")
+    .min(1)
+    .max(64)
+    // Checked by the DO (an id that is no run of the workspace is a 404, like another
+    // account's workspace), so a malformed id says as little as an unknown one.
     .openapi({ param: { name: "run", in: "path" }, example: "run_01hx3k2v7n8p9q0r1s2t3u4v5w" }),
 });
 
