@@ -100,7 +100,7 @@ export class ProcessEngine {
         const spec = specs.get(task.taskId) as TaskSpec;
         const runsCode = spec.kind === "command" || spec.kind === "http" || spec.kind === "prompt";
         if (runsCode && slots <= 0) continue;
-        const attempt = this.claim(run, task, spec, tasks);
+        const attempt = this.claim(run, task, spec);
         if (attempt === null) continue;
         // A wait that is already due ends on the next pass of the same tick.
         if (spec.kind === "wait" && waitSeconds(spec) === 0) changed = true;
@@ -120,7 +120,7 @@ export class ProcessEngine {
   }
 
   /** Marks the task started (attempt + 1) in one transaction with its event; null if it moved. */
-  private claim(run: RunRow, task: TaskRow, spec: TaskSpec, tasks: TaskRow[]): number | null {
+  private claim(run: RunRow, task: TaskRow, spec: TaskSpec): number | null {
     const now = this.port.now();
     const attempt = task.attempt + 1;
     const claimed = this.port.commit(this.system(run), (emit) => {
@@ -153,7 +153,6 @@ export class ProcessEngine {
       emit("process.task.started", taskEvent(run, { ...task, attempt, state, error: null }));
       return true;
     });
-    void tasks;
     return claimed ? attempt : null;
   }
 

@@ -10,7 +10,6 @@ import {
   setup,
   sh,
   specOf,
-  startRun,
 } from "./process-helpers";
 
 // Specs and definitions: what is refused at creation (400 naming the offender), saved
@@ -283,6 +282,5 @@ describe("illegal transitions", () => {
       },
     );
     expect(response.status).toBe(404);
-    void startRun;
   });
 });
