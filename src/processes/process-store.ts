@@ -379,6 +379,15 @@ export class ProcessStore {
       }));
   }
 
+  countTick(runId: string): void {
+    this.sql.exec("UPDATE process_runs SET ticks = ticks + 1 WHERE id = ?", runId);
+  }
+
+  ticks(runId: string): number {
+    const row = this.sql.exec("SELECT ticks FROM process_runs WHERE id = ?", runId).toArray()[0];
+    return row ? Number(row.ticks) : 0;
+  }
+
   count(): number {
     return Number(this.sql.exec("SELECT COUNT(*) AS n FROM process_runs").one().n);
   }

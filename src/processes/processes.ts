@@ -149,6 +149,7 @@ export class Processes {
       inputs: run.inputs,
       instructions: run.instructions,
       allowed_actions: allowedActions(run, tasks),
+      ticks: this.store.ticks(runId),
       tasks: tasks.map((task) => taskView(run, task)),
       outputs: Object.fromEntries(
         tasks

@@ -254,7 +254,8 @@ const STEPS: string[] = [
      created_at INTEGER NOT NULL,
      started_at INTEGER,
      finished_at INTEGER,
-     log_seq INTEGER NOT NULL DEFAULT 0
+     log_seq INTEGER NOT NULL DEFAULT 0,
+     ticks INTEGER NOT NULL DEFAULT 0
    );
    CREATE INDEX IF NOT EXISTS process_runs_by_process ON process_runs (process, id);
    CREATE INDEX IF NOT EXISTS process_runs_by_state ON process_runs (state);

@@ -112,6 +112,7 @@ export const RunSchema = RunSummarySchema.extend({
   inputs: z.record(z.string(), z.unknown()),
   instructions: z.string().nullable(),
   allowed_actions: z.array(z.enum(RUN_ACTIONS)),
+  ticks: z.number().int().openapi({ description: "Alarm ticks that advanced the run" }),
   tasks: z.array(TaskViewSchema),
   outputs: z.record(z.string(), z.unknown()).openapi({ description: "Succeeded tasks' outputs" }),
 }).openapi("ProcessRun");
