@@ -51,7 +51,11 @@ export async function measureProcesses(baseUrl, seeded) {
   const results = [];
   for (const kind of ["wait", "command"]) {
     console.log(`Measuring a ${TASKS}-task process run (${kind})`);
-    results.push(await runOnce(base, seeded.apiKey, kind));
+    const result = await runOnce(base, seeded.apiKey, kind);
+    console.log(
+      `  ${round(result.ms, 0)} ms, ${round(result.perTaskMs)} ms per task, ${result.ticks} ticks`,
+    );
+    results.push(result);
   }
   return results;
 }

@@ -234,6 +234,6 @@ async function main() {
 
 // A missed target is still exit 0 (this is a measurement); only a broken run fails.
 main().catch((error) => {
-  console.error(`bench failed: ${error.message}`);
+  console.error(`bench failed: ${error.message}`, error.cause ?? "");
   process.exitCode = 1;
 });

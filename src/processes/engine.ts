@@ -84,18 +84,24 @@ export class ProcessEngine {
     const now = this.port.now();
     let changed = false;
     const specs = specTasks(run.spec);
+    // One read of the tasks per pass (a 1,000-task run is read once per outcome, not per
+    // claim): the claims below update this snapshot as they write.
     let tasks = this.store.tasks(run.id);
+    let waitsEnded = false;
     for (const task of tasks) {
       if (task.kind === "wait" && task.state === "running" && (task.dueAt ?? 0) <= now) {
         const output = { waited_s: waitSeconds(specs.get(task.taskId)) };
         this.finish(run, task, task.attempt, { ok: true, output }, false);
-        changed = true;
+        waitsEnded = true;
       }
+    }
+    if (waitsEnded) {
+      changed = true;
+      tasks = this.store.tasks(run.id);
     }
     const current = this.store.run(run.id);
     if (current.state === "running" || current.state === "awaiting_approval") {
       ticked.add(run.id);
-      tasks = this.store.tasks(run.id);
       const busy = () =>
         tasks.filter((task) => task.state === "running" && task.claim !== null).length;
       let slots = run.spec.concurrency - busy();
@@ -104,8 +110,10 @@ export class ProcessEngine {
         const spec = specs.get(task.taskId) as TaskSpec;
         const runsCode = spec.kind === "command" || spec.kind === "http" || spec.kind === "prompt";
         if (runsCode && slots <= 0) continue;
-        const attempt = this.claim(run, task, spec);
-        if (attempt === null) continue;
+        const claimed = this.claim(run, task, spec);
+        if (claimed === null) continue;
+        Object.assign(task, claimed);
+        const attempt = claimed.attempt;
         // A wait that is already due ends on the next pass of the same tick.
         if (spec.kind === "wait" && waitSeconds(spec) === 0) changed = true;
         if (runsCode) {
@@ -118,17 +126,21 @@ export class ProcessEngine {
         }
       }
     }
-    this.settle(run.id);
+    this.settle(run.id, tasks);
     return changed;
   }
 
   /** Marks the task started (attempt + 1) in one transaction with its event; null if it moved. */
-  private claim(run: RunRow, task: TaskRow, spec: TaskSpec): number | null {
+  private claim(
+    run: RunRow,
+    task: TaskRow,
+    spec: TaskSpec,
+  ): Pick<TaskRow, "state" | "attempt" | "claim" | "dueAt"> | null {
     const now = this.port.now();
-    const attempt = task.attempt + 1;
-    const claimed = this.port.commit(this.system(run), (emit) => {
+    return this.port.commit(this.system(run), (emit) => {
       const current = this.store.task(run.id, task.taskId);
-      if (current?.state !== "pending") return false;
+      if (current?.state !== "pending") return null;
+      const attempt = current.attempt + 1;
       let state: TaskState = "running";
       let claim: string | null = this.instance;
       let dueAt: number | null = null;
@@ -154,9 +166,8 @@ export class ProcessEngine {
         now,
       );
       emit("process.task.started", taskEvent(run, { ...task, attempt, state, error: null }));
-      return true;
+      return { state, attempt, claim, dueAt };
     });
-    return claimed ? attempt : null;
   }
 
   private async execute(
@@ -211,7 +222,8 @@ export class ProcessEngine {
     if (controller.signal.reason === "timeout") {
       outcome = { ok: false, error: `timed out after ${spec.timeout_s} s` };
     }
-    this.finish(this.store.run(run.id), task, attempt, outcome);
+    // The tick's next pass settles the run (one read of its tasks per outcome).
+    this.finish(this.store.run(run.id), task, attempt, outcome, false);
   }
 
   /** Records an attempt's outcome, if the task is still that attempt's (a cancel may have won). */
@@ -276,10 +288,10 @@ export class ProcessEngine {
   }
 
   /** Moves a running or awaiting run to what its tasks say (failed, succeeded…). */
-  settle(runId: string): void {
+  settle(runId: string, snapshot?: TaskRow[]): void {
     const run = this.store.run(runId);
     if (run.state !== "running" && run.state !== "awaiting_approval") return;
-    const tasks = this.store.tasks(runId);
+    const tasks = snapshot ?? this.store.tasks(runId);
     const specs = specTasks(run.spec);
     const next = derivedState(tasks, specs);
     if (next.state === run.state) return;
