@@ -8,7 +8,7 @@ import { ProcessStore, type RunRow, type TaskRow } from "./process-store";
 import { dependents, derivedState, isTerminal, readyTasks, specTasks } from "./run-rules";
 import type { TaskSpec } from "./spec";
 import { type Outcome, runTask } from "./task-runners";
-import { renderValue } from "./templates";
+import { renderScript, renderValue } from "./templates";
 
 // The process engine: every tick (the DO's alarm) loads the runs with work, claims the tasks
 // that may start (phase order, needs met, due, under the run's concurrency cap), runs them and
@@ -190,14 +190,19 @@ export class ProcessEngine {
     );
     let outcome: Outcome;
     try {
-      const rendered = renderValue(spec.with, { inputs: run.inputs, outputs }) as Record<
+      const context = { inputs: run.inputs, outputs };
+      const inline = spec.kind === "command" && typeof spec.with.run === "string";
+      const rendered = (inline ? { ...spec.with } : renderValue(spec.with, context)) as Record<
         string,
         unknown
       >;
+      const scriptEnv = inline ? renderScript(spec.with.run as string, context) : null;
+      if (scriptEnv) rendered.run = scriptEnv.script;
       outcome = await runTask({
         kind: spec.kind,
         with: rendered,
         signal: controller.signal,
+        env: scriptEnv?.env ?? {},
         config: this.port.config(),
         registry: this.port.registry,
         host: () => this.port.fileHost(caller),

@@ -21,6 +21,8 @@ export interface RunnerContext {
   kind: TaskKind;
   with: Record<string, unknown>;
   signal: AbortSignal;
+  /** An inline script's template values (see renderScript). */
+  env: Record<string, string>;
   config: CommandConfig;
   registry: CommandRegistry;
   host: () => FileHost;
@@ -103,6 +105,7 @@ async function runCommandTask(context: RunnerContext): Promise<Outcome> {
   let env: Record<string, string> = {};
   if ("run" in parsed.data) {
     script = parsed.data.run;
+    env = context.env;
   } else {
     const command = context.registry.find(parsed.data.trigger);
     if (!command) return { ok: false, error: `no command '${parsed.data.trigger}'` };

@@ -86,3 +86,22 @@ export function renderValue(value: unknown, context: TemplateContext): unknown {
   }
   return value;
 }
+
+/**
+ * An inline script with its templates turned into variable references (`${__tpl_0}`…) and
+ * the values in an environment: a value is never read as script text, so `; rm -rf /` or
+ * `$(…)` in an input stays a string, as a command's arguments do.
+ */
+export function renderScript(
+  script: string,
+  context: TemplateContext,
+): { script: string; env: Record<string, string> } {
+  const env: Record<string, string> = {};
+  let count = 0;
+  const rendered = script.replace(TEMPLATE, (_, expression: string) => {
+    const name = `__tpl_${count++}`;
+    env[name] = asText(lookup(parseRef(expression), context));
+    return `\${${name}}`;
+  });
+  return { script: rendered, env };
+}

@@ -161,6 +161,30 @@ describe("outcomes", () => {
     ).toBe(true);
   });
 
+  it("Should hand template values to an inline script as variables, never as script text", async () => {
+    await api("PUT", `/v1/workspaces/${ctx.ws}/processes/echoer`, {
+      key: ctx.account.key,
+      body: {
+        input_schema: { properties: { name: { type: "string" } }, required: ["name"] },
+        spec: specOf([sh("say", `echo "hi ${ref("inputs.name")}"`)]),
+      },
+    });
+    const created = await api<{ id: string }>(
+      "POST",
+      `/v1/workspaces/${ctx.ws}/processes/echoer/runs`,
+      {
+        key: ctx.account.key,
+        body: { inputs: { name: '$(echo pwned); echo "injected' } },
+      },
+    );
+    await control(ctx, created.body.id, "start");
+    const view = await drive(ctx, created.body.id);
+    expect(view.state).toBe("succeeded");
+    expect((view.outputs.say as { stdout: string }).stdout).toBe(
+      'hi $(echo pwned); echo "injected\n',
+    );
+  });
+
   it("Should retry with backoff, doubling, and succeed on a later attempt", async () => {
     const script =
       "n=$(cat tries.txt 2>/dev/null || echo 0); n=$((n+1)); echo $n > tries.txt; [ $n -ge 3 ] && echo done || exit 7";
