@@ -5,6 +5,7 @@ import type { Emit } from "../events/event-schema";
 import type { Caller } from "../workspace/workspace.types";
 import type { RunState, TaskState } from "./process-events";
 import { ProcessStore, type RunRow, type TaskRow } from "./process-store";
+import { type PromptHost, runPromptTask } from "./prompt-task";
 import { dependents, derivedState, isTerminal, readyTasks, specTasks } from "./run-rules";
 import type { TaskSpec } from "./spec";
 import { type Outcome, runTask } from "./task-runners";
@@ -24,6 +25,7 @@ export interface EnginePort {
   fileHost(caller: Caller): FileHost;
   registry: CommandRegistry;
   config(): CommandConfig;
+  prompt: PromptHost;
   now(): number;
 }
 
@@ -206,6 +208,8 @@ export class ProcessEngine {
         config: this.port.config(),
         registry: this.port.registry,
         host: () => this.port.fileHost(caller),
+        prompt: (input, signal) =>
+          runPromptTask(this.port.prompt, caller, input, run.instructions, signal),
         log: (stream, text) =>
           this.store.log(
             run.id,

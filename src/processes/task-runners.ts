@@ -27,13 +27,12 @@ export interface RunnerContext {
   registry: CommandRegistry;
   host: () => FileHost;
   log: (stream: "stdout" | "stderr", text: string) => void;
+  /** Streams a prompt task's answer in a thread (see prompt-task.ts). */
+  prompt: (input: Record<string, unknown>, signal: AbortSignal) => Promise<Outcome>;
 }
 
 /** Stdout kept for a task's output (all of it is in the log, up to the output cap). */
 const STDOUT_KEPT = 64 * 1024;
-
-export const PROMPT_NOT_WIRED =
-  "prompt tasks are not wired to thread streaming yet: the task fails rather than pretend to answer";
 
 const CommandWithSchema = z.union([
   z.object({ run: z.string().min(1).max(100_000) }).strict(),
@@ -90,7 +89,7 @@ export async function runTask(context: RunnerContext): Promise<Outcome> {
     case "http":
       return runHttpTask(context);
     case "prompt":
-      return { ok: false, error: PROMPT_NOT_WIRED };
+      return context.prompt(context.with, context.signal);
     default:
       return { ok: false, error: `a ${context.kind} task does not run code` };
   }

@@ -189,6 +189,20 @@ export class WorkspaceDO extends DurableObject<Env> {
       registry: this.commands.registry,
       config: () => commandConfig(env),
       now: () => Date.now(),
+      prompt: {
+        start: (caller, request) => this.threadStreams.start(caller, request, false),
+        cancel: (threadId) => this.threadStreams.cancel(threadId),
+        answer: (opened) => {
+          const row = this.threadStreams.store.get(opened.streamId);
+          const message = this.threads.messages
+            .all(opened.threadId)
+            .find((m) => m.id === opened.messageId);
+          const text = (message?.parts ?? [])
+            .map((part) => (part.type === "text" ? String(part.text ?? "") : ""))
+            .join("");
+          return { status: row?.status ?? "error", error: row?.error ?? null, text };
+        },
+      },
     });
     this.processes = new Processes(this.engine, {
       commit: (caller, body) => asRunOwner(caller, body) as ReturnType<typeof body>,

@@ -258,16 +258,31 @@ describe("outcomes", () => {
     expect(taskOf(view, "test").state).toBe("succeeded");
   });
 
-  it("Should fail a prompt task with a clear reason (not wired) and an http task refused by the SSRF guard", async () => {
+  it("Should answer a prompt task in a thread, with the run's instructions as context", async () => {
     const run = await startRun(
       ctx,
       specOf([
-        { id: "ask", kind: "prompt", with: { prompt: "hi" }, continue_on_error: true },
+        { id: "ask", kind: "prompt", with: { prompt: "say hello" } },
         { id: "hook", kind: "http", with: { url: "https://127.0.0.1/x" }, continue_on_error: true },
       ]),
+      { instructions: "You are terse." },
     );
     const view = await drive(ctx, run);
-    expect(taskOf(view, "ask").error).toMatch(/not wired/);
+    expect(view.state).toBe("succeeded");
+    const output = view.outputs.ask as { text: string; thread_id: string; message_id: string };
+    expect(output.text).toContain("say hello");
+    expect(output.text).toContain("You are terse.");
+    // The answer is a real message of a real thread.
+    const messages = await api<{ items: { id: string; role: string }[] }>(
+      "GET",
+      `/v1/workspaces/${ctx.ws}/threads/${output.thread_id}/messages`,
+      { key: ctx.account.key },
+    );
+    expect(messages.status).toBe(200);
+    expect(messages.body.items.map((m) => [m.id, m.role])).toContainEqual([
+      output.message_id,
+      "assistant",
+    ]);
     expect(taskOf(view, "hook").error).toMatch(/url refused/);
   });
 
