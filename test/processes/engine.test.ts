@@ -108,6 +108,32 @@ describe("ordering", () => {
   });
 });
 
+describe("ticks", () => {
+  it("Should run 200 due waits in one alarm tick, and page the log", async () => {
+    const tasks = Array.from({ length: 200 }, (_, i) => ({
+      id: `w${i}`,
+      kind: "wait",
+      with: { seconds: 0 },
+    }));
+    const run = await startRun(ctx, specOf(tasks.slice(0, 100), tasks.slice(100)));
+    const view = await drive(ctx, run, (v) => v.state === "succeeded");
+    expect(view.tasks.every((t) => t.state === "succeeded" && t.attempt === 1)).toBe(true);
+    expect((view as unknown as { ticks: number }).ticks).toBe(1);
+    const first = await api<{ items: { seq: number }[]; next_cursor: string }>(
+      "GET",
+      `/v1/workspaces/${ctx.ws}/processes/runs/${run}/logs?limit=3`,
+      { key: ctx.account.key },
+    );
+    expect(first.body.items.map((l) => l.seq)).toEqual([1, 2, 3]);
+    const next = await api<{ items: { seq: number }[] }>(
+      "GET",
+      `/v1/workspaces/${ctx.ws}/processes/runs/${run}/logs?limit=3&cursor=${first.body.next_cursor}`,
+      { key: ctx.account.key },
+    );
+    expect(next.body.items.map((l) => l.seq)).toEqual([4, 5, 6]);
+  });
+});
+
 describe("outcomes", () => {
   it("Should resolve inputs and earlier outputs in templates, with the last JSON printed", async () => {
     // An input the spec uses must be declared: a run of a bare spec using one is a 400.
@@ -419,6 +445,24 @@ describe("pause, resume, cancel", () => {
     expect(taskOf(canceled.body, "hold").state).toBe("canceled");
     expect(taskOf(canceled.body, "later").state).toBe("skipped");
     expect((await control(ctx, run, "resume")).status).toBe(409);
+  });
+
+  it("Should cancel a paused run, and refuse start and resume while running", async () => {
+    const run = await startRun(ctx, long());
+    await drive(ctx, run, (v) => taskOf(v, "hold").state === "running");
+    for (const action of ["start", "resume"]) {
+      const refused = await control(ctx, run, action);
+      expect(refused.status).toBe(409);
+      expect(detailsOf(refused.body)).toMatchObject({
+        state: "running",
+        allowed_actions: ["pause", "cancel"],
+      });
+    }
+    await control(ctx, run, "pause");
+    const canceled = await control(ctx, run, "cancel");
+    expect(canceled.body.state).toBe("canceled");
+    expect(taskOf(canceled.body, "hold").state).toBe("canceled");
+    expect(taskOf(canceled.body, "later").state).toBe("skipped");
   });
 
   it("Should cancel a running command at once", async () => {
