@@ -362,6 +362,11 @@ export class ProcessEngine {
     );
   }
 
+  /** Stops every task this instance runs (the workspace is being deleted). */
+  abortAll(): void {
+    for (const controller of this.active.values()) controller.abort("canceled");
+  }
+
   abort(runId: string, taskId: string): void {
     this.active.get(`${runId}/${taskId}`)?.abort("canceled");
   }

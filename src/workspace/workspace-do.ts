@@ -372,6 +372,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       this.forgetRow();
       this.hub.closeAll("workspace_deleted");
       this.threadStreams.discardAll();
+      this.engine.abortAll();
       await this.ctx.storage.setAlarm(Date.now());
     });
   }
