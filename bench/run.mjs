@@ -2,7 +2,7 @@
 // measures five targets with autocannon, then live event delivery over WebSockets and SSE, then
 // thread streams (10,000 parts stored vs not, time to first byte, replay), then files (download,
 // upload and ZIP memory, directory move), then command executions, and writes
-// bench/results.json. BENCH_ONLY=api,live,threads,files,commands picks some of the parts. See
+// bench/results.json. BENCH_ONLY=api,live,threads,files,commands,processes picks some of the parts. See
 // bench/README.md.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,6 +14,12 @@ import { measureFiles } from "./files-bench.mjs";
 import { filesFigures, printFilesTable } from "./files-report.mjs";
 import { measureLiveEvents } from "./live-events.mjs";
 import { measure } from "./measure.mjs";
+import {
+  measureProcesses,
+  printProcessesTable,
+  processChecks,
+  processFigures,
+} from "./processes-bench.mjs";
 import {
   computeRatios,
   liveFigures,
@@ -37,7 +43,7 @@ import {
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_PATH = join(ROOT, "bench/results.json");
 const WORKSPACE_COUNT = 100;
-const PARTS = ["api", "live", "threads", "files", "commands"];
+const PARTS = ["api", "live", "threads", "files", "commands", "processes"];
 
 function readOptions() {
   return {
@@ -191,6 +197,11 @@ async function main() {
       });
     }
 
+    let processes = null;
+    if (options.only.has("processes")) {
+      processes = await measureProcesses(baseUrl, seeded);
+    }
+
     const ratios = computeRatios(results);
     const eventFigures = live ? liveFigures(live) : [];
     const fileResults = files ? filesFigures(files) : { figures: [], checks: [] };
@@ -202,12 +213,18 @@ async function main() {
     if (threadResults) printThreadsTable(threadFigures);
     if (files) printFilesTable(files, options);
     if (commands) printCommandsTable(commands);
-    printVerdict(ratios, eventFigures, [...threadFigures.checks, ...fileResults.checks]);
+    if (processes) printProcessesTable(processes);
+    printVerdict(ratios, eventFigures, [
+      ...threadFigures.checks,
+      ...fileResults.checks,
+      ...(processes ? processChecks(processes) : []),
+    ]);
     writeResults(RESULTS_PATH, results, ratios, [
       ...eventFigures,
       ...threadFigures.figures,
       ...fileResults.figures,
       ...(commands ? commandFigures(commands) : []),
+      ...(processes ? processFigures(processes) : []),
     ]);
     console.log(`\nWrote ${RESULTS_PATH}`);
   } finally {
@@ -217,6 +234,6 @@ async function main() {
 
 // A missed target is still exit 0 (this is a measurement); only a broken run fails.
 main().catch((error) => {
-  console.error(`bench failed: ${error.message}`);
+  console.error(`bench failed: ${error.message}`, error.cause ?? "");
   process.exitCode = 1;
 });

@@ -25,6 +25,7 @@ import { registerEventRoutes } from "./routes/workspaces/events.routes";
 import { isJsonBody, registerFileRoutes } from "./routes/workspaces/files.routes";
 import { registerLifecycleRoutes } from "./routes/workspaces/lifecycle.routes";
 import { registerObservationRoutes } from "./routes/workspaces/observation.routes";
+import { registerProcessRoutes } from "./routes/workspaces/processes.routes";
 import { registerRunnerTokenRoutes } from "./routes/workspaces/runner-token.routes";
 import { registerSearchRoutes } from "./routes/workspaces/search.routes";
 import { registerThreadStreamRoutes } from "./routes/workspaces/thread-stream.routes";
@@ -129,6 +130,7 @@ export function createApp() {
   registerUploadRoutes(app);
   registerCommandRoutes(app);
   registerAgentRoutes(app);
+  registerProcessRoutes(app);
   // Before the thread routes: `…/threads/stream` is not a thread id.
   registerThreadStreamRoutes(app);
   registerThreadRoutes(app);

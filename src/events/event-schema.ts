@@ -3,6 +3,7 @@ import { AgentSchema, RoleTemplateSchema } from "../agents/agent.schemas";
 import { CommandSchema, ExecutionSchema } from "../commands/command.schemas";
 import { AttachmentSchema } from "../files/attachments";
 import { FileEntrySchema } from "../files/file-index";
+import { ProcessRunEventSchema, ProcessTaskEventSchema } from "../processes/process-events";
 import { MessageRefSchema, ThreadSchema } from "../threads/thread.schemas";
 import { LifecycleEventSchema } from "../workspace/lifecycle-events";
 import {
@@ -103,6 +104,13 @@ export const EVENT_DATA = {
   "agent.spawned": z.object({ agent: AgentSchema }),
   "agent.updated": z.object({ agent: AgentSchema }),
   "agent.closed": z.object({ agent: AgentSchema }),
+  // A process run's changes; GET …/processes/runs/{run} for its tasks and outputs.
+  "process.run.created": ProcessRunEventSchema,
+  "process.run.started": ProcessRunEventSchema,
+  "process.run.state_changed": ProcessRunEventSchema,
+  "process.run.finished": ProcessRunEventSchema,
+  "process.task.started": ProcessTaskEventSchema,
+  "process.task.finished": ProcessTaskEventSchema,
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;

@@ -65,6 +65,7 @@ export class SseTail {
     if (this.closed || !this.live || event.id <= this.cursor) return;
     this.cursor = event.id;
     if (!matchesTypes(event.type, this.request.types)) return;
+    if (this.request.match && !this.request.match(event)) return;
     this.push(frame);
     if (this.queuedBytes() > this.config.maxQueuedBytes) {
       this.finish(
@@ -149,7 +150,9 @@ export class SseTail {
   private readAhead(): void {
     while (!this.live && this.pendingBytes < REPLAY_READ_AHEAD) {
       const page = this.log.read(this.cursor, REPLAY_PAGE, this.request.types);
-      for (const event of page) this.push(eventFrame(event));
+      for (const event of page) {
+        if (!this.request.match || this.request.match(event)) this.push(eventFrame(event));
+      }
       if (page.length < REPLAY_PAGE) {
         // Caught up, in the same synchronous turn as the read: the next commit is delivered live.
         this.cursor = this.log.head();

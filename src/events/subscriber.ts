@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { LoggedEvent } from "./event-log";
 
 /** What a subscriber asked for: where to resume, which types, and who it is. */
 export interface SubscriptionRequest {
@@ -7,6 +8,8 @@ export interface SubscriptionRequest {
   /** Type prefixes to deliver; null delivers every type. */
   types: string[] | null;
   actor: string | null;
+  /** A further filter inside the DO (a process run's events among all `process.*` ones). */
+  match?: (event: LoggedEvent) => boolean;
 }
 
 export const SubscriberInfoSchema = z

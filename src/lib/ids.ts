@@ -55,7 +55,8 @@ export type IdPrefix =
   | "msg"
   | "exe"
   | "str"
-  | "agt";
+  | "agt"
+  | "run";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${sortableId()}`;

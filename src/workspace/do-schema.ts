@@ -251,6 +251,65 @@ const STEPS: string[] = [
      closed_at TEXT,
      close_reason TEXT
    );`,
+  // Issue 7: processes. Definitions by name; runs with the spec they were created from; one
+  // row per task of a run with its state, attempt and claim (which instance runs it: a claim
+  // from an instance that is gone is a crashed attempt); log lines per run in order.
+  `CREATE TABLE IF NOT EXISTS process_definitions (
+     name TEXT PRIMARY KEY,
+     description TEXT,
+     spec TEXT NOT NULL,
+     input_schema TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS process_runs (
+     id TEXT PRIMARY KEY,
+     process TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('created', 'running', 'paused', 'awaiting_approval', 'succeeded', 'failed', 'canceled')),
+     spec TEXT NOT NULL,
+     inputs TEXT NOT NULL,
+     metadata TEXT NOT NULL,
+     instructions TEXT,
+     error TEXT,
+     account_id TEXT NOT NULL,
+     actor TEXT,
+     created_at INTEGER NOT NULL,
+     started_at INTEGER,
+     finished_at INTEGER,
+     log_seq INTEGER NOT NULL DEFAULT 0,
+     ticks INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX IF NOT EXISTS process_runs_by_process ON process_runs (process, id);
+   CREATE INDEX IF NOT EXISTS process_runs_by_state ON process_runs (state);
+   CREATE TABLE IF NOT EXISTS process_tasks (
+     run_id TEXT NOT NULL,
+     task_id TEXT NOT NULL,
+     phase TEXT NOT NULL,
+     phase_index INTEGER NOT NULL,
+     position INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'waiting_approval', 'succeeded', 'failed', 'skipped', 'canceled')),
+     attempt INTEGER NOT NULL DEFAULT 0,
+     retry_base INTEGER NOT NULL DEFAULT 0,
+     claim TEXT,
+     due_at INTEGER,
+     output TEXT,
+     error TEXT,
+     approval TEXT,
+     started_at INTEGER,
+     finished_at INTEGER,
+     PRIMARY KEY (run_id, task_id)
+   );
+   CREATE TABLE IF NOT EXISTS process_logs (
+     run_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     task_id TEXT,
+     attempt INTEGER,
+     stream TEXT NOT NULL,
+     message TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (run_id, seq)
+   );`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

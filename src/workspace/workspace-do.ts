@@ -59,6 +59,14 @@ import {
   type WorkspaceFiles,
   workspaceTools,
 } from "../models/workspace-tools";
+import { ProcessEngine } from "../processes/engine";
+import {
+  type ApproveInput,
+  type DefinitionInput,
+  Processes,
+  type RunInput,
+} from "../processes/processes";
+import type { RunAction } from "../processes/run-rules";
 import { deletePrefix, workspacePrefix } from "../storage/r2-prefix";
 import { unpersistedEchoStream } from "../threads/bench-stream";
 import { DEFAULT_MAX_STEPS, type StreamRequest } from "../threads/stream.schemas";
@@ -146,6 +154,8 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly commands: Commands;
   private readonly threadStreams: ThreadStreams;
   private readonly agents: Agents;
+  private readonly engine: ProcessEngine;
+  private readonly processes: Processes;
   /** Whether an alarm is known to be set for trimming the event log. */
   private trimArmed = false;
 
@@ -189,6 +199,33 @@ export class WorkspaceDO extends DurableObject<Env> {
       fileHost: (caller) => shellFileHost(this, this.files, env.FILES, caller),
       commandConfig: () => commandConfig(env),
     });
+    const asRunOwner = (caller: Caller, body: (emit: Emit) => unknown) =>
+      this.commit(caller, this.workspaceId(), body);
+    this.engine = new ProcessEngine(this.sql, {
+      commit: (caller, body) => asRunOwner(caller, body) as ReturnType<typeof body>,
+      fileHost: (caller) => shellFileHost(this, this.files, env.FILES, caller),
+      registry: this.commands.registry,
+      config: () => commandConfig(env),
+      now: () => Date.now(),
+      prompt: {
+        start: (caller, request) => this.threadStreams.start(caller, request, false),
+        cancel: (threadId) => this.threadStreams.cancel(threadId),
+        answer: (opened) => {
+          const row = this.threadStreams.store.get(opened.streamId);
+          const message = this.threads.messages
+            .all(opened.threadId)
+            .find((m) => m.id === opened.messageId);
+          const text = (message?.parts ?? [])
+            .map((part) => (part.type === "text" ? String(part.text ?? "") : ""))
+            .join("");
+          return { status: row?.status ?? "error", error: row?.error ?? null, text };
+        },
+      },
+    });
+    this.processes = new Processes(this.engine, {
+      commit: (caller, body) => asRunOwner(caller, body) as ReturnType<typeof body>,
+      wake: () => this.wakeAt(Date.now()),
+    });
     // Pings are answered by the runtime, so an idle socket never wakes a hibernating DO.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(SOCKET_PING, SOCKET_PONG));
     // A DO that was never created stays without tables, so a lookup of an unknown id writes nothing.
@@ -199,6 +236,8 @@ export class WorkspaceDO extends DurableObject<Env> {
       if (this.initialized) this.commands.reapInterrupted();
       // A stream still marked streaming lost its producer with the previous instance.
       if (this.initialized && this.owner().live) await this.threadStreams.recover();
+      // A task left running by the previous instance is a crashed attempt: wake to rerun it.
+      if (this.initialized && this.engine.hasStaleClaims()) await this.wakeAt(Date.now());
     });
   }
 
@@ -351,6 +390,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       this.forgetRow();
       this.hub.closeAll("workspace_deleted");
       this.threadStreams.discardAll();
+      this.engine.abortAll();
       await this.ctx.storage.setAlarm(Date.now());
     });
   }
@@ -388,7 +428,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       ...this.threads.counts(),
       ...this.files.totals(),
       ...attachmentTotals(this.attachments),
-      runs: 0,
+      runs: this.initialized ? this.engine.store.count() : 0,
       agents: this.agents.count(),
       commands: this.commands.registry.count(),
       codebases: countCodebases(this.sql),
@@ -471,6 +511,8 @@ export class WorkspaceDO extends DurableObject<Env> {
       await this.abortExpiredUploads();
       await this.deleteDueObjects();
       await this.armTrim();
+      // Last: a tick runs the tasks it starts to their end, which may take a while.
+      await this.tickProcesses();
       return;
     }
     const record = parseRecord(String(row.record));
@@ -1059,6 +1101,68 @@ export class WorkspaceDO extends DurableObject<Env> {
     });
   }
 
+  // Processes (issue 7): the logic is in src/processes; these only check the caller.
+  processPut(caller: Caller, name: string, input: DefinitionInput) {
+    return this.withProcesses(caller, (p) => p.putDefinition(name, input));
+  }
+
+  processGet(caller: Caller, name: string) {
+    return this.withProcesses(caller, () => this.engine.store.definition(name));
+  }
+
+  processList(caller: Caller, after: string | null, limit: number) {
+    return this.withProcesses(caller, () => this.engine.store.definitions(after, limit));
+  }
+
+  processRunCreate(caller: Caller, process: string, input: RunInput) {
+    return this.withProcesses(caller, (p) => p.createRun(caller, process, input));
+  }
+
+  processRunList(caller: Caller, process: string, before: string | null, limit: number) {
+    return this.withProcesses(caller, (p) => p.listRuns(process, before, limit));
+  }
+
+  processRunGet(caller: Caller, runId: string) {
+    return this.withProcesses(caller, (p) => p.view(runId));
+  }
+
+  processRunControl(caller: Caller, runId: string, action: Exclude<RunAction, "approve">) {
+    return this.withProcesses(caller, (p) => p.control(caller, runId, action));
+  }
+
+  processRunApprove(caller: Caller, runId: string, input: ApproveInput) {
+    return this.withProcesses(caller, (p) => p.approve(caller, runId, input));
+  }
+
+  processTaskAction(
+    caller: Caller,
+    runId: string,
+    phase: string,
+    task: string,
+    action: "retry" | "skip",
+  ) {
+    return this.withProcesses(caller, (p) => p.taskAction(caller, runId, phase, task, action));
+  }
+
+  processRunLogs(caller: Caller, runId: string, after: number, limit: number, task: string | null) {
+    return this.withProcesses(caller, (p) => p.logs(runId, after, limit, task));
+  }
+
+  /** The run's `process.*` events as SSE: replay from the cursor, then live. */
+  processRunEvents(caller: Caller, runId: string, cursor: number | null) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      this.engine.store.run(runId);
+      const needle = `"run_id":"${runId}"`;
+      return this.hub.openSse({
+        cursor,
+        types: ["process."],
+        actor: caller.actor,
+        match: (event) => event.json.includes(needle),
+      });
+    });
+  }
+
   // Commands (issue 6): the logic is in src/commands; these only check the caller.
   commandList(caller: Caller, query: CommandListQuery) {
     return this.withCommands(caller, (commands) => commands.list(query));
@@ -1530,6 +1634,18 @@ export class WorkspaceDO extends DurableObject<Env> {
     if (next !== null) await this.wakeAt(Math.max(next, now + 1000));
   }
 
+  /** One tick of the process engine, then the alarm for its next due task (if any). */
+  private async tickProcesses(): Promise<void> {
+    let next: number | null = null;
+    try {
+      next = await this.engine.tick();
+    } catch (error) {
+      console.error("the process engine's tick failed; will retry", error);
+      next = Date.now() + 1000;
+    }
+    if (next !== null) await this.wakeAt(Math.max(next, Date.now()));
+  }
+
   /** Sets the alarm to `at` unless one is already set sooner. */
   private async wakeAt(at: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
@@ -1632,6 +1748,13 @@ export class WorkspaceDO extends DurableObject<Env> {
       throw notFound("workspace");
     }
     return { record: parseRecord(String(row.record)), version: Number(row.version) };
+  }
+
+  private withProcesses<T>(caller: Caller, body: (processes: Processes) => T | Promise<T>) {
+    return rpcBoundary(() => {
+      this.load(caller);
+      return body(this.processes);
+    });
   }
 
   private withCommands<T>(caller: Caller, body: (commands: Commands) => T | Promise<T>) {

@@ -1,0 +1,448 @@
+import type { CommandConfig } from "../commands/config";
+import type { CommandRegistry } from "../commands/registry";
+import type { FileHost } from "../commands/workspace-fs";
+import type { Emit } from "../events/event-schema";
+import type { Caller } from "../workspace/workspace.types";
+import type { RunState, TaskState } from "./process-events";
+import { ProcessStore, type RunRow, type TaskRow } from "./process-store";
+import { type PromptHost, runPromptTask } from "./prompt-task";
+import { dependents, derivedState, isTerminal, readyTasks, specTasks } from "./run-rules";
+import type { TaskSpec } from "./spec";
+import { type Outcome, runTask } from "./task-runners";
+import { renderScript, renderValue } from "./templates";
+
+// The process engine: every tick (the DO's alarm) loads the runs with work, claims the tasks
+// that may start (phase order, needs met, due, under the run's concurrency cap), runs them and
+// records each outcome as it comes, starting what it unblocks, until nothing more can start
+// now; then it answers when it must wake next. A claim is written (state running, attempt + 1,
+// this instance's id) in the same transaction as its `process.task.started` event before the
+// task runs; an outcome is recorded only for the claim it belongs to. A task still `running`
+// under another instance's claim was cut off by a crash or eviction: it goes back to pending,
+// to run again as a new attempt — a succeeded task is never run twice.
+
+export interface EnginePort {
+  commit<T>(caller: Caller, body: (emit: Emit) => T): T;
+  fileHost(caller: Caller): FileHost;
+  registry: CommandRegistry;
+  config(): CommandConfig;
+  prompt: PromptHost;
+  now(): number;
+}
+
+export const INTERRUPTED = "interrupted: the workspace's Durable Object restarted while it ran";
+
+export class ProcessEngine {
+  readonly store: ProcessStore;
+  /** Identifies this instance's claims; a claim by any other id is from a dead instance. */
+  readonly instance = crypto.randomUUID();
+  private readonly active = new Map<string, AbortController>();
+  private ticking: Promise<number | null> | null = null;
+
+  constructor(
+    sql: SqlStorage,
+    private readonly port: EnginePort,
+  ) {
+    this.store = new ProcessStore(sql);
+  }
+
+  /** Runs a tick, or joins the one already running (the alarm and a test may overlap). */
+  tick(): Promise<number | null> {
+    this.ticking ??= this.runTick().finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
+  }
+
+  /** Whether some task is marked running by an instance other than this one. */
+  hasStaleClaims(): boolean {
+    return this.store.staleClaims(this.instance).length > 0;
+  }
+
+  /** The earliest time a tick has something to do, or null. */
+  nextDue(): number | null {
+    return this.store.nextDue();
+  }
+
+  private async runTick(): Promise<number | null> {
+    this.reapStale();
+    const inflight = new Map<string, Promise<void>>();
+    const ticked = new Set<string>();
+    for (;;) {
+      let changed = false;
+      for (const run of this.store.activeRuns()) {
+        changed = this.advance(run, inflight, ticked) || changed;
+      }
+      if (changed) continue;
+      if (inflight.size === 0) break;
+      await Promise.race(inflight.values());
+    }
+    // Counted per run (the benchmark's alarms per task); a tick that found nothing to do is not.
+    for (const runId of ticked) this.store.countTick(runId);
+    return this.store.nextDue();
+  }
+
+  /** Claims what may start in one run (none while paused) and settles its state. */
+  private advance(run: RunRow, inflight: Map<string, Promise<void>>, ticked: Set<string>): boolean {
+    const now = this.port.now();
+    let changed = false;
+    const specs = specTasks(run.spec);
+    // One read of the tasks per pass (a 1,000-task run is read once per outcome, not per
+    // claim): the claims below update this snapshot as they write.
+    let tasks = this.store.tasks(run.id);
+    let waitsEnded = false;
+    for (const task of tasks) {
+      if (task.kind === "wait" && task.state === "running" && (task.dueAt ?? 0) <= now) {
+        const output = { waited_s: waitSeconds(specs.get(task.taskId)) };
+        this.finish(run, task, task.attempt, { ok: true, output }, false);
+        waitsEnded = true;
+      }
+    }
+    if (waitsEnded) {
+      changed = true;
+      tasks = this.store.tasks(run.id);
+    }
+    const current = this.store.run(run.id);
+    if (current.state === "running" || current.state === "awaiting_approval") {
+      ticked.add(run.id);
+      const busy = () =>
+        tasks.filter((task) => task.state === "running" && task.claim !== null).length;
+      let slots = run.spec.concurrency - busy();
+      for (const task of readyTasks(tasks, specs)) {
+        if (task.dueAt !== null && task.dueAt > now) continue;
+        const spec = specs.get(task.taskId) as TaskSpec;
+        const runsCode = spec.kind === "command" || spec.kind === "http" || spec.kind === "prompt";
+        if (runsCode && slots <= 0) continue;
+        const claimed = this.claim(run, task, spec);
+        if (claimed === null) continue;
+        Object.assign(task, claimed);
+        const attempt = claimed.attempt;
+        // A wait that is already due ends on the next pass of the same tick.
+        if (spec.kind === "wait" && waitSeconds(spec) === 0) changed = true;
+        if (runsCode) {
+          slots--;
+          const key = `${run.id}/${task.taskId}`;
+          const done = this.execute(run, task, spec, attempt, tasks).finally(() =>
+            inflight.delete(key),
+          );
+          inflight.set(key, done);
+        }
+      }
+    }
+    this.settle(run.id, tasks);
+    return changed;
+  }
+
+  /** Marks the task started (attempt + 1) in one transaction with its event; null if it moved. */
+  private claim(
+    run: RunRow,
+    task: TaskRow,
+    spec: TaskSpec,
+  ): Pick<TaskRow, "state" | "attempt" | "claim" | "dueAt"> | null {
+    const now = this.port.now();
+    return this.port.commit(this.system(run), (emit) => {
+      const current = this.store.task(run.id, task.taskId);
+      if (current?.state !== "pending") return null;
+      const attempt = current.attempt + 1;
+      let state: TaskState = "running";
+      let claim: string | null = this.instance;
+      let dueAt: number | null = null;
+      if (spec.kind === "approval") {
+        state = "waiting_approval";
+        claim = null;
+      } else if (spec.kind === "wait") {
+        claim = null;
+        dueAt = now + waitSeconds(spec) * 1000;
+      }
+      this.store.updateTask(run.id, task.taskId, {
+        state,
+        attempt,
+        claim,
+        dueAt,
+        error: null,
+        startedAt: now,
+        finishedAt: null,
+      });
+      this.store.log(
+        run.id,
+        { taskId: task.taskId, attempt, stream: "engine", message: `attempt ${attempt} started` },
+        now,
+      );
+      emit("process.task.started", taskEvent(run, { ...task, attempt, state, error: null }));
+      return { state, attempt, claim, dueAt };
+    });
+  }
+
+  private async execute(
+    run: RunRow,
+    task: TaskRow,
+    spec: TaskSpec,
+    attempt: number,
+    tasks: TaskRow[],
+  ): Promise<void> {
+    const controller = new AbortController();
+    const key = `${run.id}/${task.taskId}`;
+    this.active.set(key, controller);
+    const timer =
+      spec.timeout_s === null
+        ? null
+        : setTimeout(() => controller.abort("timeout"), spec.timeout_s * 1000);
+    const caller = { accountId: run.accountId, actor: run.actor };
+    const outputs = Object.fromEntries(
+      tasks.filter((t) => t.state === "succeeded").map((t) => [t.taskId, t.output]),
+    );
+    let outcome: Outcome;
+    try {
+      const context = { inputs: run.inputs, outputs };
+      const inline = spec.kind === "command" && typeof spec.with.run === "string";
+      const rendered = (inline ? { ...spec.with } : renderValue(spec.with, context)) as Record<
+        string,
+        unknown
+      >;
+      const scriptEnv = inline ? renderScript(spec.with.run as string, context) : null;
+      if (scriptEnv) rendered.run = scriptEnv.script;
+      outcome = await runTask({
+        kind: spec.kind,
+        with: rendered,
+        signal: controller.signal,
+        env: scriptEnv?.env ?? {},
+        config: this.port.config(),
+        registry: this.port.registry,
+        host: () => this.port.fileHost(caller),
+        prompt: (input, signal) =>
+          runPromptTask(this.port.prompt, caller, input, run.instructions, signal),
+        log: (stream, text) =>
+          this.store.log(
+            run.id,
+            { taskId: task.taskId, attempt, stream, message: text },
+            this.port.now(),
+          ),
+      });
+    } catch (error) {
+      outcome = {
+        ok: false,
+        error: controller.signal.aborted
+          ? "stopped"
+          : `internal error: ${(error as Error).message}`,
+      };
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.active.delete(key);
+    }
+    if (controller.signal.reason === "timeout") {
+      outcome = { ok: false, error: `timed out after ${spec.timeout_s} s` };
+    }
+    // The tick's next pass settles the run (one read of its tasks per outcome).
+    this.finish(this.store.run(run.id), task, attempt, outcome, false);
+  }
+
+  /** Records an attempt's outcome, if the task is still that attempt's (a cancel may have won). */
+  private finish(
+    run: RunRow,
+    task: TaskRow,
+    attempt: number,
+    outcome: Outcome,
+    settle = true,
+  ): void {
+    const now = this.port.now();
+    const spec = specTasks(run.spec).get(task.taskId) as TaskSpec;
+    this.port.commit(this.system(run), (emit) => {
+      const current = this.store.task(run.id, task.taskId);
+      if (current?.state !== "running" || current.attempt !== attempt) return;
+      if (current.claim !== null && current.claim !== this.instance) return;
+      const log = (message: string) =>
+        this.store.log(run.id, { taskId: task.taskId, attempt, stream: "engine", message }, now);
+      if (outcome.ok) {
+        this.store.updateTask(run.id, task.taskId, {
+          state: "succeeded",
+          output: outcome.output,
+          claim: null,
+          finishedAt: now,
+        });
+        log(`attempt ${attempt} succeeded`);
+        emit(
+          "process.task.finished",
+          taskEvent(run, { ...current, state: "succeeded", error: null }),
+        );
+        return;
+      }
+      const used = attempt - current.retryBase;
+      if (used <= spec.retry.max) {
+        const dueAt = now + spec.retry.backoff_s * 1000 * 2 ** (used - 1);
+        this.store.updateTask(run.id, task.taskId, {
+          state: "pending",
+          claim: null,
+          dueAt,
+          error: outcome.error,
+          output: outcome.output ?? null,
+        });
+        log(
+          `attempt ${attempt} failed: ${outcome.error}; retry at ${new Date(dueAt).toISOString()}`,
+        );
+      } else {
+        this.store.updateTask(run.id, task.taskId, {
+          state: "failed",
+          claim: null,
+          error: outcome.error,
+          output: outcome.output ?? null,
+          finishedAt: now,
+        });
+        log(`attempt ${attempt} failed: ${outcome.error}`);
+      }
+      emit(
+        "process.task.finished",
+        taskEvent(run, { ...current, state: "failed", error: outcome.error }),
+      );
+    });
+    if (settle) this.settle(run.id);
+  }
+
+  /** Moves a running or awaiting run to what its tasks say (failed, succeeded…). */
+  settle(runId: string, snapshot?: TaskRow[]): void {
+    const run = this.store.run(runId);
+    if (run.state !== "running" && run.state !== "awaiting_approval") return;
+    const tasks = snapshot ?? this.store.tasks(runId);
+    const specs = specTasks(run.spec);
+    const next = derivedState(tasks, specs);
+    if (next.state === run.state) return;
+    const abort: string[] = [];
+    this.port.commit(this.system(run), (emit) => {
+      if (next.state === "failed") {
+        // The rest stops: running tasks are canceled, approvals withdrawn; retry revives them.
+        for (const task of tasks) {
+          if (task.state === "running" || task.state === "waiting_approval") {
+            this.cancelTask(run, task, emit);
+            abort.push(task.taskId);
+          }
+        }
+      }
+      this.changeState(run, next.state, next.error, emit);
+    });
+    for (const taskId of abort) this.active.get(`${runId}/${taskId}`)?.abort("canceled");
+  }
+
+  changeState(run: RunRow, state: RunState, error: string | null, emit: Emit): void {
+    const now = this.port.now();
+    this.store.setRunState(run.id, state, {
+      error,
+      startedAt: state === "running" ? now : undefined,
+      finishedAt: isTerminal(state) ? now : null,
+    });
+    const data = { run_id: run.id, process: run.process, from_state: run.state, state, error };
+    emit(
+      run.state === "created" && state === "running"
+        ? "process.run.started"
+        : "process.run.state_changed",
+      data,
+    );
+    if (isTerminal(state)) emit("process.run.finished", data);
+    this.store.log(
+      run.id,
+      {
+        taskId: null,
+        attempt: null,
+        stream: "engine",
+        message: `run ${state}${error ? `: ${error}` : ""}`,
+      },
+      now,
+    );
+  }
+
+  /** Marks a task canceled (its runner, if any, is aborted by the caller after the commit). */
+  cancelTask(run: RunRow, task: TaskRow, emit: Emit): void {
+    const now = this.port.now();
+    this.store.updateTask(run.id, task.taskId, {
+      state: "canceled",
+      claim: null,
+      finishedAt: now,
+      error: "canceled",
+    });
+    emit(
+      "process.task.finished",
+      taskEvent(run, { ...task, state: "canceled", error: "canceled" }),
+    );
+  }
+
+  /** Stops every task this instance runs (the workspace is being deleted). */
+  abortAll(): void {
+    for (const controller of this.active.values()) controller.abort("canceled");
+  }
+
+  abort(runId: string, taskId: string): void {
+    this.active.get(`${runId}/${taskId}`)?.abort("canceled");
+  }
+
+  /** Tasks left running by a dead instance go back to pending, to run as a new attempt. */
+  private reapStale(): void {
+    for (const task of this.store.staleClaims(this.instance)) {
+      const run = this.store.run(task.runId);
+      this.port.commit(this.system(run), (emit) => {
+        this.store.updateTask(task.runId, task.taskId, {
+          state: "pending",
+          claim: null,
+          dueAt: null,
+          error: INTERRUPTED,
+          // The interruption is not the task's failure: it does not use up a retry.
+          retryBase: task.retryBase + 1,
+        });
+        this.store.log(
+          task.runId,
+          {
+            taskId: task.taskId,
+            attempt: task.attempt,
+            stream: "engine",
+            message: `attempt ${task.attempt} ${INTERRUPTED}`,
+          },
+          this.port.now(),
+        );
+        emit(
+          "process.task.finished",
+          taskEvent(run, { ...task, state: "failed", error: INTERRUPTED }),
+        );
+      });
+    }
+  }
+
+  /** Puts a task and every task depending on it back to pending (a retry). */
+  revive(run: RunRow, taskId: string): void {
+    const specs = specTasks(run.spec);
+    const again = new Set([taskId, ...dependents(taskId, specs)]);
+    for (const task of this.store.tasks(run.id)) {
+      const revive = again.has(task.taskId)
+        ? task.state !== "pending" && task.state !== "running"
+        : task.state === "canceled";
+      if (!revive) continue;
+      this.store.updateTask(run.id, task.taskId, {
+        state: "pending",
+        claim: null,
+        dueAt: null,
+        error: null,
+        output: null,
+        finishedAt: null,
+        retryBase: task.attempt,
+      });
+    }
+  }
+
+  /** The caller of what the engine does by itself: the run's account, no actor. */
+  system(run: RunRow): Caller {
+    return { accountId: run.accountId, actor: null };
+  }
+}
+
+const waitSeconds = (spec: TaskSpec | undefined) => {
+  const seconds = Number((spec?.with as { seconds?: unknown } | undefined)?.seconds ?? 0);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
+};
+
+const taskEvent = (
+  run: RunRow,
+  task: Pick<TaskRow, "taskId" | "phase" | "attempt" | "state" | "error">,
+) => ({
+  run_id: run.id,
+  process: run.process,
+  phase: task.phase,
+  task_id: task.taskId,
+  attempt: task.attempt,
+  state: task.state,
+  error: task.error,
+});

@@ -1,0 +1,333 @@
+import { ApiError, notFound } from "../errors";
+import type { Emit } from "../events/event-schema";
+import type { Caller } from "../workspace/workspace.types";
+import type { ProcessEngine } from "./engine";
+import { EMPTY_INPUT_SCHEMA, type InputSchema, validateInputs } from "./input-schema";
+import type { Definition, RunRow, TaskRow } from "./process-store";
+import {
+  allowedActions,
+  assertRunAction,
+  assertTaskAction,
+  type RunAction,
+  specTasks,
+  taskActions,
+} from "./run-rules";
+import { type ProcessSpec, validateSpec } from "./spec";
+
+// What the process routes do inside the DO: definitions, runs and their control. State
+// changes go through the engine's commit (with their `process.*` events); anything that lets
+// the run go on asks the DO to wake the engine now (`wake`).
+
+export interface DefinitionInput {
+  spec: ProcessSpec;
+  description?: string | null;
+  input_schema?: InputSchema;
+}
+
+export interface RunInput {
+  spec?: ProcessSpec;
+  inputs?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  instructions?: string | null;
+}
+
+export interface ApproveInput {
+  task?: string;
+  decision: "approve" | "reject";
+  comment?: string | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function taskView(run: RunRow, task: TaskRow) {
+  return {
+    id: task.taskId,
+    phase: task.phase,
+    kind: task.kind,
+    state: task.state,
+    attempt: task.attempt,
+    output: task.output ?? null,
+    error: task.error,
+    approval: task.approval ?? null,
+    due_at: iso(task.dueAt),
+    started_at: iso(task.startedAt),
+    finished_at: iso(task.finishedAt),
+    duration_ms:
+      task.startedAt !== null && task.finishedAt !== null ? task.finishedAt - task.startedAt : null,
+    allowed_actions: taskActions(run, task),
+  };
+}
+
+export function runSummary(run: RunRow) {
+  return {
+    id: run.id,
+    process: run.process,
+    state: run.state,
+    error: run.error,
+    metadata: run.metadata,
+    created_at: iso(run.createdAt) as string,
+    started_at: iso(run.startedAt),
+    finished_at: iso(run.finishedAt),
+    duration_ms:
+      run.startedAt !== null && run.finishedAt !== null ? run.finishedAt - run.startedAt : null,
+  };
+}
+
+export class Processes {
+  constructor(
+    private readonly engine: ProcessEngine,
+    private readonly port: {
+      commit<T>(caller: Caller, body: (emit: Emit) => T): T;
+      /** Sets the alarm for now: the engine has something to start. */
+      wake(): Promise<void>;
+    },
+  ) {}
+
+  private commit<T>(caller: Caller, body: (emit: Emit) => T): T {
+    return this.port.commit(caller, body);
+  }
+
+  private wake(): Promise<void> {
+    return this.port.wake();
+  }
+
+  private get store() {
+    return this.engine.store;
+  }
+
+  putDefinition(
+    name: string,
+    input: DefinitionInput,
+  ): { definition: Definition; created: boolean } {
+    const inputSchema = input.input_schema ?? EMPTY_INPUT_SCHEMA;
+    validateSpec(input.spec, inputSchema);
+    return this.store.putDefinition(
+      name,
+      { spec: input.spec, description: input.description ?? null, input_schema: inputSchema },
+      new Date().toISOString(),
+    );
+  }
+
+  createRun(caller: Caller, process: string, input: RunInput) {
+    const definition = this.store.findDefinition(process);
+    const spec = input.spec ?? definition?.spec;
+    if (!spec) {
+      throw notFound("process");
+    }
+    const inputSchema = definition?.input_schema ?? EMPTY_INPUT_SCHEMA;
+    validateSpec(spec, inputSchema);
+    const inputs = validateInputs(inputSchema, input.inputs ?? {});
+    const run = this.commit(caller, (emit) => {
+      const created = this.store.insertRun({
+        process,
+        spec,
+        inputs,
+        metadata: input.metadata ?? {},
+        instructions: input.instructions ?? null,
+        accountId: caller.accountId,
+        actor: caller.actor,
+        createdAt: Date.now(),
+      });
+      emit("process.run.created", {
+        run_id: created.id,
+        process,
+        from_state: null,
+        state: "created",
+        error: null,
+      });
+      return created;
+    });
+    return this.view(run.id);
+  }
+
+  view(runId: string) {
+    const run = this.store.run(runId);
+    const tasks = this.store.tasks(runId);
+    return {
+      ...runSummary(run),
+      spec: run.spec,
+      inputs: run.inputs,
+      instructions: run.instructions,
+      allowed_actions: allowedActions(run, tasks),
+      ticks: this.store.ticks(runId),
+      tasks: tasks.map((task) => taskView(run, task)),
+      outputs: Object.fromEntries(
+        tasks
+          .filter((task) => task.state === "succeeded")
+          .map((task) => [task.taskId, task.output]),
+      ),
+    };
+  }
+
+  async control(caller: Caller, runId: string, action: Exclude<RunAction, "approve">) {
+    const run = this.store.run(runId);
+    const tasks = this.store.tasks(runId);
+    assertRunAction(run, tasks, action);
+    const aborted: string[] = [];
+    this.commit(caller, (emit) => {
+      switch (action) {
+        case "start":
+        case "resume":
+          this.engine.changeState(run, "running", null, emit);
+          break;
+        case "pause":
+          this.engine.changeState(run, "paused", null, emit);
+          break;
+        case "cancel":
+          // Running tasks are canceled (their runners aborted); the rest are skipped.
+          for (const task of tasks) {
+            if (task.state === "running" || task.state === "waiting_approval") {
+              this.engine.cancelTask(run, task, emit);
+              aborted.push(task.taskId);
+            } else if (task.state === "pending") {
+              this.store.updateTask(run.id, task.taskId, {
+                state: "skipped",
+                finishedAt: Date.now(),
+              });
+            }
+          }
+          this.engine.changeState(run, "canceled", null, emit);
+          break;
+      }
+    });
+    for (const taskId of aborted) this.engine.abort(runId, taskId);
+    if (action === "resume") this.engine.settle(runId);
+    if (action === "start" || action === "resume") await this.wake();
+    return this.view(runId);
+  }
+
+  async approve(caller: Caller, runId: string, input: ApproveInput) {
+    const run = this.store.run(runId);
+    const tasks = this.store.tasks(runId);
+    assertRunAction(run, tasks, "approve");
+    const waiting = tasks.filter((task) => task.state === "waiting_approval");
+    let task: TaskRow | undefined;
+    if (input.task) {
+      task = tasks.find((t) => t.taskId === input.task);
+      if (!task) throw notFound("task");
+      if (task.state !== "waiting_approval") {
+        throw new ApiError(
+          "conflict",
+          `task '${task.taskId}' is ${task.state}, not waiting for approval`,
+          {
+            details: {
+              task: task.taskId,
+              task_state: task.state,
+              waiting: waiting.map((t) => t.taskId),
+            },
+          },
+        );
+      }
+    } else if (waiting.length === 1) {
+      task = waiting[0];
+    } else {
+      throw new ApiError("invalid_request", "several tasks wait for approval: name one as `task`", {
+        details: [{ field: "task", message: `one of ${waiting.map((t) => t.taskId).join(", ")}` }],
+      });
+    }
+    const chosen = task as TaskRow;
+    const now = Date.now();
+    const approval = {
+      decision: input.decision,
+      comment: input.comment ?? null,
+      by: caller.actor,
+      at: new Date(now).toISOString(),
+    };
+    this.commit(caller, (emit) => {
+      const approved = input.decision === "approve";
+      const error = approved ? null : `rejected${input.comment ? `: ${input.comment}` : ""}`;
+      this.store.updateTask(run.id, chosen.taskId, {
+        state: approved ? "succeeded" : "failed",
+        approval,
+        output: approved ? approval : null,
+        error,
+        finishedAt: now,
+      });
+      this.store.log(
+        run.id,
+        {
+          taskId: chosen.taskId,
+          attempt: chosen.attempt,
+          stream: "engine",
+          message: `${input.decision}d by ${caller.actor ?? "unknown"}${input.comment ? `: ${input.comment}` : ""}`,
+        },
+        now,
+      );
+      emit("process.task.finished", {
+        run_id: run.id,
+        process: run.process,
+        phase: chosen.phase,
+        task_id: chosen.taskId,
+        attempt: chosen.attempt,
+        state: approved ? "succeeded" : "failed",
+        error,
+      });
+      if (run.state === "awaiting_approval") this.engine.changeState(run, "running", null, emit);
+    });
+    this.engine.settle(runId);
+    await this.wake();
+    return this.view(runId);
+  }
+
+  async taskAction(
+    caller: Caller,
+    runId: string,
+    phase: string,
+    taskId: string,
+    action: "retry" | "skip",
+  ) {
+    const run = this.store.run(runId);
+    const task = this.store.task(runId, taskId);
+    if (!task || task.phase !== phase) throw notFound("task");
+    assertTaskAction(run, task, action);
+    this.commit(caller, (emit) => {
+      if (action === "retry") {
+        this.engine.revive(run, taskId);
+      } else {
+        this.store.updateTask(runId, taskId, {
+          state: "skipped",
+          claim: null,
+          dueAt: null,
+          finishedAt: Date.now(),
+        });
+        emit("process.task.finished", {
+          run_id: run.id,
+          process: run.process,
+          phase,
+          task_id: taskId,
+          attempt: task.attempt,
+          state: "skipped",
+          error: null,
+        });
+      }
+      this.store.log(
+        runId,
+        {
+          taskId,
+          attempt: task.attempt,
+          stream: "engine",
+          message: `${action} by ${caller.actor ?? "unknown"}`,
+        },
+        Date.now(),
+      );
+      // A finished run goes on: the failure it ended with is being dealt with.
+      if (run.state === "failed" || run.state === "succeeded") {
+        this.engine.changeState(run, "running", null, emit);
+      }
+    });
+    this.engine.settle(runId);
+    await this.wake();
+    return this.view(runId);
+  }
+
+  listRuns(process: string, before: string | null, limit: number) {
+    const runs = this.store.runsOf(process, before, limit + 1);
+    return { runs: runs.slice(0, limit).map(runSummary), more: runs.length > limit };
+  }
+
+  logs(runId: string, after: number, limit: number, task: string | null) {
+    this.store.run(runId);
+    if (task !== null && !specTasks(this.store.run(runId).spec).has(task)) throw notFound("task");
+    return this.store.logs(runId, after, limit, task);
+  }
+}

@@ -1,0 +1,294 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../app-env";
+import { WorkspaceEventSchema } from "../../events/event-schema";
+import { resumeCursor, SSE_HEADERS } from "../../events/sse";
+import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
+import { relayUntilCancelled } from "../../lib/relay-stream";
+import {
+  IdempotencyHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  WorkspaceParamsSchema,
+  withErrors,
+} from "../openapi-helpers";
+import {
+  ApproveSchema,
+  CreateRunSchema,
+  DefinitionInputSchema,
+  DefinitionPageSchema,
+  DefinitionSchema,
+  EventsQuerySchema,
+  LastEventIdSchema,
+  LogPageSchema,
+  LogQuerySchema,
+  PageQuerySchema,
+  ProcessParamsSchema,
+  RunPageSchema,
+  RunParamsSchema,
+  RunSchema,
+  TaskParamsSchema,
+} from "./processes.schemas";
+
+// Processes: definitions by name, runs of them, and the run's control. The engine runs in the
+// workspace's DO, driven by its alarm: these routes change state and wake it, never wait for
+// tasks. `/processes/runs/…` is registered before `/processes/{process}` ('runs' is reserved).
+
+const tags = ["Processes"];
+const base = "/v1/workspaces/{ws}/processes";
+const runBase = `${base}/runs/{run}`;
+
+const putRoute = createRoute({
+  method: "put",
+  path: `${base}/{process}`,
+  tags,
+  summary: "Save a process definition: spec, description, input schema",
+  description:
+    "The spec is checked as a run's would be: duplicate ids, unknown or later-phase `needs`, cycles, and templates naming an undeclared input or a task not needed are a 400 naming the offender in `details`.",
+  request: { params: ProcessParamsSchema, body: jsonBody(DefinitionInputSchema) },
+  responses: {
+    200: jsonResponse(DefinitionSchema, "The definition, replaced"),
+    201: jsonResponse(DefinitionSchema, "The definition, new"),
+    ...withErrors(),
+  },
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: base,
+  tags,
+  summary: "List process definitions by name",
+  request: { params: WorkspaceParamsSchema, query: PageQuerySchema },
+  responses: { 200: jsonResponse(DefinitionPageSchema, "A page of definitions"), ...withErrors() },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: `${base}/{process}`,
+  tags,
+  summary: "A process definition",
+  request: { params: ProcessParamsSchema },
+  responses: { 200: jsonResponse(DefinitionSchema, "The definition"), ...withErrors() },
+});
+
+const createRunRoute = createRoute({
+  method: "post",
+  path: `${base}/{process}/runs`,
+  tags,
+  summary: "Create a run (state `created`) from the given spec or the saved definition",
+  description:
+    "Inputs are checked against the definition's input schema (400 naming the input). `…/runs/{run}/start` sets it going.",
+  request: {
+    params: ProcessParamsSchema,
+    headers: IdempotencyHeaderSchema,
+    body: jsonBody(CreateRunSchema),
+  },
+  responses: { 201: jsonResponse(RunSchema, "The run"), ...withErrors() },
+});
+
+const listRunsRoute = createRoute({
+  method: "get",
+  path: `${base}/{process}/runs`,
+  tags,
+  summary: "List a process's runs, newest first",
+  request: { params: ProcessParamsSchema, query: PageQuerySchema },
+  responses: { 200: jsonResponse(RunPageSchema, "A page of runs"), ...withErrors() },
+});
+
+const getRunRoute = createRoute({
+  method: "get",
+  path: runBase,
+  tags,
+  summary: "A run: state, tasks with attempts, outputs and timings, allowed actions",
+  request: { params: RunParamsSchema },
+  responses: { 200: jsonResponse(RunSchema, "The run"), ...withErrors() },
+});
+
+const controlRoute = (action: "start" | "pause" | "resume" | "cancel", summary: string) =>
+  createRoute({
+    method: "post",
+    path: `${runBase}/${action}`,
+    tags,
+    summary,
+    description: "An illegal transition is a 409 whose details name `allowed_actions`.",
+    request: { params: RunParamsSchema, headers: IdempotencyHeaderSchema },
+    responses: { 200: jsonResponse(RunSchema, "The run"), ...withErrors(409) },
+  });
+
+const controls = [
+  controlRoute("start", "Start a created run"),
+  controlRoute("pause", "Pause: no new task starts; running ones finish"),
+  controlRoute("resume", "Resume a paused run"),
+  controlRoute("cancel", "Cancel: running tasks are canceled, the rest skipped"),
+] as const;
+
+const approveRoute = createRoute({
+  method: "post",
+  path: `${runBase}/approve`,
+  tags,
+  summary: "Resolve an approval task: approve lets it succeed, reject fails it",
+  request: {
+    params: RunParamsSchema,
+    headers: IdempotencyHeaderSchema,
+    body: jsonBody(ApproveSchema),
+  },
+  responses: { 200: jsonResponse(RunSchema, "The run"), ...withErrors(409) },
+});
+
+const taskRoute = (action: "retry" | "skip", summary: string) =>
+  createRoute({
+    method: "post",
+    path: `${runBase}/tasks/{phase}/{task}/${action}`,
+    tags,
+    summary,
+    request: { params: TaskParamsSchema, headers: IdempotencyHeaderSchema },
+    responses: { 200: jsonResponse(RunSchema, "The run"), ...withErrors(409) },
+  });
+
+const retryRoute = taskRoute("retry", "Re-run a failed (or canceled) task and what depends on it");
+const skipRoute = taskRoute("skip", "Mark a task skipped; the tasks that need it go on");
+
+const logsRoute = createRoute({
+  method: "get",
+  path: `${runBase}/logs`,
+  tags,
+  summary: "The run's log in order: what its tasks printed and what the engine did",
+  request: { params: RunParamsSchema, query: LogQuerySchema },
+  responses: { 200: jsonResponse(LogPageSchema, "A page of log lines"), ...withErrors() },
+});
+
+const eventsRoute = createRoute({
+  method: "get",
+  path: `${runBase}/events`,
+  tags,
+  summary: "The run's `process.*` events as SSE, resumable with Last-Event-ID",
+  description:
+    "Frames as on the workspace's event stream (`event: workspace-event`, `id:` the event id), only this run's. Reconnect with `Last-Event-ID` or `?cursor=`.",
+  request: { params: RunParamsSchema, query: EventsQuerySchema, headers: LastEventIdSchema },
+  responses: {
+    200: {
+      description: "An event stream",
+      content: { "text/event-stream": { schema: WorkspaceEventSchema } },
+    },
+    ...withErrors(),
+  },
+});
+
+const afterOf = (cursor: string | undefined) =>
+  cursor === undefined ? null : decodeCursor(cursor, isAfterCursor).after;
+
+export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(getRunRoute, async (c) => {
+    const { run } = c.req.valid("param");
+    return c.json(await c.var.workspace.call((s, caller) => s.processRunGet(caller, run)), 200);
+  });
+
+  for (const route of controls) {
+    const action = route.path.split("/").at(-1) as "start" | "pause" | "resume" | "cancel";
+    app.openapi(route, async (c) => {
+      const { run } = c.req.valid("param");
+      const view = await c.var.workspace.call((s, caller) =>
+        s.processRunControl(caller, run, action),
+      );
+      return c.json(view, 200);
+    });
+  }
+
+  app.openapi(approveRoute, async (c) => {
+    const { run } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const view = await c.var.workspace.call((s, caller) => s.processRunApprove(caller, run, input));
+    return c.json(view, 200);
+  });
+
+  for (const [route, action] of [
+    [retryRoute, "retry"],
+    [skipRoute, "skip"],
+  ] as const) {
+    app.openapi(route, async (c) => {
+      const { run, phase, task } = c.req.valid("param");
+      const view = await c.var.workspace.call((s, caller) =>
+        s.processTaskAction(caller, run, phase, task, action),
+      );
+      return c.json(view, 200);
+    });
+  }
+
+  app.openapi(logsRoute, async (c) => {
+    const { run } = c.req.valid("param");
+    const { limit, cursor, task } = c.req.valid("query");
+    const after = Number(afterOf(cursor) ?? 0);
+    const lines = await c.var.workspace.call((s, caller) =>
+      s.processRunLogs(caller, run, after, limit + 1, task ?? null),
+    );
+    const items = lines.slice(0, limit);
+    const last = items.at(-1);
+    const next = lines.length > limit && last ? encodeCursor({ after: String(last.seq) }) : null;
+    return c.json({ items, next_cursor: next }, 200);
+  });
+
+  app.openapi(eventsRoute, async (c) => {
+    const { run } = c.req.valid("param");
+    const cursor = resumeCursor(
+      c.req.valid("header")["last-event-id"],
+      c.req.valid("query").cursor,
+    );
+    const workspace = c.var.workspace;
+    const { tailId, stream } = await workspace.call((s, caller) =>
+      s.processRunEvents(caller, run, cursor),
+    );
+    const body = relayUntilCancelled(
+      stream,
+      () => workspace.call((s, caller) => s.closeEvents(caller, tailId)),
+      (promise) => c.executionCtx.waitUntil(promise),
+    );
+    return new Response(body, { status: 200, headers: SSE_HEADERS }) as never;
+  });
+
+  app.openapi(listRoute, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const found = await c.var.workspace.call((s, caller) =>
+      s.processList(caller, afterOf(cursor), limit + 1),
+    );
+    const items = found.slice(0, limit);
+    const last = items.at(-1);
+    const next = found.length > limit && last ? encodeCursor({ after: last.name }) : null;
+    return c.json({ items, next_cursor: next }, 200);
+  });
+
+  app.openapi(putRoute, async (c) => {
+    const { process } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const { definition, created } = await c.var.workspace.call((s, caller) =>
+      s.processPut(caller, process, input),
+    );
+    return created ? c.json(definition, 201) : c.json(definition, 200);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const { process } = c.req.valid("param");
+    return c.json(await c.var.workspace.call((s, caller) => s.processGet(caller, process)), 200);
+  });
+
+  app.openapi(createRunRoute, async (c) => {
+    const { process } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const view = await c.var.workspace.call((s, caller) =>
+      s.processRunCreate(caller, process, input),
+    );
+    c.header("Location", `/v1/workspaces/${c.var.workspace.id}/processes/runs/${view.id}`);
+    return c.json(view, 201);
+  });
+
+  app.openapi(listRunsRoute, async (c) => {
+    const { process } = c.req.valid("param");
+    const { limit, cursor } = c.req.valid("query");
+    const { runs, more } = await c.var.workspace.call((s, caller) =>
+      s.processRunList(caller, process, afterOf(cursor), limit),
+    );
+    const last = runs.at(-1);
+    return c.json(
+      { items: runs, next_cursor: more && last ? encodeCursor({ after: last.id }) : null },
+      200,
+    );
+  });
+}
