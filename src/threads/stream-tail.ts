@@ -1,4 +1,4 @@
-import { encodeSse, sseComment } from "../events/sse";
+import { encodeSse, sseComment, sseFrame } from "../events/sse";
 import type { StoredPart } from "./stream-store";
 
 // One client reading a thread stream, in the Durable Object: it replays the stored parts after
@@ -22,8 +22,8 @@ export interface TailOptions {
   maxQueuedBytes: number;
 }
 
-export const partFrame = (part: StoredPart) => `data: ${part.json}\nid: ${part.seq}\n\n`;
-export const DONE_FRAME = "data: [DONE]\n\n";
+export const partFrame = (part: StoredPart) => sseFrame({ data: part.json, id: part.seq });
+export const DONE_FRAME = sseFrame({ data: "[DONE]" });
 
 const HIGH_WATER_MARK = 64 * 1024;
 const REPLAY_UNITS = 48 * 1024;
