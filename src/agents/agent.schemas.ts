@@ -21,7 +21,8 @@ export const RoleTemplateInputSchema = z
         "The default model: a provider name (echo, openai-compatible, workers-ai) picks it; any other name is recorded and the configured provider answers",
     }),
     is_orchestrator: z.boolean().optional().openapi({
-      description: "The workspace's orchestrator role (at most one: setting it clears the others)",
+      description:
+        "Agents of this role are spawned as orchestrators: told the workspace's roles and given spawn_agent (so are the agents of the workspace's `orchestrator_role`)",
     }),
     can_spawn_subagents: z.boolean().optional().openapi({
       description: "Agents of this role get the spawn_agent tool",
@@ -78,7 +79,8 @@ export const RoleListSchema = z
     roles: z.array(RoleSchema),
     available_roles: z.array(z.string()),
     orchestrator_role: z.string().nullable().openapi({
-      description: "The role whose template has is_orchestrator",
+      description:
+        "The workspace's `orchestrator_role` (set on the workspace: PATCH /v1/workspaces/{ws})",
     }),
   })
   .openapi("RoleList");
@@ -127,6 +129,10 @@ export const AgentSchema = z
     task: z.string(),
     thread_id: z.string(),
     parent_id: z.string().nullable().openapi({ description: "The agent that spawned it" }),
+    is_orchestrator: z.boolean().openapi({
+      description:
+        "Spawned as an orchestrator: its role is the workspace's orchestrator_role or its template says is_orchestrator",
+    }),
     stream_status: z.string().nullable().openapi({ description: "Its latest stream's status" }),
     created_by: z.string().nullable(),
     created_at: z.string(),

@@ -20,11 +20,13 @@ import {
 import { LOG_TAIL, logEntries } from "./agent-log";
 import { AGENT_TOOL_NAMES, runCommandTool, spawnAgentTool } from "./agent-tools";
 import { RoleTemplates } from "./role-templates";
-import { detectRoles, systemPrompt } from "./roles";
+import { detectRoles, orchestratorBrief, systemPrompt } from "./roles";
 
 // Agents of one workspace, in its Durable Object. An agent is a thread driven by the agent
 // loop (ThreadStreams.run): the role's instructions as the system prompt, its task as the first
 // user message, the file tools, run_command, and spawn_agent when its role's template allows.
+// An orchestrator (its role the workspace's orchestrator_role, or its template says so) is
+// also told the workspace's roles and always has spawn_agent: coordinating is its job.
 // Its status is derived — running while its thread streams, idle once it has answered, closed
 // once closed (DELETE, or a workspace reset) — and its log is its thread, summarized.
 
@@ -36,6 +38,8 @@ export interface AgentPort {
   files(caller: Caller): WorkspaceFiles;
   fileHost(caller: Caller): FileHost;
   commandConfig(): CommandConfig;
+  /** The workspace record's `orchestrator_role`. */
+  orchestratorRole(): string | null;
 }
 
 /** Agents open at once in a workspace: a spawn_agent loop cannot run away. */
@@ -68,7 +72,7 @@ export class Agents {
     return {
       roles,
       available_roles: roles.map((role) => role.name),
-      orchestrator_role: this.templates.orchestratorRole(),
+      orchestrator_role: this.port.orchestratorRole(),
     };
   }
 
@@ -81,12 +85,14 @@ export class Agents {
     const detected = await detectRoles(this.port.files(caller));
     const role = detected.find((candidate) => candidate.name === input.role) ?? null;
     const template = this.templates.find(input.role);
-    if (!role && !template) {
+    const designated = this.port.orchestratorRole() === input.role;
+    if (!role && !template && !designated) {
       throw new ApiError(
         "not_found",
-        `role '${input.role}' not found: no .claude/agents file names it and it has no template`,
+        `role '${input.role}' not found: no .claude/agents file names it, it has no template and it is not the orchestrator_role`,
       );
     }
+    const isOrchestrator = designated || (template?.is_orchestrator ?? false);
     const task = input.task ?? template?.default_task ?? null;
     if (!task) {
       throw new ApiError("invalid_request", "a task is required: the role has no default_task", {
@@ -107,15 +113,26 @@ export class Agents {
       // A model name that is not a provider's is recorded; the configured provider answers.
       model: isProvider(model) ? model : undefined,
       interrupt: false,
-      tools: this.toolsFor(caller, id, role, template?.can_spawn_subagents ?? false),
+      tools: this.toolsFor(
+        caller,
+        id,
+        role,
+        isOrchestrator || (template?.can_spawn_subagents ?? false),
+      ),
       maxSteps: STEPS_BY_EFFORT[effort],
-      system: systemPrompt(role, detected) || undefined,
+      system:
+        [
+          systemPrompt(role, detected),
+          isOrchestrator ? orchestratorBrief(input.role, detected) : "",
+        ]
+          .filter(Boolean)
+          .join("\n\n") || undefined,
       title: `${input.role} agent`,
     });
     const agent = this.port.commit(caller, (emit) => {
       this.sql.exec(
-        `INSERT INTO agents (id, role, model, effort, task, thread_id, parent_id, actor, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO agents (id, role, model, effort, task, thread_id, parent_id, is_orchestrator, actor, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         input.role,
         model,
@@ -123,6 +140,7 @@ export class Agents {
         task,
         started.threadId,
         parentId,
+        isOrchestrator ? 1 : 0,
         caller.actor,
         new Date().toISOString(),
       );
@@ -283,6 +301,7 @@ export class Agents {
       task: String(row.task),
       thread_id: threadId,
       parent_id: text(row.parent_id),
+      is_orchestrator: row.is_orchestrator === 1,
       stream_status: this.port.streams.store.latest(threadId)?.status ?? null,
       created_by: text(row.actor),
       created_at: String(row.created_at),

@@ -2,8 +2,9 @@ import type { Emit } from "../events/event-schema";
 import type { RoleTemplate, RoleTemplateInput } from "./agent.schemas";
 
 // Role templates in the DO's SQLite: the stored defaults of agents spawned for a role. A PUT
-// replaces the whole template (fields left out take their defaults). One role at most is the
-// orchestrator: the workspace's `orchestrator_role` is the role whose template says so.
+// replaces the whole template (fields left out take their defaults). `is_orchestrator` says
+// the role's agents are spawned as orchestrators; the workspace's `orchestrator_role` (a field
+// of the workspace record) designates one role as such too, whatever its template says.
 
 const DEFAULTS = {
   model: null,
@@ -39,11 +40,7 @@ export class RoleTemplates {
       .map((row) => this.get(String(row.role)));
   }
 
-  orchestratorRole(): string | null {
-    return this.all().find((template) => template.is_orchestrator)?.role ?? null;
-  }
-
-  /** Inside commit(): stores the template; another orchestrator gives the role up. */
+  /** Inside commit(): stores the template with its event. */
   put(role: string, input: RoleTemplateInput, emit: Emit): RoleTemplate {
     const stored: Stored = {
       model: input.model ?? DEFAULTS.model,
@@ -52,16 +49,7 @@ export class RoleTemplates {
       default_task: input.default_task ?? DEFAULTS.default_task,
       effort: input.effort ?? DEFAULTS.effort,
     };
-    const now = new Date().toISOString();
-    if (stored.is_orchestrator) {
-      for (const other of this.all()) {
-        if (other.role === role || !other.is_orchestrator) continue;
-        const { role: _r, saved: _s, updated_at: _u, ...rest } = other;
-        this.write(other.role, { ...rest, is_orchestrator: false }, now);
-        emit("role_template.updated", { template: this.get(other.role) });
-      }
-    }
-    this.write(role, stored, now);
+    this.write(role, stored, new Date().toISOString());
     const template = this.get(role);
     emit("role_template.updated", { template });
     return template;

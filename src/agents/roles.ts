@@ -88,3 +88,20 @@ export function systemPrompt(role: Detected | null, roles: readonly Detected[]):
   }
   return parts.join("\n\n");
 }
+
+/** What an orchestrator is told besides its role's instructions: the roles it may call on. */
+export function orchestratorBrief(self: string, roles: readonly Detected[]): string {
+  const others = roles.filter((role) => role.name !== self);
+  const listed = others.map(
+    (role) => `- ${role.name}${role.description ? `: ${role.description}` : ""}`,
+  );
+  return [
+    "# You are this workspace's orchestrator",
+    "",
+    "Split the work, hand each part to an agent of the right role with the spawn_agent tool " +
+      "(it works in its own thread), and bring the results together.",
+    listed.length > 0
+      ? `Roles you can spawn:\n${listed.join("\n")}`
+      : "No other role is defined yet.",
+  ].join("\n");
+}

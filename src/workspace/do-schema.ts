@@ -310,6 +310,9 @@ const STEPS: string[] = [
      created_at INTEGER NOT NULL,
      PRIMARY KEY (run_id, seq)
    );`,
+  // Issue 6: whether an agent was spawned as an orchestrator (its role the workspace's
+  // orchestrator_role, or its template's is_orchestrator), fixed at spawn.
+  `ALTER TABLE agents ADD COLUMN is_orchestrator INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

@@ -198,6 +198,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       files: (caller) => this.agentFiles(caller),
       fileHost: (caller) => shellFileHost(this, this.files, env.FILES, caller),
       commandConfig: () => commandConfig(env),
+      orchestratorRole: () => this.storedRecord().orchestrator_role,
     });
     const asRunOwner = (caller: Caller, body: (emit: Emit) => unknown) =>
       this.commit(caller, this.workspaceId(), body);
@@ -1773,8 +1774,13 @@ export class WorkspaceDO extends DurableObject<Env> {
 
   /** The workspace's id, whoever asks (for events appended by the DO itself). */
   private workspaceId(): string {
+    return this.storedRecord().id;
+  }
+
+  /** The record as stored, with no caller check: for what the DO's parts read of it. */
+  private storedRecord(): Workspace {
     const row = this.sql.exec("SELECT record FROM workspace").one();
-    return parseRecord(String(row.record)).id;
+    return parseRecord(String(row.record));
   }
 
   private exclusive<T>(body: () => Promise<T>): Promise<RpcResult<T>> {

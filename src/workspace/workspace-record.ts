@@ -45,6 +45,7 @@ function writableFrom(input: CreateWorkspaceInput | ReplaceWorkspaceInput): Defa
     branch: input.branch ?? null,
     cwd: input.cwd ?? null,
     machine_id: input.machine_id ?? null,
+    orchestrator_role: input.orchestrator_role ?? null,
   };
 }
 
@@ -128,6 +129,7 @@ export function patchedRecord(
     branch: patchedField(current.branch, patch.branch),
     cwd: patchedField(current.cwd, patch.cwd),
     machine_id: patchedField(current.machine_id, patch.machine_id),
+    orchestrator_role: patchedField(current.orchestrator_role, patch.orchestrator_role),
     etag: newEtag(),
     updated_at: now,
     last_activity_at: now,
@@ -159,8 +161,11 @@ export function withStatus(
   };
 }
 
+/** Fields added after the first records were written: a record stored before has them unset. */
+const LATER_FIELDS: Partial<Workspace> = { orchestrator_role: null };
+
 export function parseRecord(json: string): Workspace {
   const value: unknown = JSON.parse(json);
   if (!isPlainObject(value)) throw new Error("corrupt workspace record");
-  return value as Workspace;
+  return { ...LATER_FIELDS, ...value } as Workspace;
 }

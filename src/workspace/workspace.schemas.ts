@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { RoleNameSchema } from "../agents/agent.schemas";
 
 // The workspace resource: its fields, their limits (stated once, here) and the shapes the
 // routes accept. Both the Worker (validation, OpenAPI) and the Durable Object (storage) use them.
@@ -86,6 +87,11 @@ const writableFields = {
   branch: z.string().min(1).max(255),
   cwd: ShortText,
   machine_id: z.string().min(1).max(255),
+  orchestrator_role: RoleNameSchema.openapi({
+    description:
+      "The role designated as the workspace's orchestrator: its agents coordinate the others (they may spawn sub-agents)",
+    example: "lead",
+  }),
 };
 
 export const CreateWorkspaceSchema = z
@@ -104,6 +110,7 @@ export const CreateWorkspaceSchema = z
     branch: writableFields.branch.optional(),
     cwd: writableFields.cwd.optional(),
     machine_id: writableFields.machine_id.optional(),
+    orchestrator_role: writableFields.orchestrator_role.optional(),
   })
   .strict()
   .openapi("CreateWorkspace");
@@ -131,6 +138,7 @@ export const ReplaceWorkspaceSchema = z
     branch: writableFields.branch.nullish(),
     cwd: writableFields.cwd.nullish(),
     machine_id: writableFields.machine_id.nullish(),
+    orchestrator_role: writableFields.orchestrator_role.nullish(),
     ...Object.fromEntries(
       [
         "id",
@@ -168,6 +176,7 @@ export const PatchWorkspaceSchema = z
     branch: writableFields.branch.nullable().optional(),
     cwd: writableFields.cwd.nullable().optional(),
     machine_id: writableFields.machine_id.nullable().optional(),
+    orchestrator_role: writableFields.orchestrator_role.nullable().optional(),
   })
   .strict()
   .openapi("PatchWorkspace");
@@ -206,6 +215,9 @@ export const WorkspaceSchema = z
     branch: z.string().nullable(),
     cwd: z.string().nullable(),
     machine_id: z.string().nullable(),
+    orchestrator_role: z.string().nullable().openapi({
+      description: "The role whose agents are spawned as orchestrators; null: none designated",
+    }),
     etag: z.string(),
     created_at: z.string(),
     updated_at: z.string(),

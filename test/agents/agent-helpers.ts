@@ -12,6 +12,7 @@ export interface AgentBody {
   task: string;
   thread_id: string;
   parent_id: string | null;
+  is_orchestrator: boolean;
   stream_status: string | null;
   closed_at: string | null;
   close_reason: string | null;

@@ -168,6 +168,51 @@ describe("spawning an agent", () => {
   });
 });
 
+describe("the orchestrator", () => {
+  it("spawns the workspace's orchestrator_role as an orchestrator, with spawn_agent", async () => {
+    const ws = await workspaceWithRoles();
+    // A designated role needs no file or template; its template does not allow spawning.
+    await api("PATCH", `/v1/workspaces/${ws}`, {
+      key: account.key,
+      body: { orchestrator_role: "lead" },
+    });
+    const lead = await spawn(account, ws, {
+      role: "lead",
+      task: '/tool spawn_agent {"role":"worker","task":"part one"}\nhanded out',
+    });
+    expect(lead.status).toBe(201);
+    expect(lead.body.is_orchestrator).toBe(true);
+    await settled(account, ws, lead.body.id);
+    const list = await listOf(ws);
+    const child = list.agents.find((a) => a.parent_id === lead.body.id);
+    expect(child).toMatchObject({ role: "worker", task: "part one", is_orchestrator: false });
+    await settled(account, ws, child?.id as string);
+    // Once designated elsewhere, lead is an unknown role again.
+    await api("PATCH", `/v1/workspaces/${ws}`, {
+      key: account.key,
+      body: { orchestrator_role: "worker" },
+    });
+    expect((await spawn(account, ws, { role: "lead", task: "x" })).status).toBe(404);
+    const worker = await spawn(account, ws, { role: "worker", task: "now I lead" });
+    expect(worker.body.is_orchestrator).toBe(true);
+    await settled(account, ws, worker.body.id);
+  });
+
+  it("spawns a role whose template says is_orchestrator as an orchestrator", async () => {
+    const ws = await workspaceWithRoles();
+    await putTemplate(account, ws, "worker", { is_orchestrator: true });
+    const worker = await spawn(account, ws, {
+      role: "worker",
+      task: '/tool spawn_agent {"role":"default","task":"check"}\nok',
+    });
+    expect(worker.body.is_orchestrator).toBe(true);
+    await settled(account, ws, worker.body.id);
+    const child = (await listOf(ws)).agents.find((a) => a.parent_id === worker.body.id);
+    expect(child).toMatchObject({ role: "default", task: "check" });
+    await settled(account, ws, child?.id as string);
+  });
+});
+
 describe("agents list, log and close", () => {
   it("cuts each listed log to its last 50 entries; the log route pages the whole", async () => {
     const ws = await workspaceWithRoles();

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { systemPrompt } from "../../src/agents/roles";
+import { orchestratorBrief, systemPrompt } from "../../src/agents/roles";
 import { eventsOf, putFile } from "../files/file-helpers";
 import { api, createAccount, createWorkspace, expectEnvelope, type TestAccount } from "../helpers";
 import { putTemplate } from "./agent-helpers";
 
 // Roles detected from the workspace's files (uploaded through the files API), and role
-// templates: defaults, validation, the single orchestrator, their events.
+// templates: defaults, validation, their events; the workspace's orchestrator_role.
 
 let account: TestAccount;
 let other: TestAccount;
@@ -149,18 +149,68 @@ describe("role templates", () => {
     ]);
   });
 
-  it("keeps one orchestrator, shown as the roles' orchestrator_role", async () => {
+  it("shows the workspace's orchestrator_role, a field of the workspace set by PATCH", async () => {
+    const ws = (await createWorkspace(account)).id;
+    expect((await rolesOf(ws)).body.orchestrator_role).toBeNull();
+    const patched = await api<{ orchestrator_role: string | null }>(
+      "PATCH",
+      `/v1/workspaces/${ws}`,
+      { key: account.key, body: { orchestrator_role: "lead" } },
+    );
+    expect(patched.status).toBe(200);
+    expect(patched.body.orchestrator_role).toBe("lead");
+    const read = await api<{ orchestrator_role: string | null }>("GET", `/v1/workspaces/${ws}`, {
+      key: account.key,
+    });
+    expect(read.body.orchestrator_role).toBe("lead");
+    expect((await rolesOf(ws)).body.orchestrator_role).toBe("lead");
+    const updated = (await eventsOf(ws)).filter((e) => e.type === "workspace.updated");
+    expect(JSON.stringify(updated.at(-1)?.data)).toContain('"orchestrator_role":"lead"');
+    // Not a role name: 400 naming the field, nothing changed.
+    const bad = await api("PATCH", `/v1/workspaces/${ws}`, {
+      key: account.key,
+      body: { orchestrator_role: "a b" },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain("orchestrator_role");
+    expect((await rolesOf(ws)).body.orchestrator_role).toBe("lead");
+    // null clears it.
+    await api("PATCH", `/v1/workspaces/${ws}`, {
+      key: account.key,
+      body: { orchestrator_role: null },
+    });
+    expect((await rolesOf(ws)).body.orchestrator_role).toBeNull();
+  });
+
+  it("sets orchestrator_role at creation, and in the account's workspace list", async () => {
+    const created = await api<{ id: string; orchestrator_role: string | null }>(
+      "POST",
+      "/v1/workspaces",
+      { key: account.key, body: { name: "with a lead", orchestrator_role: "boss" } },
+    );
+    expect(created.status).toBe(201);
+    expect(created.body.orchestrator_role).toBe("boss");
+    const list = await api<{ items: { id: string; orchestrator_role: string | null }[] }>(
+      "GET",
+      "/v1/workspaces?limit=100",
+      { key: account.key },
+    );
+    const listed = list.body.items.find((item) => item.id === created.body.id);
+    expect(listed?.orchestrator_role).toBe("boss");
+  });
+
+  it("keeps is_orchestrator per template: one role's flag leaves the others'", async () => {
     const ws = (await createWorkspace(account)).id;
     await putTemplate(account, ws, "lead", { is_orchestrator: true });
-    expect((await rolesOf(ws)).body.orchestrator_role).toBe("lead");
     await putTemplate(account, ws, "boss", { is_orchestrator: true });
-    expect((await rolesOf(ws)).body.orchestrator_role).toBe("boss");
     const lead = await api("GET", templatePath(ws, "lead"), { key: account.key });
-    expect(lead.body.is_orchestrator).toBe(false);
+    expect(lead.body.is_orchestrator).toBe(true);
     // The template shows with its detected role.
     await putFile(account, ws, ".claude/agents/boss.md", "Run the show.");
     const boss = (await rolesOf(ws)).body.roles.find((r) => r.name === "boss");
     expect(boss?.template?.is_orchestrator).toBe(true);
+    // A template's flag does not designate the workspace's orchestrator_role.
+    expect((await rolesOf(ws)).body.orchestrator_role).toBeNull();
   });
 
   it.each([
@@ -211,5 +261,28 @@ describe("an agent's system prompt", () => {
     );
     expect(systemPrompt(workspace, [workspace, reviewer])).toBe("Use tabs.");
     expect(systemPrompt(null, [reviewer])).toBe("");
+  });
+
+  it("tells an orchestrator the other roles it may spawn, with their descriptions", () => {
+    const role = (name: string, description: string | null) => ({
+      name,
+      description,
+      model: null,
+      tools: null,
+      source: `.claude/agents/${name}.md`,
+      kind: "agent" as const,
+      instructions: "",
+      front_matter: true,
+      front_matter_error: null,
+    });
+    const brief = orchestratorBrief("lead", [
+      role("lead", "Leads"),
+      role("coder", "Writes code"),
+      role("qa", null),
+    ]);
+    expect(brief).toContain("spawn_agent");
+    expect(brief).toContain("- coder: Writes code\n- qa");
+    expect(brief).not.toContain("- lead");
+    expect(orchestratorBrief("lead", [role("lead", null)])).toContain("No other role");
   });
 });

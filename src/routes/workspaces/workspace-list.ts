@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { ApiError } from "../../errors";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { type Workspace, WorkspaceStatusSchema } from "../../workspace/workspace.schemas";
+import { parseRecord } from "../../workspace/workspace-record";
 import { CursorSchema, LimitSchema } from "../openapi-helpers";
 
 export const ListWorkspacesQuerySchema = z.object({
@@ -86,9 +87,7 @@ export async function listWorkspaces(
     db.prepare(`SELECT COUNT(*) AS total FROM workspaces w WHERE ${filter}`).bind(...binds),
   ]);
   const rows = page?.results ?? [];
-  const items = rows
-    .slice(0, query.limit)
-    .map((row) => JSON.parse(String(row.record)) as Workspace);
+  const items = rows.slice(0, query.limit).map((row) => parseRecord(String(row.record)));
   const last = items[items.length - 1];
   return {
     items,
