@@ -31,7 +31,8 @@ const LIMIT_MESSAGE = /too many commands|limit exceeded|execution aborted|time l
 
 export async function runShell(run: ShellRun): Promise<ShellResult> {
   const fs = new MountableFs({ base: new InMemoryFs() });
-  fs.mount(WORKSPACE_MOUNT, new WorkspaceFs(run.host));
+  const workspace = new WorkspaceFs(run.host);
+  fs.mount(WORKSPACE_MOUNT, workspace);
   fs.mount(SINK_MOUNT, outputSink(new InMemoryFs(), run.onOutput));
   const bash = new Bash({
     fs,
@@ -54,7 +55,13 @@ export async function runShell(run: ShellRun): Promise<ShellResult> {
     defenseInDepth: false,
   });
   bash.registerTransformPlugin(streamingPlugin);
-  const result = await bash.exec(run.script, { signal: run.signal, rawScript: true });
+  let result: Awaited<ReturnType<Bash["exec"]>>;
+  try {
+    result = await bash.exec(run.script, { signal: run.signal, rawScript: true });
+  } finally {
+    // A file the script emptied and never wrote again is stored empty, even if it was stopped.
+    await workspace.flush();
+  }
   // What was not streamed (the interpreter's own last words) arrives with the result.
   const encoder = new TextEncoder();
   if (result.stdout) run.onOutput("stdout", encoder.encode(result.stdout));

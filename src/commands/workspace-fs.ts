@@ -57,14 +57,31 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 export class WorkspaceFs implements IFileSystem {
   /** Bytes read in this execution, by R2 key: objects are immutable, so a key's bytes never change. */
   private readonly cache = new Map<string, Uint8Array>();
+  /**
+   * Files emptied but not yet written. A redirection (`> f`) opens its file by writing it empty
+   * and then writes what the command printed; storing both would be two R2 objects and two
+   * file events for one change. The empty write waits here for the next write of the path (which
+   * replaces it) and is stored if none comes — by the next operation that needs the index to be
+   * true (rm, mv, cp, a listing) or at the end of the run (`flush`).
+   */
+  private readonly emptied = new Set<string>();
 
   constructor(private readonly host: FileHost) {}
+
+  /** Stores the emptied files no later write replaced. The shell runner calls it at the end. */
+  async flush(): Promise<void> {
+    for (const target of [...this.emptied]) {
+      this.emptied.delete(target);
+      await this.guardAsync(() => this.host.writeFile(target, new Uint8Array(0)));
+    }
+  }
 
   async readFile(path: string): Promise<string> {
     return decoder.decode(await this.readFileBuffer(path));
   }
 
   async readFileBuffer(path: string): Promise<Uint8Array> {
+    if (this.emptied.has(indexPath(path))) return new Uint8Array(0);
     const row = this.host.row(indexPath(path));
     if (!row) throw noEntry("open", path);
     if (row.kind === "directory") {
@@ -80,19 +97,27 @@ export class WorkspaceFs implements IFileSystem {
   }
 
   async writeFile(path: string, content: FileContent, options?: EncodingArg): Promise<void> {
-    await this.write(path, contentBytes(content, options));
+    const bytes = contentBytes(content, options);
+    if (bytes.byteLength === 0) this.empty(path);
+    else await this.write(path, bytes);
   }
 
   async appendFile(path: string, content: FileContent, options?: EncodingArg): Promise<void> {
     const added = contentBytes(content, options);
-    const row = this.host.row(indexPath(path));
-    const current = row?.kind === "file" ? await this.readFileBuffer(path) : new Uint8Array(0);
+    const target = indexPath(path);
+    const isFile = this.emptied.has(target) || this.host.row(target)?.kind === "file";
+    // `>> f` opens with an empty append: nothing changes, unless it creates the file.
+    if (added.byteLength === 0) {
+      if (!isFile) this.empty(path);
+      return;
+    }
+    const current = isFile ? await this.readFileBuffer(path) : new Uint8Array(0);
     await this.write(path, concat(current, added));
   }
 
   async exists(path: string): Promise<boolean> {
     const target = indexPath(path);
-    return target === "" || this.host.row(target) !== null;
+    return target === "" || this.emptied.has(target) || this.host.row(target) !== null;
   }
 
   async stat(path: string): Promise<FsStat> {
@@ -105,6 +130,16 @@ export class WorkspaceFs implements IFileSystem {
         mode: 0o755,
         size: 0,
         mtime: new Date(0),
+      };
+    }
+    if (this.emptied.has(target)) {
+      return {
+        isFile: true,
+        isDirectory: false,
+        isSymbolicLink: false,
+        mode: 0o644,
+        size: 0,
+        mtime: new Date(),
       };
     }
     const row = this.host.row(target);
@@ -143,10 +178,12 @@ export class WorkspaceFs implements IFileSystem {
   }
 
   async readdir(path: string): Promise<string[]> {
+    await this.flush();
     return this.entries(path).map((entry) => entry.name);
   }
 
   async readdirWithFileTypes(path: string) {
+    await this.flush();
     return this.entries(path).map((entry) => ({
       name: entry.name,
       isFile: entry.kind === "file",
@@ -156,6 +193,7 @@ export class WorkspaceFs implements IFileSystem {
   }
 
   async rm(path: string, options?: RmOptions): Promise<void> {
+    await this.flush();
     const target = indexPath(path);
     if (target === "") throw fsError("EPERM", "the workspace root cannot be removed", "rm", path);
     const row = this.host.row(target);
@@ -170,6 +208,7 @@ export class WorkspaceFs implements IFileSystem {
   }
 
   async cp(src: string, dest: string, options?: CpOptions): Promise<void> {
+    await this.flush();
     const from = indexPath(src);
     const row = from === "" ? null : this.host.row(from);
     if (!row) throw noEntry("cp", src);
@@ -182,6 +221,7 @@ export class WorkspaceFs implements IFileSystem {
   }
 
   async mv(src: string, dest: string): Promise<void> {
+    await this.flush();
     const from = indexPath(src);
     const to = indexPath(dest);
     if (from === "" || !this.host.row(from)) throw noEntry("rename", src);
@@ -195,7 +235,9 @@ export class WorkspaceFs implements IFileSystem {
   }
 
   getAllPaths(): string[] {
-    return ["/", ...this.host.allPaths().map((path) => `/${path}`)];
+    const stored = this.host.allPaths();
+    const pending = [...this.emptied].filter((path) => !stored.includes(path));
+    return ["/", ...[...stored, ...pending].map((path) => `/${path}`)];
   }
 
   async chmod(path: string): Promise<void> {
@@ -235,13 +277,24 @@ export class WorkspaceFs implements IFileSystem {
   }
 
   private async write(path: string, bytes: Uint8Array): Promise<void> {
+    const target = this.writable(path);
+    this.emptied.delete(target);
+    await this.guardAsync(() => this.host.writeFile(target, bytes));
+  }
+
+  /** An empty write, held back until the path is written again or the run ends. */
+  private empty(path: string): void {
+    this.emptied.add(this.writable(path));
+  }
+
+  /** The index path a write may go to: not the root, not a directory, a name the API allows. */
+  private writable(path: string): string {
     const target = indexPath(path);
-    if (target === "") throw fsError("EISDIR", "illegal operation on a directory", "open", path);
-    if (this.host.row(target)?.kind === "directory") {
+    if (target === "" || this.host.row(target)?.kind === "directory") {
       throw fsError("EISDIR", "illegal operation on a directory", "open", path);
     }
     this.checkName(target, "open", path);
-    await this.guardAsync(() => this.host.writeFile(target, bytes));
+    return target;
   }
 
   /** The files API's path rules hold for the shell too: a name it refuses is refused here. */

@@ -69,6 +69,40 @@ describe("shell commands over the workspace's files", () => {
     expect(types).toContain("file.created");
   });
 
+  it("stores one write per redirection: no empty object first, no rewrite for an empty append", async () => {
+    const ws = await workspaceWithFiles({ "keep.txt": "old\n", "cut.txt": "gone\n" });
+    const before = (await eventsOf(ws)).length;
+    const run = await runScript(
+      account,
+      ws,
+      [
+        "echo one > new.txt",
+        "echo two >> new.txt",
+        "cat new.txt",
+        ": >> keep.txt",
+        "> cut.txt",
+        ": > empty.txt",
+        "wc -c < cut.txt",
+        "ls",
+      ].join("\n"),
+    );
+    expect(run.end.status).toBe("succeeded");
+    expect(run.stdout).toBe("one\ntwo\n0\ncut.txt\nempty.txt\nkeep.txt\nnew.txt\n");
+    const changes = (await eventsOf(ws))
+      .slice(before)
+      .filter((event) => event.type.startsWith("file."))
+      .map((event) => `${event.type} ${(event.data as { file: { path: string } }).file.path}`);
+    expect(changes).toEqual([
+      "file.created new.txt",
+      "file.updated new.txt",
+      "file.updated cut.txt",
+      "file.created empty.txt",
+    ]);
+    expect(new TextDecoder().decode(await getBytes(account, ws, "keep.txt"))).toBe("old\n");
+    expect((await getBytes(account, ws, "cut.txt")).byteLength).toBe(0);
+    expect((await getBytes(account, ws, "empty.txt")).byteLength).toBe(0);
+  });
+
   it("deletes and moves files through the files API", async () => {
     const ws = await workspaceWithFiles({ "a.txt": "a", "b.txt": "b" });
     const run = await runScript(account, ws, "rm a.txt && mv b.txt c.txt && ls");
