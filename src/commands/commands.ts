@@ -165,6 +165,20 @@ export class Commands {
     return this.executions.get(id);
   }
 
+  /**
+   * A reset: every running execution told to stop and ended `canceled` with the reason at once
+   * (the runner's own end, when the script stops, is then a no-op). Answers how many.
+   */
+  cancelAll(caller: Caller, reason: string): number {
+    // One already told to stop (by a cancel, a reset) is ended already, even if it still winds down.
+    const running = [...this.active.entries()].filter(([, run]) => !run.controller.signal.aborted);
+    for (const [id, run] of running) {
+      run.controller.abort("canceled");
+      this.end(caller, id, { status: "canceled", exitCode: null, reason });
+    }
+    return running.length;
+  }
+
   openOutput(trigger: string, id: string, format: OutputFormat, after: number) {
     const execution = this.execution(trigger, id);
     return openOutput(this.executions, execution, format, after, isFinished(execution.status));

@@ -11,6 +11,7 @@ import {
   WorkspaceSchema,
   WorkspaceStatusSchema,
 } from "../workspace/workspace.schemas";
+import { ResetCountsSchema } from "../workspace/workspace.types";
 
 // The workspace event log's one schema: every producer appends through it, the OpenAPI document
 // describes it, and tests parse what they receive with it. Later features add their `file.*`,
@@ -33,10 +34,7 @@ export const EVENT_DATA = {
     archived: z.boolean().openapi({ description: "false when the workspace was unarchived" }),
     status: WorkspaceStatusSchema,
   }),
-  "workspace.reset": z.object({
-    agents_closed: z.number().int(),
-    streams_canceled: z.number().int(),
-  }),
+  "workspace.reset": ResetCountsSchema,
   "workspace.deleted": z.object({ workspace_id: z.string() }),
   "lifecycle_event.created": z.object({ lifecycle_event: LifecycleEventSchema }),
   "codebase.added": z.object({ codebase: CodebaseSchema }),

@@ -533,7 +533,8 @@ export class WorkspaceDO extends DurableObject<Env> {
   }
 
   /**
-   * Resets the workspace's activity: closes its agents and cancels its streams, appends
+   * Resets the workspace's activity: closes its agents, cancels its command executions and
+   * streams, appends
    * `workspace.reset` and tells every socket `workspace_reset`.
    */
   reset(caller: Caller): Promise<RpcResult<ResetResult>> {
@@ -542,6 +543,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       const agentsClosed = this.agents.closeAll(caller, "workspace reset");
       const result = {
         agents_closed: agentsClosed,
+        executions_canceled: this.commands.cancelAll(caller, "workspace reset"),
         streams_canceled: this.threadStreams.cancelAll(),
       };
       const eventId = this.commit(caller, record.id, (emit) => emit("workspace.reset", result));

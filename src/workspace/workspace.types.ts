@@ -28,16 +28,19 @@ export const WorkspaceSummarySchema = z
   .openapi("WorkspaceSummary");
 export type WorkspaceSummary = z.infer<typeof WorkspaceSummarySchema>;
 
-export const ResetResultSchema = z
-  .object({
-    ok: z.literal(true),
-    workspace_id: z.string(),
-    event_id: z.number().int().openapi({ description: "The `workspace.reset` event's id" }),
-    reset_at: z.string(),
-    agents_closed: z.number().int(),
-    streams_canceled: z.number().int(),
-  })
-  .openapi("ResetResult");
+/** What a reset stopped: the `workspace.reset` event's data, and part of the reset's answer. */
+export const ResetCountsSchema = z.object({
+  agents_closed: z.number().int(),
+  executions_canceled: z.number().int().openapi({ description: "Command executions canceled" }),
+  streams_canceled: z.number().int(),
+});
+
+export const ResetResultSchema = ResetCountsSchema.extend({
+  ok: z.literal(true),
+  workspace_id: z.string(),
+  event_id: z.number().int().openapi({ description: "The `workspace.reset` event's id" }),
+  reset_at: z.string(),
+}).openapi("ResetResult");
 export type ResetResult = z.infer<typeof ResetResultSchema>;
 
 export function slugify(name: string): string {

@@ -115,6 +115,32 @@ describe("cancel", () => {
     expect(again.status).toBe(409);
   });
 
+  it("is canceled by a workspace reset, which says how many", async () => {
+    const { ws, id } = await started("echo start\nsleep 30\necho never");
+    const reader = new SseReader(await openEvents(ws, "slow", id));
+    expect((await reader.next())?.id).toBe("1");
+    const reset = await api<{ executions_canceled: number }>("POST", `/v1/workspaces/${ws}/reset`, {
+      key: account.key,
+    });
+    expect(reset.status).toBe(200);
+    expect(reset.body.executions_canceled).toBe(1);
+    let end = await reader.next();
+    while (end?.event === "output") end = await reader.next();
+    expect(JSON.parse(end?.data ?? "")).toMatchObject({
+      status: "canceled",
+      reason: "workspace reset",
+    });
+    const after = await api<ExecutionBody>("GET", `${commandsPath(ws)}/slow/executions/${id}`, {
+      key: account.key,
+    });
+    expect(after.body).toMatchObject({ status: "canceled", reason: "workspace reset" });
+    // Nothing was running any more: a second reset cancels none.
+    const again = await api<{ executions_canceled: number }>("POST", `/v1/workspaces/${ws}/reset`, {
+      key: account.key,
+    });
+    expect(again.body.executions_canceled).toBe(0);
+  });
+
   it("is 404 for an execution of another command", async () => {
     const { ws, id } = await started("true");
     await shellCommand(account, ws, "other", "true");
