@@ -3,7 +3,12 @@ import { AgentSchema, RoleTemplateSchema } from "../agents/agent.schemas";
 import { CommandSchema, ExecutionSchema } from "../commands/command.schemas";
 import { AttachmentSchema } from "../files/attachments";
 import { FileEntrySchema } from "../files/file-index";
-import { ProcessRunEventSchema, ProcessTaskEventSchema } from "../processes/process-events";
+import {
+  ProcessDefinitionDeletedEventSchema,
+  ProcessDefinitionEventSchema,
+  ProcessRunEventSchema,
+  ProcessTaskEventSchema,
+} from "../processes/process-events";
 import { MessageRefSchema, ThreadSchema } from "../threads/thread.schemas";
 import { LifecycleEventSchema } from "../workspace/lifecycle-events";
 import {
@@ -36,6 +41,7 @@ export const EVENT_DATA = {
   "workspace.reset": z.object({
     agents_closed: z.number().int(),
     streams_canceled: z.number().int(),
+    process_runs_canceled: z.number().int(),
   }),
   "workspace.deleted": z.object({ workspace_id: z.string() }),
   "lifecycle_event.created": z.object({ lifecycle_event: LifecycleEventSchema }),
@@ -105,6 +111,9 @@ export const EVENT_DATA = {
   "agent.updated": z.object({ agent: AgentSchema }),
   "agent.closed": z.object({ agent: AgentSchema }),
   // A process run's changes; GET …/processes/runs/{run} for its tasks and outputs.
+  "process.definition.created": ProcessDefinitionEventSchema,
+  "process.definition.updated": ProcessDefinitionEventSchema,
+  "process.definition.deleted": ProcessDefinitionDeletedEventSchema,
   "process.run.created": ProcessRunEventSchema,
   "process.run.started": ProcessRunEventSchema,
   "process.run.state_changed": ProcessRunEventSchema,

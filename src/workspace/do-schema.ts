@@ -310,6 +310,12 @@ const STEPS: string[] = [
      created_at INTEGER NOT NULL,
      PRIMARY KEY (run_id, seq)
    );`,
+  // Issue 7, continued: a definition's etag (If-Match on PUT and DELETE; rows saved before
+  // this step get one now), and a task's deadline (a wait's or an approval's timeout_s, which
+  // the alarm is set for as it is for due_at).
+  `ALTER TABLE process_definitions ADD COLUMN etag TEXT NOT NULL DEFAULT '';
+   UPDATE process_definitions SET etag = lower(hex(randomblob(16))) WHERE etag = '';
+   ALTER TABLE process_tasks ADD COLUMN deadline_at INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

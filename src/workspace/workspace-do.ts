@@ -62,6 +62,7 @@ import {
 import { ProcessEngine } from "../processes/engine";
 import {
   type ApproveInput,
+  type DefinitionConditions,
   type DefinitionInput,
   Processes,
   type RunInput,
@@ -532,7 +533,8 @@ export class WorkspaceDO extends DurableObject<Env> {
   }
 
   /**
-   * Resets the workspace's activity: closes its agents and cancels its streams, appends
+   * Resets the workspace's activity: closes its agents, cancels its streams and its unfinished
+   * process runs (streams first, so their count includes prompt tasks' own), appends
    * `workspace.reset` and tells every socket `workspace_reset`.
    */
   reset(caller: Caller): Promise<RpcResult<ResetResult>> {
@@ -542,6 +544,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       const result = {
         agents_closed: agentsClosed,
         streams_canceled: this.threadStreams.cancelAll(),
+        process_runs_canceled: this.processes.cancelAll(caller, "workspace reset"),
       };
       const eventId = this.commit(caller, record.id, (emit) => emit("workspace.reset", result));
       const resetAt = nowIso();
@@ -1102,8 +1105,17 @@ export class WorkspaceDO extends DurableObject<Env> {
   }
 
   // Processes (issue 7): the logic is in src/processes; these only check the caller.
-  processPut(caller: Caller, name: string, input: DefinitionInput) {
-    return this.withProcesses(caller, (p) => p.putDefinition(name, input));
+  processPut(
+    caller: Caller,
+    name: string,
+    input: DefinitionInput,
+    conditions: DefinitionConditions,
+  ) {
+    return this.withProcesses(caller, (p) => p.putDefinition(caller, name, input, conditions));
+  }
+
+  processDelete(caller: Caller, name: string, ifMatch: string | null) {
+    return this.withProcesses(caller, (p) => p.deleteDefinition(caller, name, ifMatch));
   }
 
   processGet(caller: Caller, name: string) {

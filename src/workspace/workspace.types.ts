@@ -36,6 +36,10 @@ export const ResetResultSchema = z
     reset_at: z.string(),
     agents_closed: z.number().int(),
     streams_canceled: z.number().int(),
+    process_runs_canceled: z
+      .number()
+      .int()
+      .openapi({ description: "Process runs not finished yet, canceled as `cancel` does" }),
   })
   .openapi("ResetResult");
 export type ResetResult = z.infer<typeof ResetResultSchema>;

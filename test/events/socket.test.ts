@@ -210,7 +210,11 @@ describe("workspace socket", () => {
     for (const socket of sockets) {
       const messages = await socket.until((message) => message.type === "workspace_reset");
       expect(socketEvents(messages)).toMatchObject([
-        { id: 4, type: "workspace.reset", data: { agents_closed: 0, streams_canceled: 0 } },
+        {
+          id: 4,
+          type: "workspace.reset",
+          data: { agents_closed: 0, streams_canceled: 0, process_runs_canceled: 0 },
+        },
       ]);
       expect(messages.at(-1)).toEqual({
         type: "workspace_reset",
