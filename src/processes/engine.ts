@@ -109,20 +109,24 @@ export class ProcessEngine {
       const busy = () =>
         tasks.filter((task) => task.state === "running" && task.claim !== null).length;
       let slots = run.spec.concurrency - busy();
+      // Read once per pass: claiming finishes no task, so the outputs stay as they are.
+      let templates: TemplateContext | null = null;
+      const context = () => {
+        templates ??= contextOf(run, tasks);
+        return templates;
+      };
       for (const task of readyTasks(tasks, specs)) {
         if (task.dueAt !== null && task.dueAt > now) continue;
         const spec = specs.get(task.taskId) as TaskSpec;
         const runsCode = spec.kind === "command" || spec.kind === "http" || spec.kind === "prompt";
         if (runsCode && slots <= 0) continue;
         // A wait's seconds and an approval's message may be templates: rendered as they start.
-        const context =
-          spec.kind === "wait" || spec.kind === "approval" ? contextOf(run, tasks) : null;
-        const wait = spec.kind === "wait" ? waitSeconds(spec, context as TemplateContext) : null;
+        const wait = spec.kind === "wait" ? waitSeconds(spec, context()) : null;
         const claimed = this.claim(run, task, spec, {
           seconds: wait && "seconds" in wait ? wait.seconds : 0,
           approval:
             spec.kind === "approval" && spec.with.message !== undefined
-              ? { message: renderValue(spec.with.message, context as TemplateContext) }
+              ? { message: renderValue(spec.with.message, context()) }
               : null,
         });
         if (claimed === null) continue;
