@@ -3,7 +3,12 @@ import { AgentSchema, RoleTemplateSchema } from "../agents/agent.schemas";
 import { CommandSchema, ExecutionSchema } from "../commands/command.schemas";
 import { AttachmentSchema } from "../files/attachments";
 import { FileEntrySchema } from "../files/file-index";
-import { ProcessRunEventSchema, ProcessTaskEventSchema } from "../processes/process-events";
+import {
+  ProcessDefinitionDeletedEventSchema,
+  ProcessDefinitionEventSchema,
+  ProcessRunEventSchema,
+  ProcessTaskEventSchema,
+} from "../processes/process-events";
 import { MessageRefSchema, ThreadSchema } from "../threads/thread.schemas";
 import { LifecycleEventSchema } from "../workspace/lifecycle-events";
 import {
@@ -103,6 +108,9 @@ export const EVENT_DATA = {
   "agent.updated": z.object({ agent: AgentSchema }),
   "agent.closed": z.object({ agent: AgentSchema }),
   // A process run's changes; GET …/processes/runs/{run} for its tasks and outputs.
+  "process.definition.created": ProcessDefinitionEventSchema,
+  "process.definition.updated": ProcessDefinitionEventSchema,
+  "process.definition.deleted": ProcessDefinitionDeletedEventSchema,
   "process.run.created": ProcessRunEventSchema,
   "process.run.started": ProcessRunEventSchema,
   "process.run.state_changed": ProcessRunEventSchema,

@@ -9,7 +9,8 @@ import { type PromptHost, runPromptTask } from "./prompt-task";
 import { dependents, derivedState, isTerminal, readyTasks, specTasks } from "./run-rules";
 import type { TaskSpec } from "./spec";
 import { type Outcome, runTask } from "./task-runners";
-import { renderScript, renderValue } from "./templates";
+import { renderScript, renderValue, type TemplateContext } from "./templates";
+import { clockOf, dueOutcome, waitSeconds } from "./timed-tasks";
 
 // The process engine: every tick (the DO's alarm) loads the runs with work, claims the tasks
 // that may start (phase order, needs met, due, under the run's concurrency cap), runs them and
@@ -89,15 +90,16 @@ export class ProcessEngine {
     // One read of the tasks per pass (a 1,000-task run is read once per outcome, not per
     // claim): the claims below update this snapshot as they write.
     let tasks = this.store.tasks(run.id);
-    let waitsEnded = false;
+    let timedEnded = false;
     for (const task of tasks) {
-      if (task.kind === "wait" && task.state === "running" && (task.dueAt ?? 0) <= now) {
-        const output = { waited_s: waitSeconds(specs.get(task.taskId)) };
-        this.finish(run, task, task.attempt, { ok: true, output }, false);
-        waitsEnded = true;
+      // Waits and approvals end by the clock: a wait's seconds, a timeout_s (see timed-tasks).
+      const outcome = dueOutcome(task, specs.get(task.taskId), now);
+      if (outcome) {
+        this.finish(run, task, task.attempt, outcome, false);
+        timedEnded = true;
       }
     }
-    if (waitsEnded) {
+    if (timedEnded) {
       changed = true;
       tasks = this.store.tasks(run.id);
     }
@@ -107,17 +109,38 @@ export class ProcessEngine {
       const busy = () =>
         tasks.filter((task) => task.state === "running" && task.claim !== null).length;
       let slots = run.spec.concurrency - busy();
+      // Read once per pass: claiming finishes no task, so the outputs stay as they are.
+      let templates: TemplateContext | null = null;
+      const context = () => {
+        templates ??= contextOf(run, tasks);
+        return templates;
+      };
       for (const task of readyTasks(tasks, specs)) {
         if (task.dueAt !== null && task.dueAt > now) continue;
         const spec = specs.get(task.taskId) as TaskSpec;
         const runsCode = spec.kind === "command" || spec.kind === "http" || spec.kind === "prompt";
         if (runsCode && slots <= 0) continue;
-        const claimed = this.claim(run, task, spec);
+        // A wait's seconds and an approval's message may be templates: rendered as they start.
+        const wait = spec.kind === "wait" ? waitSeconds(spec, context()) : null;
+        const claimed = this.claim(run, task, spec, {
+          seconds: wait && "seconds" in wait ? wait.seconds : 0,
+          approval:
+            spec.kind === "approval" && spec.with.message !== undefined
+              ? { message: renderValue(spec.with.message, context()) }
+              : null,
+        });
         if (claimed === null) continue;
         Object.assign(task, claimed);
         const attempt = claimed.attempt;
+        if (wait && "error" in wait) {
+          this.finish(run, task, attempt, { ok: false, error: wait.error }, false);
+          Object.assign(task, this.store.task(run.id, task.taskId));
+          changed = true;
+          continue;
+        }
         // A wait that is already due ends on the next pass of the same tick.
-        if (spec.kind === "wait" && waitSeconds(spec) === 0) changed = true;
+        // (The claim reads the clock after `now`: compare with the clock again.)
+        if (spec.kind === "wait" && (claimed.dueAt ?? 0) <= this.port.now()) changed = true;
         if (runsCode) {
           slots--;
           const key = `${run.id}/${task.taskId}`;
@@ -137,27 +160,25 @@ export class ProcessEngine {
     run: RunRow,
     task: TaskRow,
     spec: TaskSpec,
-  ): Pick<TaskRow, "state" | "attempt" | "claim" | "dueAt"> | null {
+    start: { seconds: number; approval: unknown },
+  ): Pick<TaskRow, "state" | "attempt" | "claim" | "dueAt" | "deadlineAt"> | null {
     const now = this.port.now();
     return this.port.commit(this.system(run), (emit) => {
       const current = this.store.task(run.id, task.taskId);
       if (current?.state !== "pending") return null;
       const attempt = current.attempt + 1;
-      let state: TaskState = "running";
-      let claim: string | null = this.instance;
-      let dueAt: number | null = null;
-      if (spec.kind === "approval") {
-        state = "waiting_approval";
-        claim = null;
-      } else if (spec.kind === "wait") {
-        claim = null;
-        dueAt = now + waitSeconds(spec) * 1000;
-      }
+      // Waits and approvals run no code: no claim (nothing to lose in a crash), only times.
+      const timed = spec.kind === "wait" || spec.kind === "approval";
+      const state: TaskState = spec.kind === "approval" ? "waiting_approval" : "running";
+      const claim: string | null = timed ? null : this.instance;
+      const { dueAt, deadlineAt } = clockOf(spec, start.seconds, now);
       this.store.updateTask(run.id, task.taskId, {
         state,
         attempt,
         claim,
         dueAt,
+        deadlineAt,
+        ...(spec.kind === "approval" ? { approval: start.approval } : {}),
         error: null,
         startedAt: now,
         finishedAt: null,
@@ -168,7 +189,7 @@ export class ProcessEngine {
         now,
       );
       emit("process.task.started", taskEvent(run, { ...task, attempt, state, error: null }));
-      return { state, attempt, claim, dueAt };
+      return { state, attempt, claim, dueAt, deadlineAt };
     });
   }
 
@@ -187,12 +208,9 @@ export class ProcessEngine {
         ? null
         : setTimeout(() => controller.abort("timeout"), spec.timeout_s * 1000);
     const caller = { accountId: run.accountId, actor: run.actor };
-    const outputs = Object.fromEntries(
-      tasks.filter((t) => t.state === "succeeded").map((t) => [t.taskId, t.output]),
-    );
     let outcome: Outcome;
     try {
-      const context = { inputs: run.inputs, outputs };
+      const context = contextOf(run, tasks);
       const inline = spec.kind === "command" && typeof spec.with.run === "string";
       const rendered = (inline ? { ...spec.with } : renderValue(spec.with, context)) as Record<
         string,
@@ -247,7 +265,9 @@ export class ProcessEngine {
     const spec = specTasks(run.spec).get(task.taskId) as TaskSpec;
     this.port.commit(this.system(run), (emit) => {
       const current = this.store.task(run.id, task.taskId);
-      if (current?.state !== "running" || current.attempt !== attempt) return;
+      // An approval ends here only when its timeout passes (a decision is `approve`'s).
+      const open = current?.state === "running" || current?.state === "waiting_approval";
+      if (!current || !open || current.attempt !== attempt) return;
       if (current.claim !== null && current.claim !== this.instance) return;
       const log = (message: string) =>
         this.store.log(run.id, { taskId: task.taskId, attempt, stream: "engine", message }, now);
@@ -256,6 +276,7 @@ export class ProcessEngine {
           state: "succeeded",
           output: outcome.output,
           claim: null,
+          deadlineAt: null,
           finishedAt: now,
         });
         log(`attempt ${attempt} succeeded`);
@@ -272,6 +293,7 @@ export class ProcessEngine {
           state: "pending",
           claim: null,
           dueAt,
+          deadlineAt: null,
           error: outcome.error,
           output: outcome.output ?? null,
         });
@@ -282,6 +304,7 @@ export class ProcessEngine {
         this.store.updateTask(run.id, task.taskId, {
           state: "failed",
           claim: null,
+          deadlineAt: null,
           error: outcome.error,
           output: outcome.output ?? null,
           finishedAt: now,
@@ -415,8 +438,10 @@ export class ProcessEngine {
         state: "pending",
         claim: null,
         dueAt: null,
+        deadlineAt: null,
         error: null,
         output: null,
+        approval: null,
         finishedAt: null,
         retryBase: task.attempt,
       });
@@ -429,10 +454,13 @@ export class ProcessEngine {
   }
 }
 
-const waitSeconds = (spec: TaskSpec | undefined) => {
-  const seconds = Number((spec?.with as { seconds?: unknown } | undefined)?.seconds ?? 0);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
-};
+/** What templates read: the run's inputs and the outputs of the tasks succeeded so far. */
+const contextOf = (run: RunRow, tasks: TaskRow[]): TemplateContext => ({
+  inputs: run.inputs,
+  outputs: Object.fromEntries(
+    tasks.filter((t) => t.state === "succeeded").map((t) => [t.taskId, t.output]),
+  ),
+});
 
 const taskEvent = (
   run: RunRow,

@@ -42,3 +42,7 @@ export const ProcessTaskEventSchema = z.object({
   state: z.enum(TASK_STATES),
   error: z.string().nullable(),
 });
+
+// A definition's events name it (and its new etag): its spec may be large, GET it.
+export const ProcessDefinitionEventSchema = z.object({ name: z.string(), etag: z.string() });
+export const ProcessDefinitionDeletedEventSchema = z.object({ name: z.string() });

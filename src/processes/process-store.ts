@@ -15,6 +15,8 @@ export interface Definition {
   description: string | null;
   spec: ProcessSpec;
   input_schema: InputSchema;
+  /** Changes with every save: `If-Match` on PUT and DELETE compares against it. */
+  etag: string;
   created_at: string;
   updated_at: string;
 }
@@ -48,6 +50,8 @@ export interface TaskRow {
   retryBase: number;
   claim: string | null;
   dueAt: number | null;
+  /** When a wait's or an approval's `timeout_s` passes (then it fails), or null. */
+  deadlineAt: number | null;
   output: unknown;
   error: string | null;
   approval: unknown;
@@ -76,6 +80,7 @@ const toDefinition = (row: Row): Definition => ({
   description: str(row.description),
   spec: json(row.spec),
   input_schema: json(row.input_schema),
+  etag: String(row.etag),
   created_at: String(row.created_at),
   updated_at: String(row.updated_at),
 });
@@ -108,6 +113,7 @@ const toTask = (row: Row): TaskRow => ({
   retryBase: Number(row.retry_base),
   claim: str(row.claim),
   dueAt: num(row.due_at),
+  deadlineAt: num(row.deadline_at),
   output: json(row.output),
   error: str(row.error),
   approval: json(row.approval),
@@ -128,18 +134,23 @@ export class ProcessStore {
   ): { definition: Definition; created: boolean } {
     const created = this.findDefinition(name) === null;
     this.sql.exec(
-      `INSERT INTO process_definitions (name, description, spec, input_schema, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO process_definitions (name, description, spec, input_schema, etag, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(name) DO UPDATE SET description = excluded.description, spec = excluded.spec,
-         input_schema = excluded.input_schema, updated_at = excluded.updated_at`,
+         input_schema = excluded.input_schema, etag = excluded.etag, updated_at = excluded.updated_at`,
       name,
       input.description,
       JSON.stringify(input.spec),
       JSON.stringify(input.input_schema),
+      crypto.randomUUID().replaceAll("-", ""),
       now,
       now,
     );
     return { definition: this.definition(name), created };
+  }
+
+  deleteDefinition(name: string): void {
+    this.sql.exec("DELETE FROM process_definitions WHERE name = ?", name);
   }
 
   findDefinition(name: string): Definition | null {
@@ -219,6 +230,16 @@ export class ProcessStore {
       .map(toRun);
   }
 
+  /** Runs not finished yet, created ones included (what a reset cancels). */
+  unfinishedRuns(): RunRow[] {
+    return this.sql
+      .exec(
+        "SELECT * FROM process_runs WHERE state IN ('created', 'running', 'awaiting_approval', 'paused') ORDER BY id",
+      )
+      .toArray()
+      .map(toRun);
+  }
+
   /** Runs the engine has something to do for (running or waiting; a paused run's tasks end). */
   activeRuns(): RunRow[] {
     return this.sql
@@ -281,6 +302,7 @@ export class ProcessStore {
         | "retryBase"
         | "claim"
         | "dueAt"
+        | "deadlineAt"
         | "output"
         | "error"
         | "approval"
@@ -295,6 +317,7 @@ export class ProcessStore {
       retryBase: "retry_base",
       claim: "claim",
       dueAt: "due_at",
+      deadlineAt: "deadline_at",
       output: "output",
       error: "error",
       approval: "approval",
@@ -322,13 +345,22 @@ export class ProcessStore {
     );
   }
 
-  /** The earliest due time of a pending or waiting task of a running run, or null. */
+  /**
+   * The earliest time a tick has something to do, or null: a pending task's due time (a
+   * retry's backoff) in a running run; a running wait's end, or a wait's or an approval's
+   * deadline, in a run that is not finished (a paused run's waits end too, as running tasks do).
+   */
   nextDue(): number | null {
     const row = this.sql
       .exec(
-        `SELECT MIN(t.due_at) AS due FROM process_tasks t JOIN process_runs r ON r.id = t.run_id
-         WHERE r.state IN ('running', 'awaiting_approval') AND t.due_at IS NOT NULL
-           AND (t.state = 'pending' OR (t.state = 'running' AND t.kind = 'wait'))`,
+        `SELECT MIN(MIN(COALESCE(t.due_at, t.deadline_at), COALESCE(t.deadline_at, t.due_at))) AS due
+         FROM process_tasks t JOIN process_runs r ON r.id = t.run_id
+         WHERE (t.state = 'pending' AND t.due_at IS NOT NULL
+                AND r.state IN ('running', 'awaiting_approval'))
+            OR (t.state = 'running' AND t.kind = 'wait'
+                AND r.state IN ('running', 'awaiting_approval', 'paused'))
+            OR (t.state = 'waiting_approval' AND t.deadline_at IS NOT NULL
+                AND r.state IN ('running', 'awaiting_approval', 'paused'))`,
       )
       .one();
     return row.due === null ? null : Number(row.due);

@@ -1,5 +1,6 @@
 import { ApiError, notFound } from "../errors";
 import type { Emit } from "../events/event-schema";
+import { assertIfMatch, etagList } from "../workspace/etag";
 import type { Caller } from "../workspace/workspace.types";
 import type { ProcessEngine } from "./engine";
 import { EMPTY_INPUT_SCHEMA, type InputSchema, validateInputs } from "./input-schema";
@@ -22,6 +23,12 @@ export interface DefinitionInput {
   spec: ProcessSpec;
   description?: string | null;
   input_schema?: InputSchema;
+}
+
+/** A PUT's conditional headers: `If-Match` (the etag you read), `If-None-Match: *` (create only). */
+export interface DefinitionConditions {
+  ifMatch: string | null;
+  ifNoneMatch: string | null;
 }
 
 export interface RunInput {
@@ -50,6 +57,7 @@ export function taskView(run: RunRow, task: TaskRow) {
     error: task.error,
     approval: task.approval ?? null,
     due_at: iso(task.dueAt),
+    deadline_at: iso(task.deadlineAt),
     started_at: iso(task.startedAt),
     finished_at: iso(task.finishedAt),
     duration_ms:
@@ -96,16 +104,36 @@ export class Processes {
   }
 
   putDefinition(
+    caller: Caller,
     name: string,
     input: DefinitionInput,
+    conditions: DefinitionConditions,
   ): { definition: Definition; created: boolean } {
     const inputSchema = input.input_schema ?? EMPTY_INPUT_SCHEMA;
     validateSpec(input.spec, inputSchema);
-    return this.store.putDefinition(
-      name,
-      { spec: input.spec, description: input.description ?? null, input_schema: inputSchema },
-      new Date().toISOString(),
-    );
+    assertDefinitionConditions(this.store.findDefinition(name), conditions);
+    return this.commit(caller, (emit) => {
+      const saved = this.store.putDefinition(
+        name,
+        { spec: input.spec, description: input.description ?? null, input_schema: inputSchema },
+        new Date().toISOString(),
+      );
+      emit(saved.created ? "process.definition.created" : "process.definition.updated", {
+        name,
+        etag: saved.definition.etag,
+      });
+      return saved;
+    });
+  }
+
+  /** Deletes a definition; runs already created keep the spec stored with them. */
+  deleteDefinition(caller: Caller, name: string, ifMatch: string | null): void {
+    const current = this.store.definition(name);
+    assertIfMatch(ifMatch, current.etag);
+    this.commit(caller, (emit) => {
+      this.store.deleteDefinition(name);
+      emit("process.definition.deleted", { name });
+    });
   }
 
   createRun(caller: Caller, process: string, input: RunInput) {
@@ -174,19 +202,7 @@ export class Processes {
           this.engine.changeState(run, "paused", null, emit);
           break;
         case "cancel":
-          // Running tasks are canceled (their runners aborted); the rest are skipped.
-          for (const task of tasks) {
-            if (task.state === "running" || task.state === "waiting_approval") {
-              this.engine.cancelTask(run, task, emit);
-              aborted.push(task.taskId);
-            } else if (task.state === "pending") {
-              this.store.updateTask(run.id, task.taskId, {
-                state: "skipped",
-                finishedAt: Date.now(),
-              });
-            }
-          }
-          this.engine.changeState(run, "canceled", null, emit);
+          aborted.push(...this.cancelRun(run, tasks, null, emit));
           break;
       }
     });
@@ -194,6 +210,35 @@ export class Processes {
     if (action === "resume") this.engine.settle(runId);
     if (action === "start" || action === "resume") await this.wake();
     return this.view(runId);
+  }
+
+  /**
+   * Cancels every run not finished yet, as `cancel` does, with `reason` as the runs' error
+   * (a workspace reset). Returns how many.
+   */
+  cancelAll(caller: Caller, reason: string): number {
+    const runs = this.store.unfinishedRuns();
+    for (const run of runs) {
+      const tasks = this.store.tasks(run.id);
+      const aborted = this.commit(caller, (emit) => this.cancelRun(run, tasks, reason, emit));
+      for (const taskId of aborted) this.engine.abort(run.id, taskId);
+    }
+    return runs.length;
+  }
+
+  /** Running tasks canceled, pending ones skipped, the run canceled; the ids to abort. */
+  private cancelRun(run: RunRow, tasks: TaskRow[], reason: string | null, emit: Emit): string[] {
+    const aborted: string[] = [];
+    for (const task of tasks) {
+      if (task.state === "running" || task.state === "waiting_approval") {
+        this.engine.cancelTask(run, task, emit);
+        aborted.push(task.taskId);
+      } else if (task.state === "pending") {
+        this.store.updateTask(run.id, task.taskId, { state: "skipped", finishedAt: Date.now() });
+      }
+    }
+    this.engine.changeState(run, "canceled", reason, emit);
+    return aborted;
   }
 
   async approve(caller: Caller, runId: string, input: ApproveInput) {
@@ -228,6 +273,8 @@ export class Processes {
     const chosen = task as TaskRow;
     const now = Date.now();
     const approval = {
+      // What the task asked (its rendered message), then what was decided.
+      ...((chosen.approval as Record<string, unknown> | null) ?? {}),
       decision: input.decision,
       comment: input.comment ?? null,
       by: caller.actor,
@@ -241,6 +288,7 @@ export class Processes {
         approval,
         output: approved ? approval : null,
         error,
+        deadlineAt: null,
         finishedAt: now,
       });
       this.store.log(
@@ -330,4 +378,29 @@ export class Processes {
     if (task !== null && !specTasks(this.store.run(runId).spec).has(task)) throw notFound("task");
     return this.store.logs(runId, after, limit, task);
   }
+}
+
+/**
+ * A PUT's preconditions: `If-Match` needs the definition to exist with that etag (`*`: to
+ * exist); `If-None-Match: *` (or its etag) refuses to replace one. 412 otherwise.
+ */
+function assertDefinitionConditions(
+  current: Definition | null,
+  conditions: DefinitionConditions,
+): void {
+  if (!current) {
+    if (conditions.ifMatch !== null) {
+      throw new ApiError("precondition_failed", "If-Match given, but the process does not exist");
+    }
+    return;
+  }
+  if (conditions.ifNoneMatch !== null) {
+    const tags = etagList(conditions.ifNoneMatch);
+    if (tags.includes("*") || tags.includes(current.etag)) {
+      throw new ApiError("precondition_failed", "If-None-Match: the process exists", {
+        details: { current_etag: current.etag },
+      });
+    }
+  }
+  assertIfMatch(conditions.ifMatch, current.etag);
 }

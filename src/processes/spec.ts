@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
 import { type InputSchema, isDeclaredInput } from "./input-schema";
 import { templateRefs } from "./templates";
+import { literalSecondsProblem } from "./timed-tasks";
 
 // A process spec, version 1: phases run in order; a phase's tasks run in parallel as their
 // `needs` allow. Everything a run needs is in the spec stored with it, so a definition changed
@@ -23,7 +24,7 @@ export const TaskSpecSchema = z
       .default({})
       .openapi({
         description:
-          "command: `{trigger, args}` or `{run}`; prompt: `{prompt, model?}`; http: `{url, method?, headers?, body?}`; wait: `{seconds}`; approval: `{message?}`. " +
+          "command: `{trigger, args}` or `{run}`; prompt: `{prompt, model?}`; http: `{url, method?, headers?, body?}`; wait: `{seconds}` (a number or a template giving one); approval: `{message?}`. " +
           // biome-ignore lint/suspicious/noTemplateCurlyInString: the template syntax, documented
           "Strings may hold `${{ inputs.x }}` and `${{ tasks.<id>.output.y }}`",
       }),
@@ -36,7 +37,10 @@ export const TaskSpecSchema = z
       .strict()
       .default({ max: 0, backoff_s: 0 })
       .openapi({ description: "Attempts after the first, each `backoff_s × 2^(n-1)` later" }),
-    timeout_s: z.number().positive().max(86_400).nullable().default(null),
+    timeout_s: z.number().positive().max(86_400).nullable().default(null).openapi({
+      description:
+        "A command, http or prompt attempt is stopped when it passes; a wait or an approval still open then fails (`timed out after N s`, `approval timed out after N s`). Either failure may be retried per `retry`",
+    }),
     continue_on_error: z.boolean().default(false),
   })
   .strict()
@@ -72,8 +76,9 @@ const invalid = (problems: Problem[]) =>
 
 /**
  * What zod cannot check: ids unique across the run, `needs` naming a task of the same or an
- * earlier phase, no cycle, and every template naming a declared input or a task the
- * referencing task needs (directly or through others). Throws a 400 naming each offender.
+ * earlier phase, no cycle, a wait's literal seconds a number of seconds, and every template
+ * naming a declared input or a task the referencing task needs (directly or through others).
+ * Throws a 400 naming each offender.
  */
 export function validateSpec(spec: ProcessSpec, inputs: InputSchema): void {
   const problems: Problem[] = [];
@@ -99,6 +104,11 @@ export function validateSpec(spec: ProcessSpec, inputs: InputSchema): void {
   spec.phases.forEach((phase, p) => {
     phase.tasks.forEach((task, t) => {
       const at = `phases[${p}].tasks[${t}]`;
+      // A template's value is checked when the wait starts; a literal one can be now.
+      const seconds = literalSecondsProblem(task);
+      if (seconds) {
+        problems.push({ field: `${at}.with.seconds`, message: `task '${task.id}': ${seconds}` });
+      }
       for (const need of task.needs) {
         const needPhase = phaseOf.get(need);
         if (needPhase === undefined) {

@@ -313,6 +313,12 @@ const STEPS: string[] = [
   // Issue 6: whether an agent was spawned as an orchestrator (its role the workspace's
   // orchestrator_role, or its template's is_orchestrator), fixed at spawn.
   `ALTER TABLE agents ADD COLUMN is_orchestrator INTEGER NOT NULL DEFAULT 0;`,
+  // Issue 7, continued: a definition's etag (If-Match on PUT and DELETE; rows saved before
+  // this step get one now), and a task's deadline (a wait's or an approval's timeout_s, which
+  // the alarm is set for as it is for due_at).
+  `ALTER TABLE process_definitions ADD COLUMN etag TEXT NOT NULL DEFAULT '';
+   UPDATE process_definitions SET etag = lower(hex(randomblob(16))) WHERE etag = '';
+   ALTER TABLE process_tasks ADD COLUMN deadline_at INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

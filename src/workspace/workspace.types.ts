@@ -33,6 +33,10 @@ export const ResetCountsSchema = z.object({
   agents_closed: z.number().int(),
   executions_canceled: z.number().int().openapi({ description: "Command executions canceled" }),
   streams_canceled: z.number().int(),
+  process_runs_canceled: z
+    .number()
+    .int()
+    .openapi({ description: "Process runs not finished yet, canceled as `cancel` does" }),
 });
 
 export const ResetResultSchema = ResetCountsSchema.extend({

@@ -152,7 +152,12 @@ describe("workspace event log", () => {
     expect(data[16]).toEqual({ archived: false, status: "running" });
     expect(data[18]).toMatchObject({ codebase: { id: codebase.body.id, name: "backend" } });
     expect(data[19]).toEqual({ codebase_id: codebase.body.id });
-    expect(data[20]).toEqual({ agents_closed: 0, executions_canceled: 0, streams_canceled: 0 });
+    expect(data[20]).toEqual({
+      agents_closed: 0,
+      executions_canceled: 0,
+      streams_canceled: 0,
+      process_runs_canceled: 0,
+    });
     expect(reset.body.event_id).toBe(21);
 
     // Each lifecycle_event.created carries exactly the record the lifecycle list shows.

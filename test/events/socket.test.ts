@@ -213,7 +213,12 @@ describe("workspace socket", () => {
         {
           id: 4,
           type: "workspace.reset",
-          data: { agents_closed: 0, executions_canceled: 0, streams_canceled: 0 },
+          data: {
+            agents_closed: 0,
+            executions_canceled: 0,
+            streams_canceled: 0,
+            process_runs_canceled: 0,
+          },
         },
       ]);
       expect(messages.at(-1)).toEqual({

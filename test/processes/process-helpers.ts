@@ -18,6 +18,7 @@ export interface TaskView {
   error: string | null;
   approval: unknown;
   due_at: string | null;
+  deadline_at: string | null;
   started_at: string | null;
   finished_at: string | null;
   allowed_actions: string[];
@@ -155,3 +156,40 @@ export const detailsOf = (body: unknown): unknown => {
   expect((body as { error?: unknown }).error).toBeDefined();
   return (body as { error: { details?: unknown } }).error.details;
 };
+
+/**
+ * Lets `seconds` pass for the run's unfinished tasks: their start, due time and deadline move
+ * that far into the past (a wait's waited_s stays exact), and the alarm is set for now.
+ */
+export async function elapse(ctx: Ctx, run: string, seconds: number): Promise<void> {
+  const shift = seconds * 1000;
+  await runInDurableObject(workspaceStub(ctx.ws), async (_instance: WorkspaceDO, state) => {
+    state.storage.sql.exec(
+      `UPDATE process_tasks SET started_at = started_at - ?, due_at = due_at - ?,
+         deadline_at = deadline_at - ?
+       WHERE run_id = ? AND state IN ('pending', 'running', 'waiting_approval')`,
+      shift,
+      shift,
+      shift,
+      run,
+    );
+    await state.storage.setAlarm(Date.now());
+  });
+}
+
+/** The time the DO's alarm is set for, or null. */
+export const alarmAt = (ctx: Ctx) =>
+  runInDurableObject(workspaceStub(ctx.ws), (_instance: WorkspaceDO, state) =>
+    state.storage.getAlarm(),
+  );
+
+/** The workspace's events of the given types, oldest first, with their data. */
+export async function eventsOf(ctx: Ctx, prefix: string) {
+  const rows = await doSql(ctx.ws, "SELECT type, json FROM events ORDER BY id");
+  return rows
+    .filter((row) => String(row.type).startsWith(prefix))
+    .map((row) => ({
+      type: String(row.type),
+      data: (JSON.parse(String(row.json)) as { data: Record<string, unknown> }).data,
+    }));
+}

@@ -4,10 +4,13 @@ import { WorkspaceEventSchema } from "../../events/event-schema";
 import { resumeCursor, SSE_HEADERS } from "../../events/sse";
 import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
 import { relayUntilCancelled } from "../../lib/relay-stream";
+import { quoteEtag } from "../../workspace/etag";
 import {
   IdempotencyHeaderSchema,
+  IfMatchHeaderSchema,
   jsonBody,
   jsonResponse,
+  noContent,
   WorkspaceParamsSchema,
   withErrors,
 } from "../openapi-helpers";
@@ -17,6 +20,7 @@ import {
   DefinitionInputSchema,
   DefinitionPageSchema,
   DefinitionSchema,
+  DefinitionWriteHeadersSchema,
   EventsQuerySchema,
   LastEventIdSchema,
   LogPageSchema,
@@ -43,13 +47,26 @@ const putRoute = createRoute({
   tags,
   summary: "Save a process definition: spec, description, input schema",
   description:
-    "The spec is checked as a run's would be: duplicate ids, unknown or later-phase `needs`, cycles, and templates naming an undeclared input or a task not needed are a 400 naming the offender in `details`.",
-  request: { params: ProcessParamsSchema, body: jsonBody(DefinitionInputSchema) },
-  responses: {
-    200: jsonResponse(DefinitionSchema, "The definition, replaced"),
-    201: jsonResponse(DefinitionSchema, "The definition, new"),
-    ...withErrors(),
+    "The spec is checked as a run's would be: duplicate ids, unknown or later-phase `needs`, cycles, and templates naming an undeclared input or a task not needed are a 400 naming the offender in `details`. `If-Match` guards against lost updates, `If-None-Match: *` creates only (412 otherwise).",
+  request: {
+    params: ProcessParamsSchema,
+    headers: DefinitionWriteHeadersSchema,
+    body: jsonBody(DefinitionInputSchema),
   },
+  responses: {
+    200: jsonResponse(DefinitionSchema, "The definition, replaced (ETag: its etag)"),
+    201: jsonResponse(DefinitionSchema, "The definition, new (ETag: its etag)"),
+    ...withErrors(412),
+  },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: `${base}/{process}`,
+  tags,
+  summary: "Delete a process definition (runs already created keep their spec)",
+  request: { params: ProcessParamsSchema, headers: IfMatchHeaderSchema },
+  responses: { 204: noContent, ...withErrors(412) },
 });
 
 const listRoute = createRoute({
@@ -67,7 +84,10 @@ const getRoute = createRoute({
   tags,
   summary: "A process definition",
   request: { params: ProcessParamsSchema },
-  responses: { 200: jsonResponse(DefinitionSchema, "The definition"), ...withErrors() },
+  responses: {
+    200: jsonResponse(DefinitionSchema, "The definition (ETag: its etag)"),
+    ...withErrors(),
+  },
 });
 
 const createRunRoute = createRoute({
@@ -258,15 +278,29 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(putRoute, async (c) => {
     const { process } = c.req.valid("param");
     const input = c.req.valid("json");
+    const conditions = {
+      ifMatch: c.req.header("if-match") ?? null,
+      ifNoneMatch: c.req.header("if-none-match") ?? null,
+    };
     const { definition, created } = await c.var.workspace.call((s, caller) =>
-      s.processPut(caller, process, input),
+      s.processPut(caller, process, input, conditions),
     );
+    c.header("ETag", quoteEtag(definition.etag));
     return created ? c.json(definition, 201) : c.json(definition, 200);
   });
 
   app.openapi(getRoute, async (c) => {
     const { process } = c.req.valid("param");
-    return c.json(await c.var.workspace.call((s, caller) => s.processGet(caller, process)), 200);
+    const definition = await c.var.workspace.call((s, caller) => s.processGet(caller, process));
+    c.header("ETag", quoteEtag(definition.etag));
+    return c.json(definition, 200);
+  });
+
+  app.openapi(deleteRoute, async (c) => {
+    const { process } = c.req.valid("param");
+    const ifMatch = c.req.header("if-match") ?? null;
+    await c.var.workspace.call((s, caller) => s.processDelete(caller, process, ifMatch));
+    return c.body(null, 204);
   });
 
   app.openapi(createRunRoute, async (c) => {

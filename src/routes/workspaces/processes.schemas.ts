@@ -52,10 +52,25 @@ export const DefinitionSchema = z
     description: z.string().nullable(),
     spec: ProcessSpecSchema,
     input_schema: InputSchemaSchema,
+    etag: z.string().openapi({ description: "Changes with every save; the ETag header's value" }),
     created_at: z.string(),
     updated_at: z.string(),
   })
   .openapi("ProcessDefinition");
+
+export const DefinitionWriteHeadersSchema = z.object({
+  "if-match": z
+    .string()
+    .optional()
+    .openapi({ param: { name: "if-match", in: "header" }, description: "The etag you last read" }),
+  "if-none-match": z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: "if-none-match", in: "header" },
+      description: "`*`: create only (412 if the process exists)",
+    }),
+});
 
 export const DefinitionPageSchema = pageOf(DefinitionSchema, "ProcessDefinitionPage");
 
@@ -98,8 +113,14 @@ export const TaskViewSchema = z
     attempt: z.number().int().openapi({ description: "Attempts made so far (claims)" }),
     output: z.unknown(),
     error: z.string().nullable(),
-    approval: z.unknown().openapi({ description: "`{decision, comment, by, at}` once resolved" }),
+    approval: z.unknown().openapi({
+      description:
+        "`{message}` (rendered) while it waits; `{message?, decision, comment, by, at}` once resolved",
+    }),
     due_at: z.string().nullable().openapi({ description: "A retry's or a wait's due time" }),
+    deadline_at: z.string().nullable().openapi({
+      description: "When a running wait's or a waiting approval's `timeout_s` passes",
+    }),
     started_at: z.string().nullable(),
     finished_at: z.string().nullable(),
     duration_ms: z.number().int().nullable(),

@@ -7,7 +7,12 @@ import type {
 import type { CommandConfig } from "../../commands/config";
 import type { OutputFormat } from "../../commands/output-stream";
 import type { CommandListQuery } from "../../commands/registry";
-import type { ApproveInput, DefinitionInput, RunInput } from "../../processes/processes";
+import type {
+  ApproveInput,
+  DefinitionConditions,
+  DefinitionInput,
+  RunInput,
+} from "../../processes/processes";
 import type { RunAction } from "../../processes/run-rules";
 import { rpcBoundary } from "../rpc-errors";
 import type { Caller } from "../workspace.types";
@@ -16,8 +21,17 @@ import { WorkspaceThreadRpc } from "./thread-rpc";
 /** Processes, commands, roles and agents: the logic is in their modules; these check the caller. */
 export abstract class WorkspaceActivityRpc extends WorkspaceThreadRpc {
   // Processes (issue 7): the logic is in src/processes; these only check the caller.
-  processPut(caller: Caller, name: string, input: DefinitionInput) {
-    return this.withProcesses(caller, (p) => p.putDefinition(name, input));
+  processPut(
+    caller: Caller,
+    name: string,
+    input: DefinitionInput,
+    conditions: DefinitionConditions,
+  ) {
+    return this.withProcesses(caller, (p) => p.putDefinition(caller, name, input, conditions));
+  }
+
+  processDelete(caller: Caller, name: string, ifMatch: string | null) {
+    return this.withProcesses(caller, (p) => p.deleteDefinition(caller, name, ifMatch));
   }
 
   processGet(caller: Caller, name: string) {

@@ -302,8 +302,9 @@ export abstract class WorkspaceRecordRpc extends WorkspaceCore {
   }
 
   /**
-   * Resets the workspace's activity: closes its agents, cancels its command executions and
-   * streams, appends
+   * Resets the workspace's activity: closes its agents, cancels its command executions, its
+   * streams and its unfinished process runs (streams first, so their count includes prompt
+   * tasks' own), appends
    * `workspace.reset` and tells every socket `workspace_reset`.
    */
   reset(caller: Caller): Promise<RpcResult<ResetResult>> {
@@ -314,6 +315,7 @@ export abstract class WorkspaceRecordRpc extends WorkspaceCore {
         agents_closed: agentsClosed,
         executions_canceled: this.commands.cancelAll(caller, "workspace reset"),
         streams_canceled: this.threadStreams.cancelAll(),
+        process_runs_canceled: this.processes.cancelAll(caller, "workspace reset"),
       };
       const eventId = this.commit(caller, record.id, (emit) => emit("workspace.reset", result));
       const resetAt = nowIso();

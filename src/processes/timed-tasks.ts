@@ -1,0 +1,78 @@
+import type { TaskRow } from "./process-store";
+import type { TaskSpec } from "./spec";
+import type { Outcome } from "./task-runners";
+import { renderValue, type TemplateContext, templateRefs } from "./templates";
+
+// The tasks the clock ends rather than code: a wait succeeds once its seconds have passed, and
+// a wait or an approval with `timeout_s` fails once that has passed first. Both times are
+// columns of the task's row (`due_at`, `deadline_at`) the alarm is set for, so nothing waits
+// in memory and a restarted instance ends them all the same.
+
+/** The longest wait: a month (an alarm further out is more likely a mistake than a plan). */
+export const WAIT_MAX_S = 30 * 86_400;
+
+const DECIMAL = /^\s*\d+(\.\d+)?\s*$/;
+
+/** A wait's seconds: a number, or text holding one (a template inside text renders as text). */
+function parseSeconds(value: unknown): number | null {
+  if (value === undefined || value === null) return 0;
+  const seconds =
+    typeof value === "number"
+      ? value
+      : typeof value === "string" && DECIMAL.test(value)
+        ? Number(value)
+        : Number.NaN;
+  return Number.isFinite(seconds) && seconds >= 0 && seconds <= WAIT_MAX_S ? seconds : null;
+}
+
+const notSeconds = (value: unknown) =>
+  `a wait's seconds must be a number from 0 to ${WAIT_MAX_S}, not ${JSON.stringify(value)?.slice(0, 100)}`;
+
+/** The problem with a wait's literal `seconds` (knowable at creation), or null. */
+export function literalSecondsProblem(spec: TaskSpec): string | null {
+  if (spec.kind !== "wait") return null;
+  const value = spec.with.seconds;
+  if (templateRefs(value).length > 0) return null;
+  return parseSeconds(value) === null ? notSeconds(value) : null;
+}
+
+/** A wait's seconds with its templates rendered, or why they are not a number of seconds. */
+export function waitSeconds(
+  spec: TaskSpec,
+  context: TemplateContext,
+): { seconds: number } | { error: string } {
+  const value = renderValue(spec.with.seconds, context);
+  const seconds = parseSeconds(value);
+  return seconds === null ? { error: notSeconds(value) } : { seconds };
+}
+
+/** When a task just claimed ends by the clock: a wait's due time, a timeout's deadline. */
+export function clockOf(
+  spec: TaskSpec,
+  seconds: number,
+  now: number,
+): { dueAt: number | null; deadlineAt: number | null } {
+  const timed = spec.kind === "wait" || spec.kind === "approval";
+  return {
+    dueAt: spec.kind === "wait" ? now + seconds * 1000 : null,
+    deadlineAt: timed && spec.timeout_s !== null ? now + spec.timeout_s * 1000 : null,
+  };
+}
+
+/** What a wait or an approval whose time has come ends with, or null if none has. */
+export function dueOutcome(task: TaskRow, spec: TaskSpec | undefined, now: number): Outcome | null {
+  const timedOut = task.deadlineAt !== null && task.deadlineAt <= now;
+  if (task.kind === "approval" && task.state === "waiting_approval" && timedOut) {
+    return { ok: false, error: `approval timed out after ${spec?.timeout_s} s` };
+  }
+  if (task.kind !== "wait" || task.state !== "running") return null;
+  // A timeout no shorter than the wait never cuts it off: the wait ends first (or with it).
+  if (timedOut && (task.dueAt === null || (task.deadlineAt as number) < task.dueAt)) {
+    return { ok: false, error: `timed out after ${spec?.timeout_s} s` };
+  }
+  if (task.dueAt !== null && task.dueAt <= now) {
+    const waited = (task.dueAt - (task.startedAt ?? task.dueAt)) / 1000;
+    return { ok: true, output: { waited_s: waited } };
+  }
+  return null;
+}
