@@ -38,6 +38,8 @@ export class ProcessEngine {
   readonly instance = crypto.randomUUID();
   private readonly active = new Map<string, AbortController>();
   private ticking: Promise<number | null> | null = null;
+  /** Ends the wait of the running tick for a change (see `poke`). */
+  private lookAgain: (() => void) | null = null;
 
   constructor(
     sql: SqlStorage,
@@ -52,6 +54,16 @@ export class ProcessEngine {
       this.ticking = null;
     });
     return this.ticking;
+  }
+
+  /**
+   * Something changed outside the tick (a run started or resumed, an approval, a retry): a tick
+   * that is running looks again now, not only when one of its running tasks ends — a run started
+   * while another's long command runs must not wait for it. With no tick running, the alarm the
+   * caller sets starts one.
+   */
+  poke(): void {
+    this.lookAgain?.();
   }
 
   /** Whether some task is marked running by an instance other than this one. */
@@ -75,11 +87,38 @@ export class ProcessEngine {
       }
       if (changed) continue;
       if (inflight.size === 0) break;
-      await Promise.race(inflight.values());
+      await this.nextChange(inflight);
     }
     // Counted per run (the benchmark's alarms per task); a tick that found nothing to do is not.
     for (const runId of ticked) this.store.countTick(runId);
     return this.store.nextDue();
+  }
+
+  /**
+   * While tasks run, what the tick waits for before it looks again: one of them ends, a poke,
+   * or the next due time (a wait's end, a retry's backoff, a deadline) — so a due time is kept
+   * while a long task runs. A due time already past is what the pass just could not start (the
+   * cap is full): that waits for a task to end, not for a timer that would spin.
+   */
+  private async nextChange(inflight: Map<string, Promise<void>>): Promise<void> {
+    const now = this.port.now();
+    const due = this.store.nextDue();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const signals: Promise<unknown>[] = [
+      ...inflight.values(),
+      new Promise<void>((resolve) => {
+        this.lookAgain = resolve;
+      }),
+    ];
+    if (due !== null && due > now) {
+      signals.push(new Promise((resolve) => (timer = setTimeout(resolve, due - now))));
+    }
+    try {
+      await Promise.race(signals);
+    } finally {
+      this.lookAgain = null;
+      clearTimeout(timer);
+    }
   }
 
   /** Claims what may start in one run (none while paused) and settles its state. */

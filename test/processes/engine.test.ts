@@ -1,4 +1,6 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
+import { workspaceStub } from "../events/event-helpers";
 import { api } from "../helpers";
 import {
   type Ctx,
@@ -39,6 +41,15 @@ const index = (lines: string[], line: string) => {
   expect(at, `${line} in ${lines.join(", ")}`).toBeGreaterThanOrEqual(0);
   return at;
 };
+
+/** Waits (a bounded while) for a condition an alarm tick already in progress brings about. */
+async function until(condition: () => Promise<boolean>, tries = 300): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await condition()) return;
+    await scheduler.wait(5);
+  }
+  throw new Error("the condition did not come about");
+}
 
 describe("ordering", () => {
   it("Should run a diamond of needs in order: a, then b and c, then d", async () => {
@@ -95,6 +106,25 @@ describe("ordering", () => {
     expect(Math.max(index(lines, "left started"), index(lines, "right started"))).toBeLessThan(
       Math.min(index(lines, "left succeeded"), index(lines, "right succeeded")),
     );
+  });
+
+  it("Should start a run, and end its wait, while another run's long command runs", async () => {
+    const slow = await startRun(ctx, specOf([sh("slow", "sleep 2; echo slow")]));
+    // The tick that runs the slow command (the alarm start set; run here, not awaited).
+    const ticking = runDurableObjectAlarm(workspaceStub(ctx.ws));
+    await until(async () => taskOf(await getRun(ctx, slow), "slow").state === "running");
+    const quick = await startRun(
+      ctx,
+      specOf([
+        { id: "pause", kind: "wait", with: { seconds: 0.2 } },
+        sh("after", "echo quick", { needs: ["pause"] }),
+      ]),
+    );
+    await until(async () => (await getRun(ctx, quick)).state === "succeeded");
+    // Done while the slow one still runs: neither the start nor the wait's end waited for it.
+    expect(taskOf(await getRun(ctx, slow), "slow").state).toBe("running");
+    await ticking;
+    expect((await drive(ctx, slow)).state).toBe("succeeded");
   });
 
   it("Should keep to the concurrency cap", async () => {

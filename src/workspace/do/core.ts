@@ -155,7 +155,10 @@ export abstract class WorkspaceCore extends DurableObject<Env> {
     });
     this.processes = new Processes(this.engine, {
       commit: (caller, body) => asRunOwner(caller, body) as ReturnType<typeof body>,
-      wake: () => this.wakeAt(Date.now()),
+      wake: () => {
+        this.engine.poke();
+        return this.wakeAt(Date.now());
+      },
     });
     // Pings are answered by the runtime, so an idle socket never wakes a hibernating DO.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(SOCKET_PING, SOCKET_PONG));
