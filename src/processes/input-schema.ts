@@ -5,9 +5,11 @@ import { ApiError } from "../errors";
 // properties, each of one type, some required. Enough to say what a process takes and to
 // refuse a run missing one (400 naming it) before anything starts.
 
+const INPUT_TYPES = ["string", "number", "boolean", "object", "array"] as const;
+
 const PropertySchema = z
   .object({
-    type: z.enum(["string", "number", "boolean", "object", "array"]),
+    type: z.enum(INPUT_TYPES),
     description: z.string().max(1000).optional(),
     default: z.unknown().optional(),
   })
@@ -37,6 +39,20 @@ export const InputSchemaSchema = z
 export type InputSchema = z.infer<typeof InputSchemaSchema>;
 
 export const EMPTY_INPUT_SCHEMA: InputSchema = { type: "object", properties: {}, required: [] };
+
+/**
+ * The schema of a run given its own spec and no schema: every input it was given, declared
+ * with the type it has (and required), so its templates may name exactly those inputs. A null
+ * has no type to declare: it stays undeclared, and is refused as an unknown input.
+ */
+export function inferredInputSchema(inputs: Record<string, unknown>): InputSchema {
+  const properties: InputSchema["properties"] = {};
+  for (const [name, value] of Object.entries(inputs)) {
+    const type = INPUT_TYPES.find((candidate) => candidate === typeOf(value));
+    if (type) properties[name] = { type };
+  }
+  return { type: "object", properties, required: Object.keys(properties) };
+}
 
 export const isDeclaredInput = (schema: InputSchema, name: string) => name in schema.properties;
 

@@ -3,7 +3,12 @@ import type { Emit } from "../events/event-schema";
 import { assertIfMatch, etagList } from "../workspace/etag";
 import type { Caller } from "../workspace/workspace.types";
 import type { ProcessEngine } from "./engine";
-import { EMPTY_INPUT_SCHEMA, type InputSchema, validateInputs } from "./input-schema";
+import {
+  EMPTY_INPUT_SCHEMA,
+  type InputSchema,
+  inferredInputSchema,
+  validateInputs,
+} from "./input-schema";
 import type { Definition, RunRow, TaskRow } from "./process-store";
 import {
   allowedActions,
@@ -34,6 +39,7 @@ export interface DefinitionConditions {
 export interface RunInput {
   spec?: ProcessSpec;
   inputs?: Record<string, unknown>;
+  input_schema?: InputSchema;
   metadata?: Record<string, unknown>;
   instructions?: string | null;
 }
@@ -142,7 +148,10 @@ export class Processes {
     if (!spec) {
       throw notFound("process");
     }
-    const inputSchema = definition?.input_schema ?? EMPTY_INPUT_SCHEMA;
+    const inputSchema =
+      input.input_schema ??
+      definition?.input_schema ??
+      (input.spec ? inferredInputSchema(input.inputs ?? {}) : EMPTY_INPUT_SCHEMA);
     validateSpec(spec, inputSchema);
     const inputs = validateInputs(inputSchema, input.inputs ?? {});
     const run = this.commit(caller, (emit) => {

@@ -201,6 +201,36 @@ describe("definitions", () => {
     expect((view.outputs.a as { stdout: string }).stdout).toBe("prod\n");
   });
 
+  it("Should take inputs for a run given its own spec: the given ones, or its own input_schema", async () => {
+    const spec = specOf([sh("a", `echo ${ref("inputs.env")}`)]);
+    const post = (body: Record<string, unknown>) =>
+      api<{ id: string; inputs: Record<string, unknown> }>(
+        "POST",
+        `/v1/workspaces/${ctx.ws}/processes/adhoc/runs`,
+        { key: ctx.account.key, body: { spec, ...body } },
+      );
+    // No definition saved: the inputs given are what the spec may name.
+    const given = await post({ inputs: { env: "dev" } });
+    expect(given.status, JSON.stringify(given.body)).toBe(201);
+    const view = await drive(
+      ctx,
+      await control(ctx, given.body.id, "start").then(() => given.body.id),
+    );
+    expect((view.outputs.a as { stdout: string }).stdout).toBe("dev\n");
+    // Naming an input not given is refused at creation, naming it.
+    const missing = await post({ inputs: {} });
+    expect(missing.status).toBe(400);
+    expect(JSON.stringify(missing.body)).toContain("references input 'env'");
+    // A schema given with the run: checked, and its defaults applied.
+    const schema = { properties: { env: { type: "string", default: "qa" } } };
+    const defaulted = await post({ input_schema: schema });
+    expect(defaulted.status).toBe(201);
+    expect(defaulted.body.inputs).toEqual({ env: "qa" });
+    const mistyped = await post({ input_schema: schema, inputs: { env: 3 } });
+    expect(mistyped.status).toBe(400);
+    expect(JSON.stringify(mistyped.body)).toMatch(/inputs\.env/);
+  });
+
   it("Should answer 404 for a run of an unknown process without a spec, and list runs newest first with a cursor", async () => {
     const none = await api("POST", `/v1/workspaces/${ctx.ws}/processes/ghost/runs`, {
       key: ctx.account.key,

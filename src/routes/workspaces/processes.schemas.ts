@@ -80,6 +80,10 @@ export const CreateRunSchema = z
       description: "The run's spec; without it, the saved definition's",
     }),
     inputs: z.record(z.string(), z.unknown()).default({}),
+    input_schema: InputSchemaSchema.optional().openapi({
+      description:
+        "What the inputs must be; without it, the saved definition's — or, for a spec given here with no definition saved, the inputs given (each declared with its type)",
+    }),
     metadata: z.record(z.string(), z.unknown()).default({}),
     instructions: z.string().max(100_000).nullable().optional().openapi({
       description: "Context handed to every prompt task",
