@@ -3,10 +3,11 @@ import type { CommandRegistry } from "../commands/registry";
 import type { FileHost } from "../commands/workspace-fs";
 import type { Emit } from "../events/event-schema";
 import type { Caller } from "../workspace/workspace.types";
-import type { RunState, TaskState } from "./process-events";
+import { recordInterrupted, recordOutcome, reviveTasks } from "./outcomes";
+import { type RunState, type TaskState, taskEvent } from "./process-events";
 import { ProcessStore, type RunRow, type TaskRow } from "./process-store";
 import { type PromptHost, runPromptTask } from "./prompt-task";
-import { dependents, derivedState, isTerminal, readyTasks, specTasks } from "./run-rules";
+import { derivedState, isTerminal, readyTasks, specTasks } from "./run-rules";
 import type { TaskSpec } from "./spec";
 import { type Outcome, runTask } from "./task-runners";
 import { renderScript, renderValue, type TemplateContext } from "./templates";
@@ -29,8 +30,6 @@ export interface EnginePort {
   prompt: PromptHost;
   now(): number;
 }
-
-export const INTERRUPTED = "interrupted: the workspace's Durable Object restarted while it ran";
 
 export class ProcessEngine {
   readonly store: ProcessStore;
@@ -301,60 +300,14 @@ export class ProcessEngine {
     settle = true,
   ): void {
     const now = this.port.now();
-    const spec = specTasks(run.spec).get(task.taskId) as TaskSpec;
-    this.port.commit(this.system(run), (emit) => {
-      const current = this.store.task(run.id, task.taskId);
-      // An approval ends here only when its timeout passes (a decision is `approve`'s).
-      const open = current?.state === "running" || current?.state === "waiting_approval";
-      if (!current || !open || current.attempt !== attempt) return;
-      if (current.claim !== null && current.claim !== this.instance) return;
-      const log = (message: string) =>
-        this.store.log(run.id, { taskId: task.taskId, attempt, stream: "engine", message }, now);
-      if (outcome.ok) {
-        this.store.updateTask(run.id, task.taskId, {
-          state: "succeeded",
-          output: outcome.output,
-          claim: null,
-          deadlineAt: null,
-          finishedAt: now,
-        });
-        log(`attempt ${attempt} succeeded`);
-        emit(
-          "process.task.finished",
-          taskEvent(run, { ...current, state: "succeeded", error: null }),
-        );
-        return;
-      }
-      const used = attempt - current.retryBase;
-      if (used <= spec.retry.max) {
-        const dueAt = now + spec.retry.backoff_s * 1000 * 2 ** (used - 1);
-        this.store.updateTask(run.id, task.taskId, {
-          state: "pending",
-          claim: null,
-          dueAt,
-          deadlineAt: null,
-          error: outcome.error,
-          output: outcome.output ?? null,
-        });
-        log(
-          `attempt ${attempt} failed: ${outcome.error}; retry at ${new Date(dueAt).toISOString()}`,
-        );
-      } else {
-        this.store.updateTask(run.id, task.taskId, {
-          state: "failed",
-          claim: null,
-          deadlineAt: null,
-          error: outcome.error,
-          output: outcome.output ?? null,
-          finishedAt: now,
-        });
-        log(`attempt ${attempt} failed: ${outcome.error}`);
-      }
-      emit(
-        "process.task.finished",
-        taskEvent(run, { ...current, state: "failed", error: outcome.error }),
-      );
-    });
+    this.port.commit(this.system(run), (emit) =>
+      recordOutcome(
+        this.store,
+        { run, taskId: task.taskId, attempt, outcome, instance: this.instance },
+        emit,
+        now,
+      ),
+    );
     if (settle) this.settle(run.id);
   }
 
@@ -437,54 +390,15 @@ export class ProcessEngine {
   private reapStale(): void {
     for (const task of this.store.staleClaims(this.instance)) {
       const run = this.store.run(task.runId);
-      this.port.commit(this.system(run), (emit) => {
-        this.store.updateTask(task.runId, task.taskId, {
-          state: "pending",
-          claim: null,
-          dueAt: null,
-          error: INTERRUPTED,
-          // The interruption is not the task's failure: it does not use up a retry.
-          retryBase: task.retryBase + 1,
-        });
-        this.store.log(
-          task.runId,
-          {
-            taskId: task.taskId,
-            attempt: task.attempt,
-            stream: "engine",
-            message: `attempt ${task.attempt} ${INTERRUPTED}`,
-          },
-          this.port.now(),
-        );
-        emit(
-          "process.task.finished",
-          taskEvent(run, { ...task, state: "failed", error: INTERRUPTED }),
-        );
-      });
+      this.port.commit(this.system(run), (emit) =>
+        recordInterrupted(this.store, run, task, emit, this.port.now()),
+      );
     }
   }
 
   /** Puts a task and every task depending on it back to pending (a retry). */
   revive(run: RunRow, taskId: string): void {
-    const specs = specTasks(run.spec);
-    const again = new Set([taskId, ...dependents(taskId, specs)]);
-    for (const task of this.store.tasks(run.id)) {
-      const revive = again.has(task.taskId)
-        ? task.state !== "pending" && task.state !== "running"
-        : task.state === "canceled";
-      if (!revive) continue;
-      this.store.updateTask(run.id, task.taskId, {
-        state: "pending",
-        claim: null,
-        dueAt: null,
-        deadlineAt: null,
-        error: null,
-        output: null,
-        approval: null,
-        finishedAt: null,
-        retryBase: task.attempt,
-      });
-    }
+    reviveTasks(this.store, run, taskId);
   }
 
   /** The caller of what the engine does by itself: the run's account, no actor. */
@@ -499,17 +413,4 @@ const contextOf = (run: RunRow, tasks: TaskRow[]): TemplateContext => ({
   outputs: Object.fromEntries(
     tasks.filter((t) => t.state === "succeeded").map((t) => [t.taskId, t.output]),
   ),
-});
-
-const taskEvent = (
-  run: RunRow,
-  task: Pick<TaskRow, "taskId" | "phase" | "attempt" | "state" | "error">,
-) => ({
-  run_id: run.id,
-  process: run.process,
-  phase: task.phase,
-  task_id: task.taskId,
-  attempt: task.attempt,
-  state: task.state,
-  error: task.error,
 });

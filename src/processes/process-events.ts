@@ -46,3 +46,17 @@ export const ProcessTaskEventSchema = z.object({
 // A definition's events name it (and its new etag): its spec may be large, GET it.
 export const ProcessDefinitionEventSchema = z.object({ name: z.string(), etag: z.string() });
 export const ProcessDefinitionDeletedEventSchema = z.object({ name: z.string() });
+
+/** A task's event data, from its row. */
+export const taskEvent = (
+  run: { id: string; process: string },
+  task: { taskId: string; phase: string; attempt: number; state: TaskState; error: string | null },
+) => ({
+  run_id: run.id,
+  process: run.process,
+  phase: task.phase,
+  task_id: task.taskId,
+  attempt: task.attempt,
+  state: task.state,
+  error: task.error,
+});

@@ -166,10 +166,11 @@ describe("ticks", () => {
 
 describe("outcomes", () => {
   it("Should resolve inputs and earlier outputs in templates, with the last JSON printed", async () => {
-    // An input the spec uses must be declared: a run of a bare spec using one is a 400.
+    // An input the spec uses must be declared: a run of a bare spec naming one it was not
+    // given is a 400 (one it was given is declared by being given: see spec.test.ts).
     const undeclared = await api("POST", `/v1/workspaces/${ctx.ws}/processes/ship/runs`, {
       key: ctx.account.key,
-      body: { spec: specOf([sh("ship", `echo ${ref("inputs.env")}`)]), inputs: { env: "prod" } },
+      body: { spec: specOf([sh("ship", `echo ${ref("inputs.env")}`)]), inputs: { region: "eu" } },
     });
     expect(undeclared.status).toBe(400);
     const put = await api("PUT", `/v1/workspaces/${ctx.ws}/processes/ship`, {
