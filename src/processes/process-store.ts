@@ -1,25 +1,15 @@
 import { notFound } from "../errors";
 import { newId } from "../lib/ids";
-import type { InputSchema } from "./input-schema";
+import { DefinitionStore } from "./definition-store";
 import type { RunState, TaskState } from "./process-events";
 import { flattenTasks, type ProcessSpec, type TaskKind } from "./spec";
+import { json, num, type Row, str } from "./sql-values";
 
-// The SQL of processes: definitions, runs, their tasks and log lines. No rules here (the
+export type { Definition } from "./definition-store";
+
+// The SQL of processes: runs, their tasks and log lines (definitions: definition-store.ts). No rules here (the
 // engine decides); every function is one statement or a few, run inside the caller's
 // transaction when it has one.
-
-type Row = Record<string, SqlStorageValue>;
-
-export interface Definition {
-  name: string;
-  description: string | null;
-  spec: ProcessSpec;
-  input_schema: InputSchema;
-  /** Changes with every save: `If-Match` on PUT and DELETE compares against it. */
-  etag: string;
-  created_at: string;
-  updated_at: string;
-}
 
 export interface RunRow {
   id: string;
@@ -68,23 +58,6 @@ export interface LogLine {
   created_at: string;
 }
 
-const json = (value: SqlStorageValue | undefined) =>
-  value === null || value === undefined ? null : JSON.parse(String(value));
-const num = (value: SqlStorageValue | undefined) =>
-  value === null || value === undefined ? null : Number(value);
-const str = (value: SqlStorageValue | undefined) =>
-  value === null || value === undefined ? null : String(value);
-
-const toDefinition = (row: Row): Definition => ({
-  name: String(row.name),
-  description: str(row.description),
-  spec: json(row.spec),
-  input_schema: json(row.input_schema),
-  etag: String(row.etag),
-  created_at: String(row.created_at),
-  updated_at: String(row.updated_at),
-});
-
 const toRun = (row: Row): RunRow => ({
   id: String(row.id),
   process: String(row.process),
@@ -125,56 +98,10 @@ const toTask = (row: Row): TaskRow => ({
 const LOG_LINE_MAX = 16 * 1024;
 
 export class ProcessStore {
-  constructor(private readonly sql: SqlStorage) {}
+  readonly definitions: DefinitionStore;
 
-  putDefinition(
-    name: string,
-    input: { spec: ProcessSpec; description: string | null; input_schema: InputSchema },
-    now: string,
-  ): { definition: Definition; created: boolean } {
-    const created = this.findDefinition(name) === null;
-    this.sql.exec(
-      `INSERT INTO process_definitions (name, description, spec, input_schema, etag, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(name) DO UPDATE SET description = excluded.description, spec = excluded.spec,
-         input_schema = excluded.input_schema, etag = excluded.etag, updated_at = excluded.updated_at`,
-      name,
-      input.description,
-      JSON.stringify(input.spec),
-      JSON.stringify(input.input_schema),
-      crypto.randomUUID().replaceAll("-", ""),
-      now,
-      now,
-    );
-    return { definition: this.definition(name), created };
-  }
-
-  deleteDefinition(name: string): void {
-    this.sql.exec("DELETE FROM process_definitions WHERE name = ?", name);
-  }
-
-  findDefinition(name: string): Definition | null {
-    const row = this.sql
-      .exec("SELECT * FROM process_definitions WHERE name = ?", name)
-      .toArray()[0];
-    return row ? toDefinition(row) : null;
-  }
-
-  definition(name: string): Definition {
-    const found = this.findDefinition(name);
-    if (!found) throw notFound("process");
-    return found;
-  }
-
-  definitions(after: string | null, limit: number): Definition[] {
-    return this.sql
-      .exec(
-        "SELECT * FROM process_definitions WHERE name > ? ORDER BY name LIMIT ?",
-        after ?? "",
-        limit,
-      )
-      .toArray()
-      .map(toDefinition);
+  constructor(private readonly sql: SqlStorage) {
+    this.definitions = new DefinitionStore(sql);
   }
 
   insertRun(input: Omit<RunRow, "id" | "state" | "error" | "startedAt" | "finishedAt">): RunRow {

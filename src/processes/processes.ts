@@ -1,6 +1,6 @@
 import { ApiError, notFound } from "../errors";
 import type { Emit } from "../events/event-schema";
-import { assertIfMatch, etagList } from "../workspace/etag";
+import { assertIfMatch, assertWriteConditions, type WriteConditions } from "../workspace/etag";
 import type { Caller } from "../workspace/workspace.types";
 import type { ProcessEngine } from "./engine";
 import {
@@ -16,8 +16,8 @@ import {
   assertTaskAction,
   type RunAction,
   specTasks,
-  taskActions,
 } from "./run-rules";
+import { runSummary, taskView } from "./run-views";
 import { type ProcessSpec, validateSpec } from "./spec";
 
 // What the process routes do inside the DO: definitions, runs and their control. State
@@ -31,10 +31,7 @@ export interface DefinitionInput {
 }
 
 /** A PUT's conditional headers: `If-Match` (the etag you read), `If-None-Match: *` (create only). */
-export interface DefinitionConditions {
-  ifMatch: string | null;
-  ifNoneMatch: string | null;
-}
+export type DefinitionConditions = WriteConditions;
 
 export interface RunInput {
   spec?: ProcessSpec;
@@ -48,43 +45,6 @@ export interface ApproveInput {
   task?: string;
   decision: "approve" | "reject";
   comment?: string | null;
-}
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-export function taskView(run: RunRow, task: TaskRow) {
-  return {
-    id: task.taskId,
-    phase: task.phase,
-    kind: task.kind,
-    state: task.state,
-    attempt: task.attempt,
-    output: task.output ?? null,
-    error: task.error,
-    approval: task.approval ?? null,
-    due_at: iso(task.dueAt),
-    deadline_at: iso(task.deadlineAt),
-    started_at: iso(task.startedAt),
-    finished_at: iso(task.finishedAt),
-    duration_ms:
-      task.startedAt !== null && task.finishedAt !== null ? task.finishedAt - task.startedAt : null,
-    allowed_actions: taskActions(run, task),
-  };
-}
-
-export function runSummary(run: RunRow) {
-  return {
-    id: run.id,
-    process: run.process,
-    state: run.state,
-    error: run.error,
-    metadata: run.metadata,
-    created_at: iso(run.createdAt) as string,
-    started_at: iso(run.startedAt),
-    finished_at: iso(run.finishedAt),
-    duration_ms:
-      run.startedAt !== null && run.finishedAt !== null ? run.finishedAt - run.startedAt : null,
-  };
 }
 
 export class Processes {
@@ -117,9 +77,9 @@ export class Processes {
   ): { definition: Definition; created: boolean } {
     const inputSchema = input.input_schema ?? EMPTY_INPUT_SCHEMA;
     validateSpec(input.spec, inputSchema);
-    assertDefinitionConditions(this.store.findDefinition(name), conditions);
+    assertWriteConditions(this.store.definitions.find(name), conditions, "process");
     return this.commit(caller, (emit) => {
-      const saved = this.store.putDefinition(
+      const saved = this.store.definitions.put(
         name,
         { spec: input.spec, description: input.description ?? null, input_schema: inputSchema },
         new Date().toISOString(),
@@ -134,16 +94,16 @@ export class Processes {
 
   /** Deletes a definition; runs already created keep the spec stored with them. */
   deleteDefinition(caller: Caller, name: string, ifMatch: string | null): void {
-    const current = this.store.definition(name);
+    const current = this.store.definitions.get(name);
     assertIfMatch(ifMatch, current.etag);
     this.commit(caller, (emit) => {
-      this.store.deleteDefinition(name);
+      this.store.definitions.delete(name);
       emit("process.definition.deleted", { name });
     });
   }
 
   createRun(caller: Caller, process: string, input: RunInput) {
-    const definition = this.store.findDefinition(process);
+    const definition = this.store.definitions.find(process);
     const spec = input.spec ?? definition?.spec;
     if (!spec) {
       throw notFound("process");
@@ -387,29 +347,4 @@ export class Processes {
     if (task !== null && !specTasks(this.store.run(runId).spec).has(task)) throw notFound("task");
     return this.store.logs(runId, after, limit, task);
   }
-}
-
-/**
- * A PUT's preconditions: `If-Match` needs the definition to exist with that etag (`*`: to
- * exist); `If-None-Match: *` (or its etag) refuses to replace one. 412 otherwise.
- */
-function assertDefinitionConditions(
-  current: Definition | null,
-  conditions: DefinitionConditions,
-): void {
-  if (!current) {
-    if (conditions.ifMatch !== null) {
-      throw new ApiError("precondition_failed", "If-Match given, but the process does not exist");
-    }
-    return;
-  }
-  if (conditions.ifNoneMatch !== null) {
-    const tags = etagList(conditions.ifNoneMatch);
-    if (tags.includes("*") || tags.includes(current.etag)) {
-      throw new ApiError("precondition_failed", "If-None-Match: the process exists", {
-        details: { current_etag: current.etag },
-      });
-    }
-  }
-  assertIfMatch(conditions.ifMatch, current.etag);
 }

@@ -2,7 +2,7 @@ import { ApiError } from "../errors";
 import type { Emit } from "../events/event-schema";
 import { newId } from "../lib/ids";
 import { type JsonObject, mergePatch } from "../lib/merge";
-import { assertIfMatch, etagList } from "../workspace/etag";
+import { assertIfMatch, assertWriteConditions, type WriteConditions } from "../workspace/etag";
 import { hasChanges, type MessageChanges, MessageStore } from "./message-store";
 import { pairsPage } from "./pairs";
 import { type PreparedMessage, prepareMessages } from "./prepare-messages";
@@ -40,10 +40,7 @@ export interface PatchThreadInput {
   messages?: MessageInput[];
 }
 
-export interface WriteConditions {
-  ifMatch: string | null;
-  ifNoneMatch: string | null;
-}
+export type { WriteConditions };
 
 export interface RebuildReport {
   threads_checked: number;
@@ -103,22 +100,8 @@ export class Threads {
     emit: Emit,
   ): { thread: Thread; created: boolean } {
     const current = this.store.find(id);
-    if (!current) {
-      // If-Match names a current representation; there is none.
-      if (conditions.ifMatch !== null) {
-        throw new ApiError("precondition_failed", "If-Match given, but the thread does not exist");
-      }
-      return { thread: this.create(input, actor, emit, id), created: true };
-    }
-    if (conditions.ifNoneMatch !== null) {
-      const tags = etagList(conditions.ifNoneMatch);
-      if (tags.includes("*") || tags.includes(current.etag)) {
-        throw new ApiError("precondition_failed", "If-None-Match: the thread exists", {
-          details: { current_etag: current.etag },
-        });
-      }
-    }
-    assertIfMatch(conditions.ifMatch, current.etag);
+    assertWriteConditions(current, conditions, "thread");
+    if (!current) return { thread: this.create(input, actor, emit, id), created: true };
     const thread = this.write(current, fieldsOf(input), input.messages ?? [], emit);
     return { thread, created: false };
   }

@@ -23,3 +23,36 @@ export function assertIfMatch(ifMatch: string | null | undefined, current: strin
     details: { current_etag: current },
   });
 }
+
+/** A write's conditional headers: `If-Match` (the etag you read), `If-None-Match` (`*`: create only). */
+export interface WriteConditions {
+  ifMatch: string | null;
+  ifNoneMatch: string | null;
+}
+
+/**
+ * A write's preconditions against what is there now (`null`: nothing yet). `If-None-Match`
+ * (`*`, or the current etag) refuses to replace; `If-Match` needs the resource to exist with
+ * that etag (`*`: to exist at all). 412 otherwise, with the current etag when there is one.
+ */
+export function assertWriteConditions(
+  current: { etag: string | null } | null,
+  conditions: WriteConditions,
+  noun: string,
+): void {
+  if (!current?.etag) {
+    if (conditions.ifMatch !== null) {
+      throw new ApiError("precondition_failed", `If-Match given, but the ${noun} does not exist`);
+    }
+    return;
+  }
+  if (conditions.ifNoneMatch !== null) {
+    const tags = etagList(conditions.ifNoneMatch);
+    if (tags.includes("*") || tags.includes(current.etag)) {
+      throw new ApiError("precondition_failed", `If-None-Match: the ${noun} exists`, {
+        details: { current_etag: current.etag },
+      });
+    }
+  }
+  assertIfMatch(conditions.ifMatch, current.etag);
+}

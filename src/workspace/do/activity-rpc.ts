@@ -35,11 +35,11 @@ export abstract class WorkspaceActivityRpc extends WorkspaceThreadRpc {
   }
 
   processGet(caller: Caller, name: string) {
-    return this.withProcesses(caller, () => this.engine.store.definition(name));
+    return this.withProcesses(caller, () => this.engine.store.definitions.get(name));
   }
 
   processList(caller: Caller, after: string | null, limit: number) {
-    return this.withProcesses(caller, () => this.engine.store.definitions(after, limit));
+    return this.withProcesses(caller, () => this.engine.store.definitions.page(after, limit));
   }
 
   processRunCreate(caller: Caller, process: string, input: RunInput) {
