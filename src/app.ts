@@ -16,6 +16,7 @@ import { unmatchedRoute } from "./middleware/unmatched-route";
 import { registerAdminRoutes } from "./routes/admin/admin.routes";
 import { registerBenchRoutes } from "./routes/bench.routes";
 import { registerHealthRoutes } from "./routes/health.routes";
+import { withConventions } from "./routes/openapi-conventions";
 import { registerAgentRoutes } from "./routes/workspaces/agents.routes";
 import { registerAttachmentRoutes } from "./routes/workspaces/attachments.routes";
 import { registerCodebaseRoutes } from "./routes/workspaces/codebases.routes";
@@ -152,15 +153,22 @@ export function createApp() {
     scheme: "bearer",
     description: "The ADMIN_TOKEN secret",
   });
-  app.doc31(OPENAPI_PATH, {
-    openapi: "3.1.0",
-    info: {
-      title: "Workspaces API",
-      version: "1.0.0",
-      description:
-        "Workspaces for AI-agent platforms: lifecycle, codebases, events, files, threads and more. Errors always come as `{error:{code,message,request_id,details?}}`.",
-    },
-    security: [{ apiKey: [] }],
+  // Built once, on the first request: the routes are all registered by then.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | null = null;
+  app.get(OPENAPI_PATH, (c) => {
+    document ??= withConventions(
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "Workspaces API",
+          version: "1.0.0",
+          description:
+            "Workspaces for AI-agent platforms: lifecycle, codebases, events, files, threads and more. Errors always come as `{error:{code,message,request_id,details?}}`.",
+        },
+        security: [{ apiKey: [] }],
+      }),
+    );
+    return c.json(document);
   });
   app.get(
     "/docs",

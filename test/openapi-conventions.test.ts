@@ -1,0 +1,75 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { api, createAccount, createWorkspace, type TestAccount } from "./helpers";
+
+// The OpenAPI document states what the middleware does to every route (idempotency on POST,
+// the body limit, JSON bodies only), and the service does what it states.
+
+interface Operation {
+  parameters?: { name: string; in: string }[];
+  requestBody?: { content?: Record<string, unknown> };
+  responses: Record<string, unknown>;
+}
+type Paths = Record<string, Record<string, Operation>>;
+
+let paths: Paths;
+let account: TestAccount;
+beforeAll(async () => {
+  paths = (await api<{ paths: Paths }>("GET", "/v1/openapi.json")).body.paths;
+  account = await createAccount("openapi conventions");
+});
+
+const operations = () =>
+  Object.entries(paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
+  );
+
+describe("the OpenAPI document's conventions", () => {
+  it("Should give every POST but the thread stream an Idempotency-Key, with 409 and 422", () => {
+    const posts = operations().filter(({ method }) => method === "post");
+    expect(posts.length).toBeGreaterThan(30);
+    for (const { path, operation } of posts) {
+      if (path === "/v1/workspaces/{ws}/threads/stream") continue;
+      const names = (operation.parameters ?? []).map((parameter) => parameter.name);
+      expect(names, path).toContain("idempotency-key");
+      expect(Object.keys(operation.responses), path).toEqual(
+        expect.arrayContaining(["409", "422"]),
+      );
+    }
+  });
+
+  it("Should list 413 for every body, and 415 for every JSON body", () => {
+    const withBody = operations().filter(({ operation }) => operation.requestBody?.content);
+    expect(withBody.length).toBeGreaterThan(30);
+    for (const { path, method, operation } of withBody) {
+      const statuses = Object.keys(operation.responses);
+      expect(statuses, `${method} ${path}`).toContain("413");
+      if (operation.requestBody?.content?.["application/json"]) {
+        expect(statuses, `${method} ${path}`).toContain("415");
+      }
+    }
+  });
+
+  it("Should answer 415 for a JSON route sent text, and 422 for a reused key, as documented", async () => {
+    const ws = (await createWorkspace(account)).id;
+    const asText = await api("POST", `/v1/workspaces/${ws}/commands`, {
+      key: account.key,
+      body: "trigger=x",
+      headers: { "content-type": "text/plain" },
+    });
+    expect(asText.status).toBe(415);
+    expect(paths["/v1/workspaces/{ws}/commands"]?.post?.responses).toHaveProperty("415");
+    const first = await api("POST", `/v1/workspaces/${ws}/lifecycle-events`, {
+      key: account.key,
+      body: { event: "one" },
+      headers: { "idempotency-key": "conventions-1" },
+    });
+    expect(first.status).toBe(201);
+    const reused = await api("POST", `/v1/workspaces/${ws}/lifecycle-events`, {
+      key: account.key,
+      body: { event: "two" },
+      headers: { "idempotency-key": "conventions-1" },
+    });
+    expect(reused.status).toBe(422);
+    expect(paths["/v1/workspaces/{ws}/lifecycle-events"]?.post?.responses).toHaveProperty("422");
+  });
+});
