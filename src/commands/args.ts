@@ -17,8 +17,16 @@ const bad = (field: string, message: string) =>
 
 const typeOf = (value: ArgValue) => typeof value as "string" | "number" | "boolean";
 
-/** `${args.name}`: the one template syntax, in prompts and http templates. */
-export const TEMPLATE_REFERENCE = /\$\{args\.([a-z_][a-z0-9_]*)\}/g;
+/**
+ * An argument in a prompt or an http template: `${args.name}`, or `${{ args.name }}` as process
+ * specs write their templates. The name is group 1 or group 2.
+ */
+export const TEMPLATE_REFERENCE =
+  /\$\{\{\s*args\.([a-z_][a-z0-9_]*)\s*\}\}|\$\{args\.([a-z_][a-z0-9_]*)\}/g;
+/** `${{ args.name }}` in a shell script: becomes a reference to the variable, never the value. */
+const SHELL_REFERENCE = /\$\{\{\s*args\.([a-z_][a-z0-9_]*)\s*\}\}/g;
+
+const referenced = (match: RegExpMatchArray) => (match[1] ?? match[2]) as string;
 
 export function checkDeclarations(
   args: readonly ArgDeclaration[],
@@ -42,13 +50,45 @@ export function checkDeclarations(
   if (type === "http" && typeof body === "string") {
     throw bad("body", "an http body is a request template {method, url, headers, body}");
   }
-  if (type === "shell") return;
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  for (const match of text.matchAll(TEMPLATE_REFERENCE)) {
-    if (!names.has(match[1] as string)) {
-      throw bad("body", `\${args.${match[1]}} names no declared argument`);
-    }
+  const references = type === "shell" ? SHELL_REFERENCE : TEMPLATE_REFERENCE;
+  for (const match of text.matchAll(references)) {
+    const name = referenced(match);
+    if (!names.has(name)) throw bad("body", `'${match[0]}' names no declared argument ('${name}')`);
   }
+}
+
+/** A shell body as it runs: `${{ args.name }}` written as `${name}`, the argument's variable. */
+export const shellScript = (body: string) =>
+  body.replace(SHELL_REFERENCE, (_, name) => `\${${name}}`);
+
+/**
+ * Positional values (`["a", "3"]`, as a command line gives them) named by the declarations'
+ * order. A string for a number or boolean argument is read as one ("3", "true"); more values
+ * than declared arguments is a 400.
+ */
+export function namedArgs(
+  declared: readonly ArgDeclaration[],
+  given: Record<string, ArgValue> | readonly ArgValue[],
+): Record<string, ArgValue> {
+  if (!Array.isArray(given)) return given as Record<string, ArgValue>;
+  if (given.length > declared.length) {
+    throw bad(`args[${declared.length}]`, `the command declares ${declared.length} arguments`);
+  }
+  return Object.fromEntries(
+    given.map((value, index) => {
+      const arg = declared[index] as ArgDeclaration;
+      return [arg.name, typeof value === "string" ? fromText(value, arg.type) : value];
+    }),
+  );
+}
+
+function fromText(value: string, type: ArgDeclaration["type"]): ArgValue {
+  if (type === "number" && value.trim() !== "" && Number.isFinite(Number(value))) {
+    return Number(value);
+  }
+  if (type === "boolean" && (value === "true" || value === "false")) return value === "true";
+  return value; // left as text: the type check names the argument
 }
 
 /** The execution's arguments: the given values checked, the defaults filled in. */
@@ -92,13 +132,14 @@ export function argsEnvironment(
   );
 }
 
-/** Replaces `${args.name}` with `encode(value)`; an argument not given becomes "". */
+/** Replaces each argument reference with `encode(value)`; an argument not given becomes "". */
 export function renderTemplate(
   text: string,
   args: Record<string, ArgValue>,
   encode: (value: string) => string = (value) => value,
 ): string {
-  return text.replace(TEMPLATE_REFERENCE, (_, name: string) =>
-    encode(args[name] === undefined ? "" : String(args[name])),
-  );
+  return text.replace(TEMPLATE_REFERENCE, (_match, long?: string, short?: string) => {
+    const value = args[(long ?? short) as string];
+    return encode(value === undefined ? "" : String(value));
+  });
 }

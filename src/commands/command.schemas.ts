@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { THREAD_ID_PATTERN } from "../threads/thread.schemas";
 
 // The command registry's shapes: what a command is, what an execution is, and the limits of
 // both, stated once. The tables are in workspace/do-schema.ts (issue 6's step).
@@ -45,6 +46,29 @@ export const ArgDeclarationSchema = z
   .openapi("CommandArg");
 export type ArgDeclaration = z.infer<typeof ArgDeclarationSchema>;
 
+/**
+ * A command's declared arguments: a list of `{name, type, required, default}`, or the same as a
+ * map by name (`{"topic": {"type": "string", "required": true}}`), taken as the list in its
+ * order.
+ */
+const ArgDeclarationsSchema = z
+  .union([
+    z.array(ArgDeclarationSchema).max(COMMAND_LIMITS.args),
+    z
+      .record(
+        z.string().regex(ARG_NAME_PATTERN, "lowercase letters, digits and '_'"),
+        ArgDeclarationSchema.omit({ name: true }),
+      )
+      .refine((map) => Object.keys(map).length <= COMMAND_LIMITS.args, {
+        message: `at most ${COMMAND_LIMITS.args} arguments`,
+      }),
+  ])
+  .transform((args): ArgDeclaration[] =>
+    Array.isArray(args)
+      ? args
+      : Object.entries(args).map(([name, declaration]) => ({ name, ...declaration })),
+  );
+
 export const CommandTypeSchema = z.enum(["shell", "prompt", "http"]);
 export type CommandType = z.infer<typeof CommandTypeSchema>;
 
@@ -67,7 +91,7 @@ const BodySchema = z.union([z.string().min(1), HttpTemplateSchema]).openapi({
   description:
     "shell: the script; prompt: the prompt text; http: a request template `{method, url, headers, body}`. " +
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the template syntax, documented
-    "`${args.name}` in a prompt or an http template is replaced by the argument's value",
+    "`${args.name}` or `${{ args.name }}` in a prompt or an http template is replaced by the argument's value; in a shell script an argument is the variable `$name`, and `${{ args.name }}` is written as `${name}`",
 });
 
 const TimeoutSchema = z.number().int().min(100).openapi({
@@ -81,7 +105,7 @@ export const CreateCommandSchema = z
     category: z.string().min(1).max(COMMAND_LIMITS.categoryMax).default("general"),
     type: CommandTypeSchema,
     body: BodySchema,
-    args: z.array(ArgDeclarationSchema).max(COMMAND_LIMITS.args).default([]),
+    args: ArgDeclarationsSchema.default([]),
     timeout_ms: TimeoutSchema.optional(),
   })
   .strict()
@@ -94,7 +118,7 @@ export const PatchCommandSchema = z
     category: z.string().min(1).max(COMMAND_LIMITS.categoryMax).optional(),
     type: CommandTypeSchema.optional(),
     body: BodySchema.optional(),
-    args: z.array(ArgDeclarationSchema).max(COMMAND_LIMITS.args).optional(),
+    args: ArgDeclarationsSchema.optional(),
     timeout_ms: TimeoutSchema.nullable().optional(),
   })
   .strict()
@@ -167,8 +191,22 @@ export type Execution = z.infer<typeof ExecutionSchema>;
 
 export const ExecuteCommandSchema = z
   .object({
-    args: z.record(z.string(), ArgValueSchema).default({}),
-    thread_id: z.string().max(128).nullable().optional(),
+    args: z
+      .union([z.record(z.string(), ArgValueSchema), z.array(ArgValueSchema)])
+      .default({})
+      .openapi({
+        description:
+          "The values by argument name, or positionally in the declared order (a string for a number or boolean argument is read as one)",
+      }),
+    thread_id: z
+      .string()
+      .regex(THREAD_ID_PATTERN, "a thread id: `th_` and 1–64 of A-Z a-z 0-9 _ -")
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "prompt: the thread to answer in, created if there is none by that id (as `POST …/threads/stream` does); a new one when left out",
+      }),
     tool_call_id: z.string().max(256).nullable().optional(),
   })
   .strict()

@@ -1,7 +1,7 @@
 import { ApiError } from "../errors";
 import type { Emit } from "../events/event-schema";
 import type { Caller } from "../workspace/workspace.types";
-import { resolveArgs } from "./args";
+import { namedArgs, resolveArgs } from "./args";
 import type {
   Command,
   CreateCommandInput,
@@ -109,7 +109,7 @@ export class Commands {
     config: CommandConfig,
   ): Execution {
     const command = this.registry.get(trigger);
-    const args = resolveArgs(command.args, input.args);
+    const args = resolveArgs(command.args, namedArgs(command.args, input.args));
     const execution = this.port.commit(caller, (emit) => {
       const queued = this.executions.insert({
         trigger,

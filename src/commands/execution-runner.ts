@@ -1,5 +1,5 @@
 import { ApiError } from "../errors";
-import { argsEnvironment, renderTemplate } from "./args";
+import { argsEnvironment, renderTemplate, shellScript } from "./args";
 import type { Command, Execution, HttpTemplate } from "./command.schemas";
 import type { CommandConfig } from "./config";
 import type { Ending, ExecutionStore } from "./executions";
@@ -109,7 +109,7 @@ async function runByType(
   switch (command.type) {
     case "shell": {
       const result = await runShell({
-        script: command.body as string,
+        script: shellScript(command.body as string),
         env: argsEnvironment(command.args, execution.args),
         host: input.host(),
         signal,

@@ -115,12 +115,35 @@ describe("prompt commands", () => {
     expect(textOf(answer).length).toBeLessThan("w1 ".length * 400);
   });
 
-  it("fails, naming why, on a thread id that is not one", async () => {
+  it("refuses a thread id that is not one with 400, starting nothing", async () => {
     const ws = (await createWorkspace(account)).id;
     await createCommand(account, ws, { trigger: "bad", type: "prompt", body: "hi" });
     const started = await execute(account, ws, "bad", { thread_id: "not a thread" });
-    const { end } = await readOutput(account, ws, "bad", started.body.id);
-    expect(end.status).toBe("failed");
-    expect(end.reason).toBe("not a thread id");
+    expect(started.status).toBe(400);
+    expect(JSON.stringify(started.body.error?.details)).toContain("thread_id");
+    const recent = await api<{ items: unknown[] }>("GET", `/v1/workspaces/${ws}/commands/recent`, {
+      key: account.key,
+    });
+    expect(recent.body.items).toEqual([]);
+  });
+
+  it("renders ${{ args.x }}, the process specs' form, like ${args.x}", async () => {
+    const ws = (await createWorkspace(account)).id;
+    await createCommand(account, ws, {
+      trigger: "both",
+      type: "prompt",
+      body: "Tell me about ${{ args.topic }} and ${args.topic}",
+      args: { topic: { required: true } },
+    });
+    const started = await execute(account, ws, "both", { args: ["otters"] });
+    expect(started.status).toBe(202);
+    const { end } = await readOutput(account, ws, "both", started.body.id);
+    expect(end.rendered).toBe("Tell me about otters and otters");
+    const undeclared = await api("POST", `/v1/workspaces/${ws}/commands`, {
+      key: account.key,
+      body: { trigger: "oops", type: "prompt", body: "About ${{ args.nope }}" },
+    });
+    expect(undeclared.status).toBe(400);
+    expect(JSON.stringify(undeclared.body)).toContain("nope");
   });
 });

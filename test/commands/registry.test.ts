@@ -178,6 +178,37 @@ describe("execute: arguments checked against the declaration", () => {
     expect(response.body.error?.message).toContain(field);
   });
 
+  it("takes the declarations as a map by name, and the values positionally", async () => {
+    const ws = await newWorkspace();
+    const created = await createCommand(account, ws, {
+      trigger: "go",
+      type: "shell",
+      body: 'echo "${{ args.count }} $verbose ${{args.label}}"',
+      args: {
+        count: { type: "number", required: true },
+        verbose: { type: "boolean", default: false },
+        label: {},
+      },
+    });
+    expect(created.args).toEqual([
+      { name: "count", type: "number", required: true },
+      { name: "verbose", type: "boolean", required: false, default: false },
+      { name: "label", type: "string", required: false },
+    ]);
+    // Positional strings, as a command line gives them; an argument's text stays text.
+    const started = await execute(account, ws, "go", { args: ["7", "true", "; rm -rf / #"] });
+    expect(started.status).toBe(202);
+    const { chunks, end } = await readOutput(account, ws, "go", started.body.id);
+    expect(chunks.map((c) => c.data).join("")).toBe("7 true ; rm -rf / #\n");
+    expect(end.args).toEqual({ count: 7, verbose: true, label: "; rm -rf / #" });
+    const tooMany = await execute(account, ws, "go", { args: ["1", "true", "x", "extra"] });
+    expect(tooMany.status).toBe(400);
+    expect(JSON.stringify(tooMany.body.error?.details)).toContain("args[3]");
+    const notNumber = await execute(account, ws, "go", { args: ["seven"] });
+    expect(notNumber.status).toBe(400);
+    expect(JSON.stringify(notNumber.body.error?.details)).toContain("args.count");
+  });
+
   it("answers 202 with a running execution and fills in defaults", async () => {
     const ws = await newWorkspace();
     await createCommand(account, ws, {
