@@ -25,8 +25,18 @@ export function runCommandTool(host: () => FileHost, config: CommandConfig) {
     description:
       "Run a bash script (a built-in shell: coreutils, grep, sed, awk, jq, pipes, redirection) " +
       "in the workspace directory; writes change the workspace's files.",
-    inputSchema: z.object({ script: z.string().min(1).max(RUN_COMMAND_SCRIPT_MAX) }),
-    execute: async ({ script }, { abortSignal }) => {
+    // `command` is taken too: it is the name a model (or a client scripting one) guesses.
+    inputSchema: z
+      .object({
+        script: z.string().min(1).max(RUN_COMMAND_SCRIPT_MAX).optional(),
+        command: z.string().min(1).max(RUN_COMMAND_SCRIPT_MAX).optional(),
+      })
+      .refine((input) => (input.script ?? input.command) !== undefined, {
+        message: "give the script to run as `script`",
+        path: ["script"],
+      }),
+    execute: async (input, { abortSignal }) => {
+      const script = (input.script ?? input.command) as string;
       const controller = new AbortController();
       const stop = (reason: string) => {
         if (!controller.signal.aborted) controller.abort(reason);

@@ -156,15 +156,18 @@ export const AgentListSchema = z
 
 export const AgentLogPageSchema = z
   .object({
-    entries: z.array(AgentLogEntrySchema),
-    total: z.number().int(),
-    next_after: z.number().int().nullable().openapi({ description: "Pass as `after` for more" }),
+    items: z.array(AgentLogEntrySchema),
+    next_cursor: z.string().nullable().openapi({ description: "Pass as `cursor` for more" }),
+    total: z.number().int().openapi({ description: "Entries in the whole log" }),
   })
   .openapi("AgentLogPage");
 
 export const AgentLogQuerySchema = z.object({
-  after: z.coerce.number().int().min(-1).default(-1).openapi({
-    description: "Entries after this index (-1: from the start)",
+  cursor: z.string().min(1).max(512).optional().openapi({
+    description: "The `next_cursor` of the page before",
+  }),
+  after: z.coerce.number().int().min(-1).optional().openapi({
+    description: "Entries after this index (-1: from the start); `cursor` wins",
   }),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });

@@ -2,6 +2,7 @@ import type { CommandConfig } from "../commands/config";
 import type { FileHost } from "../commands/workspace-fs";
 import { ApiError, notFound } from "../errors";
 import type { Emit } from "../events/event-schema";
+import { encodeCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { PROVIDER_NAMES, type ProviderName } from "../models/providers";
 import { THREAD_TOOLS, type WorkspaceFiles, workspaceTools } from "../models/workspace-tools";
@@ -188,9 +189,10 @@ export class Agents {
     const page = entries.slice(after + 1, after + 1 + limit);
     const last = page.at(-1);
     return {
-      entries: page,
+      items: page,
+      next_cursor:
+        last && last.index < entries.length - 1 ? encodeCursor({ index: last.index }) : null,
       total: entries.length,
-      next_after: last && last.index < entries.length - 1 ? last.index : null,
     };
   }
 

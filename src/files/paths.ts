@@ -55,6 +55,18 @@ export function normalizeDirectory(raw: string | undefined, field = "path"): str
   return normalizePath(raw, field);
 }
 
+/**
+ * A path as a model writes it in a tool call: `.` and `./x` relative to the root, and
+ * `/workspace/…` (where the shell mounts the files) meaning the same as without it. What is
+ * left goes through the API's own rules.
+ */
+export function toolPath(raw: string): string {
+  let path = raw.trim();
+  if (path === "/workspace" || path.startsWith("/workspace/")) path = path.slice(10);
+  while (path.startsWith("./")) path = path.slice(2);
+  return path === "." ? "" : path;
+}
+
 /** The directory holding `path` ("" for the root). */
 export function parentOf(path: string): string {
   const slash = path.lastIndexOf("/");

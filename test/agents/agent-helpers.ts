@@ -79,11 +79,11 @@ export async function settled(account: TestAccount, ws: string, id: string, time
 /** Waits until the agent's log has an entry from the answer streaming. */
 export async function streamingStarted(account: TestAccount, ws: string, id: string) {
   for (let i = 0; i < 250; i++) {
-    const log = await api<{ entries: LogEntryBody[] }>("GET", `${agentsPath(ws)}/${id}/log`, {
+    const log = await api<{ items: LogEntryBody[] }>("GET", `${agentsPath(ws)}/${id}/log`, {
       key: account.key,
     });
     // A word has arrived (a text part opens empty, before its first delta).
-    if (log.body.entries.some((e) => e.streaming && e.type === "text" && e.text)) return;
+    if (log.body.items.some((e) => e.streaming && e.type === "text" && e.text)) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`agent ${id} never streamed`);

@@ -77,22 +77,22 @@ describe("spawning an agent", () => {
     expect(thread.body.title).toBe("worker agent");
     expect(thread.body.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
 
-    const log = await api<{ entries: LogEntryBody[]; total: number; next_after: number | null }>(
+    const log = await api<{ items: LogEntryBody[]; total: number; next_cursor: string | null }>(
       "GET",
       `${agentsPath(ws)}/${agent.id}/log`,
       { key: account.key },
     );
     expect(log.status).toBe(200);
-    const summary = log.body.entries.map((e) => [e.type, e.tool, e.state]);
+    const summary = log.body.items.map((e) => [e.type, e.tool, e.state]);
     expect(summary).toEqual([
       ["task", null, null],
       ["tool_call", "run_command", "output-available"],
       ["tool_call", "write_file", "output-available"],
       ["text", null, null],
     ]);
-    const run = log.body.entries[1];
+    const run = log.body.items[1];
     expect(JSON.parse(run?.output ?? "null")).toMatchObject({ exit_code: 0, stdout: "hi\n" });
-    expect(log.body.entries[3]?.text).toBe("all done");
+    expect(log.body.items[3]?.text).toBe("all done");
     expect(log.body.total).toBe(4);
 
     const types = (await eventsOf(ws)).map((e) => e.type);
@@ -109,12 +109,12 @@ describe("spawning an agent", () => {
       task: '/tool run_command {"script":"cat missing.txt"}\nok',
     });
     await settled(account, ws, spawned.body.id);
-    const log = await api<{ entries: LogEntryBody[] }>(
+    const log = await api<{ items: LogEntryBody[] }>(
       "GET",
       `${agentsPath(ws)}/${spawned.body.id}/log`,
       { key: account.key },
     );
-    const output = JSON.parse(log.body.entries[1]?.output ?? "null");
+    const output = JSON.parse(log.body.items[1]?.output ?? "null");
     expect(output.exit_code).not.toBe(0);
     expect(output.stderr).toContain("missing.txt");
   });
@@ -165,6 +165,37 @@ describe("spawning an agent", () => {
       .find((a) => a.id === worker.body.id)
       ?.log.find((e) => e.tool === "spawn_agent");
     expect(entry?.state).toBe("output-error");
+  });
+});
+
+describe("tool calls as a model writes them", () => {
+  it("takes run_command's `command` for `script`, and '.', './x' and /workspace/x as paths", async () => {
+    const ws = await workspaceWithRoles();
+    const task = [
+      '/tool run_command {"command":"echo made > made.txt"}',
+      '/tool list_files {"path":"."}',
+      '/tool read_file {"path":"./made.txt"}',
+      '/tool read_file {"path":"/workspace/made.txt"}',
+      "ok",
+    ].join("\n");
+    const spawned = await spawn(account, ws, { role: "worker", task });
+    await settled(account, ws, spawned.body.id);
+    expect(await fileText(ws, "made.txt")).toBe("made\n");
+    const log = await api<{ items: LogEntryBody[] }>(
+      "GET",
+      `${agentsPath(ws)}/${spawned.body.id}/log`,
+      { key: account.key },
+    );
+    const calls = log.body.items.filter((e) => e.type === "tool_call");
+    expect(calls.map((e) => [e.tool, e.state])).toEqual([
+      ["run_command", "output-available"],
+      ["list_files", "output-available"],
+      ["read_file", "output-available"],
+      ["read_file", "output-available"],
+    ]);
+    expect(calls[1]?.output).toContain("made.txt");
+    expect(JSON.parse(calls[2]?.output ?? "null")).toMatchObject({ content: "made\n" });
+    expect(JSON.parse(calls[3]?.output ?? "null")).toMatchObject({ path: "made.txt" });
   });
 });
 
@@ -234,18 +265,33 @@ describe("agents list, log and close", () => {
     expect(listed?.log[0]?.text).toBe("m10");
     expect(listed?.log.at(-1)?.text).toBe("m59");
     const texts: string[] = [];
-    let after = -1;
-    for (;;) {
-      const page = await api<{ entries: LogEntryBody[]; next_after: number | null; total: number }>(
+    let query = "limit=25";
+    for (let pages = 0; ; pages++) {
+      const page = await api<{ items: LogEntryBody[]; next_cursor: string | null; total: number }>(
         "GET",
-        `${agentsPath(ws)}/${agent.id}/log?after=${after}&limit=25`,
+        `${agentsPath(ws)}/${agent.id}/log?${query}`,
         { key: account.key },
       );
-      texts.push(...page.body.entries.map((e) => e.text ?? ""));
-      if (page.body.next_after === null) break;
-      after = page.body.next_after;
+      expect(page.body.total).toBe(60);
+      texts.push(...page.body.items.map((e) => e.text ?? ""));
+      if (page.body.next_cursor === null) {
+        expect(pages).toBe(2);
+        break;
+      }
+      query = `limit=25&cursor=${page.body.next_cursor}`;
     }
     expect(texts).toEqual(messages.map((m) => m.content));
+    // `after` (an entry's index) pages too; a cursor this API did not give is a 400.
+    const tail = await api<{ items: LogEntryBody[] }>(
+      "GET",
+      `${agentsPath(ws)}/${agent.id}/log?after=57`,
+      { key: account.key },
+    );
+    expect(tail.body.items.map((e) => e.text)).toEqual(["m58", "m59"]);
+    const bad = await api("GET", `${agentsPath(ws)}/${agent.id}/log?cursor=nonsense`, {
+      key: account.key,
+    });
+    expect(bad.status).toBe(400);
   });
 
   it("closes a running agent: its stream canceled, the partial answer in its log", async () => {

@@ -11,6 +11,7 @@ import {
   SpawnAgentSchema,
 } from "../../agents/agent.schemas";
 import type { AppEnv } from "../../app-env";
+import { decodeCursor } from "../../lib/cursor";
 import {
   IdempotencyHeaderSchema,
   jsonBody,
@@ -127,6 +128,11 @@ const closeRoute = createRoute({
   responses: { 200: jsonResponse(AgentSchema, "The closed agent"), ...withErrors() },
 });
 
+const isIndexCursor = (value: unknown): value is { index: number } =>
+  typeof value === "object" &&
+  value !== null &&
+  Number.isInteger((value as { index?: unknown }).index);
+
 export function registerAgentRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(rolesRoute, async (c) => {
     const roles = await c.var.workspace.call((stub, caller) => stub.roleList(caller));
@@ -170,9 +176,13 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(logRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const { after, limit } = c.req.valid("query");
+    const query = c.req.valid("query");
+    const after =
+      query.cursor !== undefined
+        ? decodeCursor(query.cursor, isIndexCursor).index
+        : (query.after ?? -1);
     const page = await c.var.workspace.call((stub, caller) =>
-      stub.agentLog(caller, id, after, limit),
+      stub.agentLog(caller, id, after, query.limit),
     );
     return c.json(page, 200);
   });

@@ -7,7 +7,7 @@ import { UNCOMMITTED_UPLOAD_GRACE_MS, ZIP_READ_HOLD_MS } from "../../files/delet
 import type { FileEntry } from "../../files/file-index";
 import { newObjectKey, putObject } from "../../files/object-store";
 import { type PathSearch, searchPaths } from "../../files/path-search";
-import { normalizeDirectory, normalizePath } from "../../files/paths";
+import { normalizeDirectory, normalizePath, toolPath } from "../../files/paths";
 import { TOOL_LIST_MAX, TOOL_TEXT_MAX, type WorkspaceFiles } from "../../models/workspace-tools";
 import { type RpcResult, rpcBoundary } from "../rpc-errors";
 import type { Caller } from "../workspace.types";
@@ -221,7 +221,7 @@ export abstract class WorkspaceFileRpc extends WorkspaceUploadRpc {
    */
   protected agentFiles(caller: Caller): WorkspaceFiles {
     const directoryOf = (raw: string) => {
-      const path = normalizeDirectory(raw);
+      const path = normalizeDirectory(toolPath(raw));
       if (path !== "") {
         const row = this.files.row(path);
         if (!row) throw new Error(`no such directory: ${path}`);
@@ -242,7 +242,7 @@ export abstract class WorkspaceFileRpc extends WorkspaceUploadRpc {
       },
       read: async (raw) => {
         this.load(caller);
-        const path = normalizePath(raw);
+        const path = normalizePath(toolPath(raw));
         const row = this.files.row(path);
         if (!row) throw new Error(`no such file: ${path}`);
         if (row.kind === "directory" || !row.objectKey) throw new Error(`'${path}' is a directory`);
@@ -261,7 +261,7 @@ export abstract class WorkspaceFileRpc extends WorkspaceUploadRpc {
       },
       write: async (raw, content) => {
         const { record } = this.load(caller);
-        const path = normalizePath(raw);
+        const path = normalizePath(toolPath(raw));
         const bytes = new TextEncoder().encode(content);
         const current = this.files.row(path);
         if (current?.kind === "directory") throw new Error(`'${path}' is a directory`);
