@@ -50,6 +50,9 @@ export const RoleTemplateSchema = z
     default_task: z.string().nullable(),
     effort: z.enum(EFFORTS),
     saved: z.boolean().openapi({ description: "false: nothing stored, these are the defaults" }),
+    etag: z.string().nullable().openapi({
+      description: "Changes with every PUT (also the `ETag` header); null when nothing is stored",
+    }),
     updated_at: z.string().nullable(),
   })
   .openapi("RoleTemplate");

@@ -9,6 +9,7 @@ import { THREAD_TOOLS, type WorkspaceFiles, workspaceTools } from "../models/wor
 import { assembleMessage } from "../threads/assemble";
 import type { ThreadStreams } from "../threads/thread-streams";
 import type { Threads } from "../threads/threads";
+import type { WriteConditions } from "../workspace/etag";
 import type { Caller } from "../workspace/workspace.types";
 import {
   type Agent,
@@ -77,8 +78,8 @@ export class Agents {
     };
   }
 
-  putTemplate(caller: Caller, role: string, input: RoleTemplateInput) {
-    return this.port.commit(caller, (emit) => this.templates.put(role, input, emit));
+  putTemplate(caller: Caller, role: string, input: RoleTemplateInput, conditions: WriteConditions) {
+    return this.port.commit(caller, (emit) => this.templates.put(role, input, conditions, emit));
   }
 
   /** Spawns an agent: its thread made and its first turn started; answers at once. */

@@ -1,4 +1,6 @@
 import type { Emit } from "../events/event-schema";
+import { randomToken } from "../lib/crypto";
+import { assertWriteConditions, type WriteConditions } from "../workspace/etag";
 import type { RoleTemplate, RoleTemplateInput } from "./agent.schemas";
 
 // Role templates in the DO's SQLite: the stored defaults of agents spawned for a role. A PUT
@@ -14,23 +16,30 @@ const DEFAULTS = {
   effort: "medium",
 } as const;
 
-type Stored = Omit<RoleTemplate, "role" | "saved" | "updated_at">;
+type Stored = Omit<RoleTemplate, "role" | "saved" | "etag" | "updated_at">;
 
 export class RoleTemplates {
   constructor(private readonly sql: SqlStorage) {}
 
   find(role: string): RoleTemplate | null {
     const row = this.sql
-      .exec("SELECT template, updated_at FROM role_templates WHERE role = ?", role)
+      .exec("SELECT template, etag, updated_at FROM role_templates WHERE role = ?", role)
       .toArray()[0];
     if (!row) return null;
     const stored = JSON.parse(String(row.template)) as Stored;
-    return { role, ...DEFAULTS, ...stored, saved: true, updated_at: String(row.updated_at) };
+    return {
+      role,
+      ...DEFAULTS,
+      ...stored,
+      saved: true,
+      etag: String(row.etag),
+      updated_at: String(row.updated_at),
+    };
   }
 
   /** The stored template, or the defaults (`saved: false`). */
   get(role: string): RoleTemplate {
-    return this.find(role) ?? { role, ...DEFAULTS, saved: false, updated_at: null };
+    return this.find(role) ?? { role, ...DEFAULTS, saved: false, etag: null, updated_at: null };
   }
 
   all(): RoleTemplate[] {
@@ -40,8 +49,14 @@ export class RoleTemplates {
       .map((row) => this.get(String(row.role)));
   }
 
-  /** Inside commit(): stores the template with its event. */
-  put(role: string, input: RoleTemplateInput, emit: Emit): RoleTemplate {
+  /** Inside commit(): stores the template with its event, if the conditions hold (412). */
+  put(
+    role: string,
+    input: RoleTemplateInput,
+    conditions: WriteConditions,
+    emit: Emit,
+  ): RoleTemplate {
+    assertWriteConditions(this.find(role), conditions, "role template");
     const stored: Stored = {
       model: input.model ?? DEFAULTS.model,
       is_orchestrator: input.is_orchestrator ?? DEFAULTS.is_orchestrator,
@@ -57,10 +72,12 @@ export class RoleTemplates {
 
   private write(role: string, stored: Stored, now: string): void {
     this.sql.exec(
-      `INSERT INTO role_templates (role, template, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT(role) DO UPDATE SET template = excluded.template, updated_at = excluded.updated_at`,
+      `INSERT INTO role_templates (role, template, etag, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(role) DO UPDATE SET template = excluded.template, etag = excluded.etag,
+         updated_at = excluded.updated_at`,
       role,
       JSON.stringify(stored),
+      randomToken(9),
       now,
     );
   }

@@ -41,6 +41,25 @@ export const IfMatchHeaderSchema = z.object({
     .openapi({ param: { name: "if-match", in: "header" }, description: "The etag you last read" }),
 });
 
+/** A PUT's `If-Match` (the etag you read) and `If-None-Match: *` (create only), for `noun`. */
+export const conditionalWriteHeaders = (noun: string) =>
+  z.object({
+    "if-match": z
+      .string()
+      .optional()
+      .openapi({
+        param: { name: "if-match", in: "header" },
+        description: `Replace only if the ${noun}'s etag is this (412 otherwise, or if there is none)`,
+      }),
+    "if-none-match": z
+      .string()
+      .optional()
+      .openapi({
+        param: { name: "if-none-match", in: "header" },
+        description: `\`*\`: create only (412 if the ${noun} exists)`,
+      }),
+  });
+
 export const IdempotencyHeaderSchema = z.object({
   "idempotency-key": z
     .string()

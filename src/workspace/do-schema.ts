@@ -319,6 +319,9 @@ const STEPS: string[] = [
   `ALTER TABLE process_definitions ADD COLUMN etag TEXT NOT NULL DEFAULT '';
    UPDATE process_definitions SET etag = lower(hex(randomblob(16))) WHERE etag = '';
    ALTER TABLE process_tasks ADD COLUMN deadline_at INTEGER;`,
+  // Issue 6, continued: a role template's etag (If-Match on PUT); rows saved before get one.
+  `ALTER TABLE role_templates ADD COLUMN etag TEXT NOT NULL DEFAULT '';
+   UPDATE role_templates SET etag = lower(hex(randomblob(9))) WHERE etag = '';`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

@@ -128,8 +128,10 @@ describe("role templates", () => {
       default_task: null,
       effort: "medium",
       saved: false,
+      etag: null,
       updated_at: null,
     });
+    expect(before.headers.get("etag")).toBeNull();
     const saved = await putTemplate(account, ws, "reviewer", {
       model: "claude-sonnet-4",
       can_spawn_subagents: true,
@@ -147,6 +149,37 @@ describe("role templates", () => {
       "high",
       "low",
     ]);
+  });
+
+  it("gives a stored template an ETag, and honours If-Match and If-None-Match on PUT", async () => {
+    const ws = (await createWorkspace(account)).id;
+    const put = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      api<{ etag: string | null; effort: string }>("PUT", templatePath(ws, "lead"), {
+        key: account.key,
+        body,
+        headers,
+      });
+    // If-Match names a stored template: there is none yet.
+    expect((await put({}, { "if-match": '"abc"' })).status).toBe(412);
+    const created = await put({ effort: "low" }, { "if-none-match": "*" });
+    expect(created.status).toBe(200);
+    const etag = created.body.etag as string;
+    expect(etag).toMatch(/\S+/);
+    expect(created.headers.get("etag")).toBe(`"${etag}"`);
+    const read = await api("GET", templatePath(ws, "lead"), { key: account.key });
+    expect(read.headers.get("etag")).toBe(`"${etag}"`);
+    // Create-only on a stored one, or a stale etag: 412, nothing changed.
+    expect((await put({ effort: "high" }, { "if-none-match": "*" })).status).toBe(412);
+    const stale = await put({ effort: "high" }, { "if-match": '"stale"' });
+    expect(stale.status).toBe(412);
+    expect(JSON.stringify(stale.body)).toContain(etag);
+    expect((await api("GET", templatePath(ws, "lead"), { key: account.key })).body.effort).toBe(
+      "low",
+    );
+    const updated = await put({ effort: "high" }, { "if-match": `"${etag}"` });
+    expect(updated.status).toBe(200);
+    expect(updated.body.effort).toBe("high");
+    expect(updated.body.etag).not.toBe(etag);
   });
 
   it("shows the workspace's orchestrator_role, a field of the workspace set by PATCH", async () => {

@@ -12,7 +12,9 @@ import {
 } from "../../agents/agent.schemas";
 import type { AppEnv } from "../../app-env";
 import { decodeCursor } from "../../lib/cursor";
+import { quoteEtag } from "../../workspace/etag";
 import {
+  conditionalWriteHeaders,
   IdempotencyHeaderSchema,
   jsonBody,
   jsonResponse,
@@ -55,7 +57,10 @@ const getTemplateRoute = createRoute({
   tags,
   summary: "A role's template (the defaults, `saved: false`, when none is stored)",
   request: { params: RoleParamsSchema },
-  responses: { 200: jsonResponse(RoleTemplateSchema, "The template"), ...withErrors() },
+  responses: {
+    200: jsonResponse(RoleTemplateSchema, "The template (ETag: its etag, when stored)"),
+    ...withErrors(),
+  },
 });
 
 const putTemplateRoute = createRoute({
@@ -64,13 +69,16 @@ const putTemplateRoute = createRoute({
   tags,
   summary: "Store a role's template (fields left out take their defaults)",
   description:
-    "Appends `role_template.updated`. `is_orchestrator: true` makes the role the workspace's `orchestrator_role` and clears it on any other template.",
+    "Appends `role_template.updated`. `is_orchestrator: true` spawns the role's agents as orchestrators (the workspace's own `orchestrator_role` is a field of the workspace, set with PATCH /v1/workspaces/{ws}). `If-Match` / `If-None-Match: *` make the write conditional (412).",
   request: {
     params: RoleParamsSchema,
-    headers: IdempotencyHeaderSchema,
+    headers: conditionalWriteHeaders("role template"),
     body: jsonBody(RoleTemplateInputSchema),
   },
-  responses: { 200: jsonResponse(RoleTemplateSchema, "The stored template"), ...withErrors(422) },
+  responses: {
+    200: jsonResponse(RoleTemplateSchema, "The stored template (ETag: its new etag)"),
+    ...withErrors(412),
+  },
 });
 
 const spawnRoute = createRoute({
@@ -79,7 +87,7 @@ const spawnRoute = createRoute({
   tags,
   summary: "Spawn an agent of a role: a thread driven by the agent loop; answers at once (201)",
   description:
-    "The role must be detected from the files or have a template (404 otherwise). The task (or the template's `default_task`, 400 when neither) is the thread's first user message; the role's instructions (with the workspace's CLAUDE.md as context) the system prompt. Tools: list_files, read_file, write_file, search_files, run_command (a script on the built-in shell), and spawn_agent when the template has `can_spawn_subagents`; a front matter `tools` list naming some of these narrows them. `effort` sets the model calls per turn (low 5, medium 10, high 20). `model` (or the template's, or the front matter's) picks the provider when it names one; otherwise it is recorded and the configured provider answers. Appends `agent.spawned`, and `agent.updated` when its turn ends.",
+    "The role must be detected from the files, have a template or be the workspace's `orchestrator_role` (404 otherwise). The task (or the template's `default_task`, 400 when neither) is the thread's first user message; the role's instructions (with the workspace's CLAUDE.md as context) the system prompt. Tools: list_files, read_file, write_file, search_files, run_command (a script on the built-in shell), and spawn_agent when the template has `can_spawn_subagents` or the agent is an orchestrator (its role the workspace's `orchestrator_role`, or its template's `is_orchestrator`: it is also told the other roles); a front matter `tools` list naming some of these narrows them. `effort` sets the model calls per turn (low 5, medium 10, high 20). `model` (or the template's, or the front matter's) picks the provider when it names one; otherwise it is recorded and the configured provider answers. Appends `agent.spawned`, and `agent.updated` when its turn ends.",
   request: {
     params: WorkspaceParamsSchema,
     headers: IdempotencyHeaderSchema,
@@ -144,15 +152,22 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>) {
     const template = await c.var.workspace.call((stub, caller) =>
       stub.roleTemplateGet(caller, role),
     );
+    if (template.etag) c.header("ETag", quoteEtag(template.etag));
     return c.json(template, 200);
   });
 
   app.openapi(putTemplateRoute, async (c) => {
     const { role } = c.req.valid("param");
     const input = c.req.valid("json");
+    const headers = c.req.valid("header");
+    const conditions = {
+      ifMatch: headers["if-match"] ?? null,
+      ifNoneMatch: headers["if-none-match"] ?? null,
+    };
     const template = await c.var.workspace.call((stub, caller) =>
-      stub.roleTemplatePut(caller, role, input),
+      stub.roleTemplatePut(caller, role, input, conditions),
     );
+    if (template.etag) c.header("ETag", quoteEtag(template.etag));
     return c.json(template, 200);
   });
 

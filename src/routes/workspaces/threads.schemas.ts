@@ -11,7 +11,12 @@ import {
   ThreadSchema,
 } from "../../threads/thread.schemas";
 import type { SortField, SortOrder } from "../../threads/thread-store";
-import { CursorSchema, LimitSchema, WorkspaceParamsSchema } from "../openapi-helpers";
+import {
+  CursorSchema,
+  conditionalWriteHeaders,
+  LimitSchema,
+  WorkspaceParamsSchema,
+} from "../openapi-helpers";
 
 // The thread routes' requests and pages: path, query and body shapes, and their cursors.
 
@@ -106,19 +111,7 @@ export const MessagesQuerySchema = z.object({
   cursor: CursorSchema,
 });
 
-export const WriteHeadersSchema = z.object({
-  "if-match": z
-    .string()
-    .optional()
-    .openapi({ param: { name: "if-match", in: "header" }, description: "The etag you last read" }),
-  "if-none-match": z
-    .string()
-    .optional()
-    .openapi({
-      param: { name: "if-none-match", in: "header" },
-      description: "`*`: create only (412 if the thread exists)",
-    }),
-});
+export const WriteHeadersSchema = conditionalWriteHeaders("thread");
 
 export const ThreadPageSchema = z
   .object({ items: z.array(ThreadSchema), next_cursor: z.string().nullable() })

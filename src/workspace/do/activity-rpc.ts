@@ -14,6 +14,7 @@ import type {
   RunInput,
 } from "../../processes/processes";
 import type { RunAction } from "../../processes/run-rules";
+import type { WriteConditions } from "../etag";
 import { rpcBoundary } from "../rpc-errors";
 import type { Caller } from "../workspace.types";
 import { WorkspaceThreadRpc } from "./thread-rpc";
@@ -158,8 +159,13 @@ export abstract class WorkspaceActivityRpc extends WorkspaceThreadRpc {
     return this.withAgents(caller, (agents) => agents.templates.get(role));
   }
 
-  roleTemplatePut(caller: Caller, role: string, input: RoleTemplateInput) {
-    return this.withAgents(caller, (agents) => agents.putTemplate(caller, role, input));
+  roleTemplatePut(
+    caller: Caller,
+    role: string,
+    input: RoleTemplateInput,
+    conditions: WriteConditions,
+  ) {
+    return this.withAgents(caller, (agents) => agents.putTemplate(caller, role, input, conditions));
   }
 
   agentSpawn(caller: Caller, input: SpawnAgentInput) {
