@@ -55,7 +55,7 @@ export function checkUrl(raw: string, config: GuardConfig): URL {
   if (!allowed.includes(url.protocol)) {
     throw refuseUrl(
       "scheme_not_allowed",
-      `only ${allowed.map((scheme) => scheme.slice(0, -1)).join(" and ")} URLs can be imported, not ${url.protocol.slice(0, -1)}`,
+      `only ${allowed.map((scheme) => scheme.slice(0, -1)).join(" and ")} URLs are allowed, not ${url.protocol.slice(0, -1)}`,
       { scheme: url.protocol.slice(0, -1) },
     );
   }
