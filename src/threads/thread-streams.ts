@@ -2,99 +2,46 @@ import {
   convertToModelMessages,
   stepCountIs,
   streamText,
-  type ToolSet,
   type UIMessage,
   type UIMessageChunk,
 } from "ai";
 import { ApiError } from "../errors";
-import type { EventConfig } from "../events/event-config";
-import type { Emit } from "../events/event-schema";
 import { newId } from "../lib/ids";
 import { resolveModel } from "../models/providers";
-import { THREAD_TOOLS, type WorkspaceFiles, workspaceTools } from "../models/workspace-tools";
+import { THREAD_TOOLS, workspaceTools } from "../models/workspace-tools";
 import type { Caller } from "../workspace/workspace.types";
 import { assembleMessage } from "./assemble";
 import { DEFAULT_MAX_STEPS, requestTurn, type StreamRequest } from "./stream.schemas";
 import {
-  errorText,
-  type ProducerOptions,
-  type StreamOutcome,
-  ThreadStream,
-} from "./stream-producer";
-import { type StoredPart, type StreamRow, type StreamStatus, StreamStore } from "./stream-store";
+  INTERRUPTED_TEXT,
+  type OpenedStream,
+  type StartedStream,
+  type StreamConfig,
+  type StreamHost,
+  type TurnInput,
+  WATCHDOG_MS,
+} from "./stream-config";
+import { errorText, type StreamOutcome, ThreadStream } from "./stream-producer";
+import { type StoredPart, type StreamRow, StreamStore } from "./stream-store";
 import { StreamTail, type TailSource } from "./stream-tail";
 import { type AnswerMetadata, beginTurn, saveAnswer } from "./stream-turns";
-import type { Message, MessageInput } from "./thread.schemas";
+import type { Message } from "./thread.schemas";
 import type { Threads } from "./threads";
+
+export type {
+  OpenedStream,
+  StartedStream,
+  StreamConfig,
+  StreamHost,
+  TurnInput,
+} from "./stream-config";
+export { INTERRUPTED_TEXT, streamConfig } from "./stream-config";
 
 // Every thread stream of one workspace, in its Durable Object: starting one (the question
 // stored, the producer started), reattaching to one, cancelling it, finishing it (the answer
 // assembled and saved), and — when the object wakes after a restart — finishing the streams
 // that lost their producer as `interrupted`. Finished streams' parts stay replayable for the
 // retention period; the alarm trims them.
-
-export interface StreamConfig extends ProducerOptions {
-  retentionMs: number;
-}
-
-/** While a stream runs the alarm comes back this often, so an evicted object wakes and recovers. */
-const WATCHDOG_MS = 30_000;
-
-export const INTERRUPTED_TEXT =
-  "the stream was interrupted: the server restarted before it finished; the partial answer is kept";
-
-export function streamConfig(env: Env, events: EventConfig): StreamConfig {
-  const retention = Number(env.THREAD_STREAM_RETENTION_MS);
-  return {
-    flushParts: 128,
-    flushMs: 15,
-    retentionMs: Number.isFinite(retention) && retention >= 0 ? retention : 3_600_000,
-    tail: { heartbeatMs: events.heartbeatMs, maxQueuedBytes: events.maxQueuedBytes },
-  };
-}
-
-/** What the manager needs of the Durable Object. */
-export interface StreamHost {
-  /** Runs a change with the events it appends in one transaction (the DO's `commit`). */
-  commit<T>(actor: string | null, body: (emit: Emit) => T): T;
-  /** The workspace's files, as the tools see them, acting as `caller`. */
-  files(caller: Caller): WorkspaceFiles;
-  env: Env;
-  /** Makes sure the alarm comes by `at`. */
-  wakeAt(at: number): Promise<void>;
-}
-
-/** What starts a response stream (see `run`). */
-export interface TurnInput {
-  threadId: string | undefined;
-  message: MessageInput;
-  /** A provider name; the configured one when undefined. */
-  model: string | undefined;
-  interrupt: boolean;
-  tools: ToolSet;
-  maxSteps: number;
-  system?: string;
-  /** The title of the thread when the turn creates it. */
-  title?: string;
-  observe?: (chunk: UIMessageChunk) => void;
-}
-
-export interface StartedStream {
-  threadId: string;
-  streamId: string;
-  messageId: string;
-  producer: ThreadStream;
-  /** Resolves with the stream's final status once its answer is saved. */
-  done: Promise<StreamStatus>;
-}
-
-export interface OpenedStream {
-  threadId: string;
-  streamId: string;
-  messageId: string;
-  tailId: string;
-  stream: ReadableStream<Uint8Array>;
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
