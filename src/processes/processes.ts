@@ -18,7 +18,7 @@ import {
   specTasks,
 } from "./run-rules";
 import { runSummary, taskView } from "./run-views";
-import { type ProcessSpec, validateSpec } from "./spec";
+import { assertInputsGiven, type ProcessSpec, validateSpec } from "./spec";
 
 // What the process routes do inside the DO: definitions, runs and their control. State
 // changes go through the engine's commit (with their `process.*` events); anything that lets
@@ -114,6 +114,7 @@ export class Processes {
       (input.spec ? inferredInputSchema(input.inputs ?? {}) : EMPTY_INPUT_SCHEMA);
     validateSpec(spec, inputSchema);
     const inputs = validateInputs(inputSchema, input.inputs ?? {});
+    assertInputsGiven(spec, inputs);
     const run = this.commit(caller, (emit) => {
       const created = this.store.insertRun({
         process,
