@@ -75,6 +75,6 @@ export function withProblems(
           ? [...issue.path, ...issue.keys.slice(0, 1)]
           : issue.path,
       ),
-      message: `${issue.message}; a ${kind} task takes ${takes}`,
+      message: `${issue.message}; ${kind === "command" || kind === "prompt" || kind === "wait" ? "a" : "an"} ${kind} task takes ${takes}`,
     }));
 }

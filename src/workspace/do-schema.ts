@@ -319,6 +319,9 @@ const STEPS: string[] = [
   `ALTER TABLE process_definitions ADD COLUMN etag TEXT NOT NULL DEFAULT '';
    UPDATE process_definitions SET etag = lower(hex(randomblob(16))) WHERE etag = '';
    ALTER TABLE process_tasks ADD COLUMN deadline_at INTEGER;`,
+  // Issue 7, continued: the id of a run's `process.run.created` event, so the run's event
+  // stream replays from the run's start without scanning the log for it.
+  `ALTER TABLE process_runs ADD COLUMN created_event_id INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;
