@@ -104,8 +104,7 @@ describe("earlier phases", () => {
     expect(view.state).toBe("failed");
     expect(taskOf(view, "after")).toMatchObject({
       state: "failed",
-      error:
-        "`${{ tasks.gate.output.decision }}` resolves to nothing: task 'gate' has no output (skipped)",
+      error: `\`${ref("tasks.gate.output.decision")}\` resolves to nothing: task 'gate' has no output (skipped)`,
     });
   });
 });
@@ -148,10 +147,10 @@ describe("output paths", () => {
     const view = await drive(ctx, run);
     expect(view.state).toBe("succeeded");
     expect(taskOf(view, "typo").error).toBe(
-      "`${{ tasks.pack.output.artefact }}` resolves to nothing: the output of 'pack' has no 'artefact', nor has the JSON it printed last (output.json)",
+      `\`${ref("tasks.pack.output.artefact")}\` resolves to nothing: the output of 'pack' has no 'artefact', nor has the JSON it printed last (output.json)`,
     );
     expect(taskOf(view, "deep").error).toBe(
-      "`${{ tasks.pack.output.stdout.x }}` resolves to nothing: the output of 'pack' has no 'stdout.x'",
+      `\`${ref("tasks.pack.output.stdout.x")}\` resolves to nothing: the output of 'pack' has no 'stdout.x'`,
     );
   });
 

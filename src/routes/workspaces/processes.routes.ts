@@ -49,7 +49,7 @@ const putRoute = createRoute({
   tags,
   summary: "Save a process definition: spec, description, input schema",
   description:
-    "The spec is checked as a run's would be: duplicate ids, unknown or later-phase `needs`, cycles, and templates naming an undeclared input or a task not needed are a 400 naming the offender in `details`. `If-Match` guards against lost updates, `If-None-Match: *` creates only (412 otherwise).",
+    "The spec is checked as a run's would be: duplicate ids, unknown or later-phase `needs`, cycles, a task's `with` its kind does not take, and templates naming an undeclared input, a task of a later phase or one of the same phase not needed are a 400 naming the offender in `details`. `If-Match` guards against lost updates, `If-None-Match: *` creates only (412 otherwise).",
   request: {
     params: ProcessParamsSchema,
     headers: DefinitionWriteHeadersSchema,
