@@ -60,6 +60,17 @@ describe("version", () => {
   });
 });
 
+describe("the OpenAPI document", () => {
+  it("Should show version and a phase's id as optional", async () => {
+    const doc = await api<{ components: { schemas: Record<string, { required?: string[] }> } }>(
+      "GET",
+      "/v1/openapi.json",
+    );
+    expect(doc.body.components.schemas.ProcessSpec?.required).toEqual(["phases"]);
+    expect(doc.body.components.schemas.ProcessPhaseSpec?.required).toEqual(["tasks"]);
+  });
+});
+
 describe("phase ids", () => {
   it("Should take a phase's name as its id, else p1, p2… by position, and serve the task routes under it", async () => {
     const spec = {
