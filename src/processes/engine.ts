@@ -12,13 +12,12 @@ import type { TaskSpec } from "./spec";
 import { type Outcome, runTask } from "./task-runners";
 import {
   contextOf,
-  rendered,
   renderScript,
   renderValue,
   type TemplateContext,
   TemplateError,
 } from "./templates";
-import { clockOf, dueOutcome, waitSeconds } from "./timed-tasks";
+import { clockOf, dueOutcome, timedStart } from "./timed-tasks";
 
 // The process engine: every tick (the DO's alarm) loads the runs with work, claims the tasks
 // that may start (phase order, needs met, due, under the run's concurrency cap), runs them and
@@ -165,30 +164,14 @@ export class ProcessEngine {
         const spec = specs.get(task.taskId) as TaskSpec;
         const runsCode = spec.kind === "command" || spec.kind === "http" || spec.kind === "prompt";
         if (runsCode && slots <= 0) continue;
-        // A wait's seconds and an approval's message may be templates: rendered as they start
-        // (a reference to nothing, or seconds that are none, fail the task once claimed).
-        const start = rendered(() => ({
-          wait: spec.kind === "wait" ? waitSeconds(spec, context()) : null,
-          message:
-            spec.kind === "approval" && spec.with.message !== undefined
-              ? renderValue(spec.with.message, context())
-              : undefined,
-        }));
-        const wait = "value" in start ? start.value.wait : null;
-        const failure =
-          "error" in start ? start.error : wait && "error" in wait ? wait.error : null;
-        const claimed = this.claim(run, task, spec, {
-          seconds: wait && "seconds" in wait ? wait.seconds : 0,
-          approval:
-            "value" in start && start.value.message !== undefined
-              ? { message: start.value.message }
-              : null,
-        });
+        // A wait's seconds and an approval's message may be templates: rendered as they start.
+        const start = timedStart(spec, context);
+        const claimed = this.claim(run, task, spec, start);
         if (claimed === null) continue;
         Object.assign(task, claimed);
         const attempt = claimed.attempt;
-        if (failure !== null) {
-          this.finish(run, task, attempt, { ok: false, error: failure }, false);
+        if (start.failure !== null) {
+          this.finish(run, task, attempt, { ok: false, error: start.failure }, false);
           Object.assign(task, this.store.task(run.id, task.taskId));
           changed = true;
           continue;

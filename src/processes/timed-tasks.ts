@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { TaskRow } from "./process-store";
 import type { TaskSpec } from "./spec";
 import type { Outcome } from "./task-runners";
-import { renderValue, type TemplateContext } from "./templates";
+import { rendered, renderValue, type TemplateContext } from "./templates";
 
 // The tasks the clock ends rather than code: a wait succeeds once its seconds have passed, and
 // a wait or an approval with `timeout_s` fails once that has passed first. Both times are
@@ -56,6 +56,32 @@ export function waitSeconds(
   const value = renderValue(spec.with.seconds, context);
   const seconds = parseSeconds(value);
   return seconds === null ? { error: notSeconds(value) } : { seconds };
+}
+
+/**
+ * What a wait or an approval starts with, its templates rendered: a wait's seconds, an
+ * approval's message — or why it fails as soon as it is claimed (a reference that resolves to
+ * nothing, seconds that are not a number of seconds). Other kinds start with nothing.
+ */
+export function timedStart(
+  spec: TaskSpec,
+  context: () => TemplateContext,
+): { seconds: number; approval: { message: unknown } | null; failure: string | null } {
+  const start = rendered(() => ({
+    wait: spec.kind === "wait" ? waitSeconds(spec, context()) : null,
+    message:
+      spec.kind === "approval" && spec.with.message !== undefined
+        ? renderValue(spec.with.message, context())
+        : undefined,
+  }));
+  if ("error" in start) return { seconds: 0, approval: null, failure: start.error };
+  const { wait, message } = start.value;
+  if (wait && "error" in wait) return { seconds: 0, approval: null, failure: wait.error };
+  return {
+    seconds: wait?.seconds ?? 0,
+    approval: message === undefined ? null : { message },
+    failure: null,
+  };
 }
 
 /** When a task just claimed ends by the clock: a wait's due time, a timeout's deadline. */
