@@ -182,7 +182,13 @@ function synthesize(raw: JsonSchema, depth = 0): unknown {
   }
 }
 
+/** The smallest process spec that is valid: each task's `with` is checked for its kind, and
+ * an approval's is the one that may be empty (the synthesized task, a command, takes `run`). */
+const PROCESS_SPEC = { phases: [{ tasks: [{ id: "a", kind: "approval" }] }] };
+
 function bodyFor(op: Op): unknown {
+  if (op.method === "PUT" && op.path.endsWith("/processes/{process}"))
+    return { spec: PROCESS_SPEC };
   const content = op.operation.requestBody?.content;
   if (!content) return undefined;
   const schema = content["application/json"]?.schema;
@@ -262,6 +268,15 @@ async function childParams(
         body: { default_task: "isolation fixture" },
       });
       expect(template.status, "storing the fixture's role template").toBe(200);
+    }
+    // A run is created from a saved definition: one is stored first, and names the process.
+    if (collection.endsWith("/processes/{process}/runs")) {
+      filled.process ??= uniqueToken();
+      const definition = await api("PUT", fill(collection.replace(/\/runs$/, ""), filled), {
+        key: account.key,
+        body: { spec: PROCESS_SPEC },
+      });
+      expect(definition.status, "storing the fixture's process definition").toBeLessThan(300);
     }
     const created = await api<Record<string, unknown>>(
       "POST",

@@ -10,8 +10,14 @@ import { type PromptHost, runPromptTask } from "./prompt-task";
 import { derivedState, isTerminal, readyTasks, specTasks } from "./run-rules";
 import type { TaskSpec } from "./spec";
 import { type Outcome, runTask } from "./task-runners";
-import { renderScript, renderValue, type TemplateContext } from "./templates";
-import { clockOf, dueOutcome, waitSeconds } from "./timed-tasks";
+import {
+  contextOf,
+  renderScript,
+  renderValue,
+  type TemplateContext,
+  TemplateError,
+} from "./templates";
+import { clockOf, dueOutcome, timedStart } from "./timed-tasks";
 
 // The process engine: every tick (the DO's alarm) loads the runs with work, claims the tasks
 // that may start (phase order, needs met, due, under the run's concurrency cap), runs them and
@@ -150,7 +156,7 @@ export class ProcessEngine {
       // Read once per pass: claiming finishes no task, so the outputs stay as they are.
       let templates: TemplateContext | null = null;
       const context = () => {
-        templates ??= contextOf(run, tasks);
+        templates ??= contextOf(run, tasks, specs);
         return templates;
       };
       for (const task of readyTasks(tasks, specs)) {
@@ -159,19 +165,13 @@ export class ProcessEngine {
         const runsCode = spec.kind === "command" || spec.kind === "http" || spec.kind === "prompt";
         if (runsCode && slots <= 0) continue;
         // A wait's seconds and an approval's message may be templates: rendered as they start.
-        const wait = spec.kind === "wait" ? waitSeconds(spec, context()) : null;
-        const claimed = this.claim(run, task, spec, {
-          seconds: wait && "seconds" in wait ? wait.seconds : 0,
-          approval:
-            spec.kind === "approval" && spec.with.message !== undefined
-              ? { message: renderValue(spec.with.message, context()) }
-              : null,
-        });
+        const start = timedStart(spec, context);
+        const claimed = this.claim(run, task, spec, start);
         if (claimed === null) continue;
         Object.assign(task, claimed);
         const attempt = claimed.attempt;
-        if (wait && "error" in wait) {
-          this.finish(run, task, attempt, { ok: false, error: wait.error }, false);
+        if (start.failure !== null) {
+          this.finish(run, task, attempt, { ok: false, error: start.failure }, false);
           Object.assign(task, this.store.task(run.id, task.taskId));
           changed = true;
           continue;
@@ -248,19 +248,20 @@ export class ProcessEngine {
     const caller = { accountId: run.accountId, actor: run.actor };
     let outcome: Outcome;
     try {
-      const context = contextOf(run, tasks);
+      // A reference that resolves to nothing throws a TemplateError: the attempt fails with it.
+      const context = contextOf(run, tasks, specTasks(run.spec));
       const inline = spec.kind === "command" && typeof spec.with.run === "string";
-      const rendered = (inline ? { ...spec.with } : renderValue(spec.with, context)) as Record<
+      const given = (inline ? { ...spec.with } : renderValue(spec.with, context)) as Record<
         string,
         unknown
       >;
-      const scriptEnv = inline ? renderScript(spec.with.run as string, context) : null;
-      if (scriptEnv) rendered.run = scriptEnv.script;
+      const script = inline ? renderScript(spec.with.run as string, context) : null;
+      if (script) given.run = script.script;
       outcome = await runTask({
         kind: spec.kind,
-        with: rendered,
+        with: given,
         signal: controller.signal,
-        env: scriptEnv?.env ?? {},
+        env: script?.env ?? {},
         config: this.port.config(),
         registry: this.port.registry,
         host: () => this.port.fileHost(caller),
@@ -276,9 +277,12 @@ export class ProcessEngine {
     } catch (error) {
       outcome = {
         ok: false,
-        error: controller.signal.aborted
-          ? "stopped"
-          : `internal error: ${(error as Error).message}`,
+        error:
+          error instanceof TemplateError
+            ? error.message
+            : controller.signal.aborted
+              ? "stopped"
+              : `internal error: ${(error as Error).message}`,
       };
     } finally {
       if (timer) clearTimeout(timer);
@@ -406,11 +410,3 @@ export class ProcessEngine {
     return { accountId: run.accountId, actor: null };
   }
 }
-
-/** What templates read: the run's inputs and the outputs of the tasks succeeded so far. */
-const contextOf = (run: RunRow, tasks: TaskRow[]): TemplateContext => ({
-  inputs: run.inputs,
-  outputs: Object.fromEntries(
-    tasks.filter((t) => t.state === "succeeded").map((t) => [t.taskId, t.output]),
-  ),
-});

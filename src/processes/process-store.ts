@@ -342,6 +342,20 @@ export class ProcessStore {
     this.sql.exec("UPDATE process_runs SET ticks = ticks + 1 WHERE id = ?", runId);
   }
 
+  /** The id of the run's `process.run.created` event: its event stream replays from there. */
+  setCreatedEvent(runId: string, eventId: number): void {
+    this.sql.exec("UPDATE process_runs SET created_event_id = ? WHERE id = ?", eventId, runId);
+  }
+
+  /** The cursor a replay of the run's events starts from (0 for a run from before the column). */
+  eventsStart(runId: string): number {
+    const row = this.sql
+      .exec("SELECT created_event_id FROM process_runs WHERE id = ?", runId)
+      .toArray()[0];
+    const id = row ? num(row.created_event_id) : null;
+    return id === null ? 0 : id - 1;
+  }
+
   ticks(runId: string): number {
     const row = this.sql.exec("SELECT ticks FROM process_runs WHERE id = ?", runId).toArray()[0];
     return row ? Number(row.ticks) : 0;

@@ -18,7 +18,7 @@ import {
   specTasks,
 } from "./run-rules";
 import { runSummary, taskView } from "./run-views";
-import { type ProcessSpec, validateSpec } from "./spec";
+import { assertInputsGiven, type ProcessSpec, validateSpec } from "./spec";
 
 // What the process routes do inside the DO: definitions, runs and their control. State
 // changes go through the engine's commit (with their `process.*` events); anything that lets
@@ -114,6 +114,7 @@ export class Processes {
       (input.spec ? inferredInputSchema(input.inputs ?? {}) : EMPTY_INPUT_SCHEMA);
     validateSpec(spec, inputSchema);
     const inputs = validateInputs(inputSchema, input.inputs ?? {});
+    assertInputsGiven(spec, inputs);
     const run = this.commit(caller, (emit) => {
       const created = this.store.insertRun({
         process,
@@ -125,16 +126,28 @@ export class Processes {
         actor: caller.actor,
         createdAt: Date.now(),
       });
-      emit("process.run.created", {
+      const eventId = emit("process.run.created", {
         run_id: created.id,
         process,
         from_state: null,
         state: "created",
         error: null,
       });
+      this.store.setCreatedEvent(created.id, eventId);
       return created;
     });
     return this.view(run.id);
+  }
+
+  /**
+   * The run, as a route names it: by id alone (`…/processes/runs/{run}`), or under its process
+   * (`…/processes/{process}/runs/{run}`) — a run of another process is a 404 there, as an
+   * unknown one is.
+   */
+  runOf(runId: string, process: string | null): RunRow {
+    const run = this.store.run(runId);
+    if (process !== null && run.process !== process) throw notFound("run");
+    return run;
   }
 
   view(runId: string) {

@@ -1,3 +1,4 @@
+import { z } from "@hono/zod-openapi";
 import { ShortStreamRequestSchema } from "../threads/stream.schemas";
 import type { OpenedStream } from "../threads/thread-streams";
 import type { Caller } from "../workspace/workspace.types";
@@ -6,6 +7,21 @@ import type { Outcome } from "./task-runners";
 // A prompt task: one answer streamed in a thread by the workspace's thread streaming (the model
 // provider, its tools, parts stored before delivery), read to its end. The run's `instructions`
 // come first in the message, as context. Output: the answer's text and where it lives.
+
+const stream = ShortStreamRequestSchema.shape;
+
+/** What a prompt task's `with` takes (checked at creation, and rendered as it runs). */
+export const PromptWithSchema = z
+  .object({
+    prompt: z.string().min(1),
+    model: stream.model,
+    thread_id: stream.thread_id,
+    tools: stream.tools,
+    max_steps: stream.max_steps,
+  })
+  .strict();
+export const PROMPT_TAKES =
+  "`{prompt, model?, thread_id?, tools?, max_steps?}` (`message` is an alias of `prompt`)";
 
 export interface PromptHost {
   start(
@@ -24,13 +40,12 @@ export async function runPromptTask(
   instructions: string | null,
   signal: AbortSignal,
 ): Promise<Outcome> {
-  if (typeof input.prompt !== "string" || input.prompt.length === 0) {
-    return { ok: false, error: "a prompt task takes `with: {prompt, model?, thread_id?}`" };
-  }
+  const given = PromptWithSchema.safeParse(input);
+  if (!given.success) return { ok: false, error: `a prompt task takes ${PROMPT_TAKES}` };
+  const { prompt, ...options } = given.data;
   const parsed = ShortStreamRequestSchema.safeParse({
-    message: instructions ? `${instructions}\n\n${input.prompt}` : input.prompt,
-    ...(input.thread_id === undefined ? {} : { thread_id: input.thread_id }),
-    ...(input.model === undefined ? {} : { model: input.model }),
+    message: instructions ? `${instructions}\n\n${prompt}` : prompt,
+    ...options,
   });
   if (!parsed.success) {
     return {

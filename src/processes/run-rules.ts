@@ -2,6 +2,7 @@ import { ApiError } from "../errors";
 import type { RunState, TaskState } from "./process-events";
 import type { RunRow, TaskRow } from "./process-store";
 import type { ProcessSpec, TaskSpec } from "./spec";
+import { templateRefs } from "./templates";
 
 // The run's state machine and what a task's state means for the tasks after it. Pure
 // functions of the rows: the engine and the control routes both ask these.
@@ -101,15 +102,27 @@ export function readyTasks(tasks: TaskRow[], specs: Map<string, TaskSpec>): Task
   );
 }
 
-/** Every task that needs `id`, directly or through others. */
+/**
+ * Every task that needs `id` or reads its output (a task of a later phase may read it without
+ * needing it), directly or through others: what a retry of `id` runs again.
+ */
 export function dependents(id: string, specs: Map<string, TaskSpec>): Set<string> {
   const found = new Set<string>();
+  const upstream = new Map(
+    [...specs].map(([taskId, spec]) => [
+      taskId,
+      [
+        ...spec.needs,
+        ...templateRefs(spec.with).flatMap((ref) => (ref.kind === "task" ? [ref.task] : [])),
+      ],
+    ]),
+  );
   let grew = true;
   while (grew) {
     grew = false;
-    for (const [taskId, spec] of specs) {
+    for (const [taskId, before] of upstream) {
       if (found.has(taskId)) continue;
-      if (spec.needs.some((need) => need === id || found.has(need))) {
+      if (before.some((need) => need === id || found.has(need))) {
         found.add(taskId);
         grew = true;
       }

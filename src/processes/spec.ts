@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
 import { type InputSchema, isDeclaredInput } from "./input-schema";
+import { withAliases, withProblems } from "./task-inputs";
 import { templateRefs } from "./templates";
-import { literalSecondsProblem } from "./timed-tasks";
 
-// A process spec, version 1: phases run in order; a phase's tasks run in parallel as their
-// `needs` allow. Everything a run needs is in the spec stored with it, so a definition changed
+// A process spec, version 1 (the default): phases run in order; a phase's tasks run in parallel
+// as their `needs` allow. Everything a run needs is in the spec stored with it, so a definition changed
 // later does not change a run already created.
 
 const IdSchema = z
@@ -24,9 +24,9 @@ export const TaskSpecSchema = z
       .default({})
       .openapi({
         description:
-          "command: `{trigger, args}` or `{run}`; prompt: `{prompt, model?}`; http: `{url, method?, headers?, body?}`; wait: `{seconds}` (a number or a template giving one); approval: `{message?}`. " +
+          "Checked for the kind at creation (400 naming `phases[i].tasks[j].with…`). command: `{run}` (alias `command`) or `{trigger, args?}`; prompt: `{prompt, model?, thread_id?, tools?, max_steps?}` (alias of `prompt`: `message`); http: `{url, method?, headers?, body?}`; wait: `{seconds}` (a number or a template giving one); approval: `{message?}`. " +
           // biome-ignore lint/suspicious/noTemplateCurlyInString: the template syntax, documented
-          "Strings may hold `${{ inputs.x }}` and `${{ tasks.<id>.output.y }}`",
+          "Strings may hold `${{ inputs.x }}` and `${{ tasks.<id>.output.y }}` (a key the output lacks is read from `output.json`, the JSON the task printed last); a template may stand for any value. A reference that resolves to nothing when the task runs fails it",
       }),
     needs: z.array(IdSchema).max(64).default([]),
     retry: z
@@ -44,23 +44,41 @@ export const TaskSpecSchema = z
     continue_on_error: z.boolean().default(false),
   })
   .strict()
+  // `command` → `run` for a command, `message` → `prompt` for a prompt: stored under the key.
+  .transform((task) => ({ ...task, with: withAliases(task.kind, task.with) }))
   .openapi("ProcessTaskSpec");
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
 
 export const PhaseSpecSchema = z
-  .object({ id: IdSchema, tasks: z.array(TaskSpecSchema).min(1).max(1000) })
+  .object({
+    id: IdSchema.optional().openapi({
+      description:
+        "The phase's id (the `{phase}` of `…/tasks/{phase}/{task}`); left out: its `name`, else `p1`, `p2`… by position",
+    }),
+    name: IdSchema.optional().openapi({ description: "Taken as the id when `id` is left out" }),
+    tasks: z.array(TaskSpecSchema).min(1).max(1000),
+  })
   .strict()
   .openapi("ProcessPhaseSpec");
 
 export const ProcessSpecSchema = z
   .object({
-    version: z.literal(1),
+    version: z.literal(1).default(1).openapi({ description: "The spec's format; only 1 so far" }),
     concurrency: z.number().int().min(1).max(32).default(4).openapi({
       description: "The most tasks of the run running at once",
     }),
     phases: z.array(PhaseSpecSchema).min(1).max(100),
   })
   .strict()
+  // Every phase stored with its id, so runs, views and routes only ever read `id`.
+  .transform((spec) => ({
+    ...spec,
+    phases: spec.phases.map(({ id, name, tasks }, p) => ({
+      id: id ?? name ?? `p${p + 1}`,
+      ...(name === undefined ? {} : { name }),
+      tasks,
+    })),
+  }))
   .openapi("ProcessSpec");
 export type ProcessSpec = z.infer<typeof ProcessSpecSchema>;
 
@@ -76,9 +94,9 @@ const invalid = (problems: Problem[]) =>
 
 /**
  * What zod cannot check: ids unique across the run, `needs` naming a task of the same or an
- * earlier phase, no cycle, a wait's literal seconds a number of seconds, and every template
- * naming a declared input or a task the referencing task needs (directly or through others).
- * Throws a 400 naming each offender.
+ * earlier phase, no cycle, each task's `with` what its kind takes, and every template naming a
+ * declared input or a task before the referencing one: in an earlier phase (phases run in
+ * order), or one it needs (directly or through others). Throws a 400 naming each offender.
  */
 export function validateSpec(spec: ProcessSpec, inputs: InputSchema): void {
   const problems: Problem[] = [];
@@ -104,10 +122,11 @@ export function validateSpec(spec: ProcessSpec, inputs: InputSchema): void {
   spec.phases.forEach((phase, p) => {
     phase.tasks.forEach((task, t) => {
       const at = `phases[${p}].tasks[${t}]`;
-      // A template's value is checked when the wait starts; a literal one can be now.
-      const seconds = literalSecondsProblem(task);
-      if (seconds) {
-        problems.push({ field: `${at}.with.seconds`, message: `task '${task.id}': ${seconds}` });
+      for (const problem of withProblems(task.kind, task.with)) {
+        problems.push({
+          field: `${at}.with${problem.path}`,
+          message: `task '${task.id}': ${problem.message}`,
+        });
       }
       for (const need of task.needs) {
         const needPhase = phaseOf.get(need);
@@ -133,6 +152,7 @@ export function validateSpec(spec: ProcessSpec, inputs: InputSchema): void {
   spec.phases.forEach((phase, p) => {
     phase.tasks.forEach((task, t) => {
       const upstream = ancestors(task.id, tasks);
+      for (const [id, phaseIndex] of phaseOf) if (phaseIndex < p) upstream.add(id);
       for (const ref of templateRefs(task.with)) {
         const field = `phases[${p}].tasks[${t}].with`;
         if (ref.kind === "invalid") {
@@ -148,15 +168,39 @@ export function validateSpec(spec: ProcessSpec, inputs: InputSchema): void {
         } else if (ref.kind === "task" && !upstream.has(ref.task)) {
           problems.push({
             field,
-            message: tasks.has(ref.task)
-              ? `task '${task.id}' references the output of '${ref.task}', which it does not need`
-              : `task '${task.id}' references unknown task '${ref.task}'`,
+            message: !tasks.has(ref.task)
+              ? `task '${task.id}' references unknown task '${ref.task}'`
+              : (phaseOf.get(ref.task) as number) > p
+                ? `task '${task.id}' references the output of '${ref.task}', which runs in a later phase`
+                : `task '${task.id}' references the output of '${ref.task}', which it does not need (a task of the same phase is read only through \`needs\`)`,
           });
         }
       }
     });
   });
   if (problems.length > 0) throw invalid(problems);
+}
+
+/**
+ * Inputs are fixed when a run is created: a template naming one the run was not given (an
+ * optional input with no default) would resolve to nothing when its task runs — a 400 now.
+ */
+export function assertInputsGiven(spec: ProcessSpec, inputs: Record<string, unknown>): void {
+  const problems: Problem[] = [];
+  for (const phase of spec.phases) {
+    for (const task of phase.tasks) {
+      for (const ref of templateRefs(task.with)) {
+        if (ref.kind !== "input" || Object.hasOwn(inputs, ref.name)) continue;
+        problems.push({
+          field: `inputs.${ref.name}`,
+          message: `task '${task.id}' references input '${ref.name}', which the run was not given and has no default`,
+        });
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new ApiError("invalid_request", problems[0]?.message as string, { details: problems });
+  }
 }
 
 /** Every task `id` needs, directly or through the tasks it needs. */

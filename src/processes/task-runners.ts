@@ -34,17 +34,36 @@ export interface RunnerContext {
 /** Stdout kept for a task's output (all of it is in the log, up to the output cap). */
 const STDOUT_KEPT = 64 * 1024;
 
-const CommandWithSchema = z.union([
-  z.object({ run: z.string().min(1).max(100_000) }).strict(),
-  z
-    .object({
-      trigger: z.string().min(1),
-      args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-    })
-    .strict(),
-]);
+/**
+ * What a command task's `with` takes (checked at creation and again, rendered, as it runs): an
+ * inline script `{run}` or a registered command `{trigger, args?}`. One object, not a union, so
+ * a problem is reported at its key (a creation check lets a template stand for any value).
+ */
+export const CommandWithSchema = z
+  .object({
+    run: z.string().min(1).max(100_000).optional(),
+    trigger: z.string().min(1).max(128).optional(),
+    args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  })
+  .strict()
+  .superRefine((input, ctx) => {
+    if ((input.run === undefined) === (input.trigger === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "give one of `run` (an inline script) and `trigger` (a registered command)",
+      });
+    } else if (input.run !== undefined && input.args !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["args"],
+        message: "`args` go with `trigger`; an inline script reads templates instead",
+      });
+    }
+  });
+export const COMMAND_TAKES =
+  "`{run}` (an inline script; `command` is an alias of `run`) or `{trigger, args?}` (a registered command)";
 
-const HttpWithSchema = z
+export const HttpWithSchema = z
   .object({
     url: z.string().min(1).max(2048),
     method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]).default("GET"),
@@ -52,6 +71,7 @@ const HttpWithSchema = z
     body: z.unknown().optional(),
   })
   .strict();
+export const HTTP_TAKES = "`{url, method?, headers?, body?}`";
 
 /** The last JSON value the text printed: its last non-empty line, or all of it. */
 export function lastJson(text: string): unknown {
@@ -97,17 +117,16 @@ export async function runTask(context: RunnerContext): Promise<Outcome> {
 
 async function runCommandTask(context: RunnerContext): Promise<Outcome> {
   const parsed = CommandWithSchema.safeParse(context.with);
-  if (!parsed.success) {
-    return { ok: false, error: "a command task takes `with: {trigger, args}` or `with: {run}`" };
-  }
+  if (!parsed.success) return { ok: false, error: `a command task takes ${COMMAND_TAKES}` };
   let script: string;
   let env: Record<string, string> = {};
-  if ("run" in parsed.data) {
+  if (parsed.data.run !== undefined) {
     script = parsed.data.run;
     env = context.env;
   } else {
-    const command = context.registry.find(parsed.data.trigger);
-    if (!command) return { ok: false, error: `no command '${parsed.data.trigger}'` };
+    const trigger = parsed.data.trigger as string;
+    const command = context.registry.find(trigger);
+    if (!command) return { ok: false, error: `no command '${trigger}'` };
     if (command.type === "http") {
       return runHttpTask({
         ...context,
@@ -122,7 +141,7 @@ async function runCommandTask(context: RunnerContext): Promise<Outcome> {
     }
     let args: Record<string, ArgValue>;
     try {
-      args = resolveArgs(command.args, parsed.data.args);
+      args = resolveArgs(command.args, parsed.data.args ?? {});
     } catch (error) {
       return { ok: false, error: (error as Error).message };
     }
@@ -152,8 +171,7 @@ async function runCommandTask(context: RunnerContext): Promise<Outcome> {
 
 async function runHttpTask(context: RunnerContext): Promise<Outcome> {
   const parsed = HttpWithSchema.safeParse(context.with);
-  if (!parsed.success)
-    return { ok: false, error: "an http task takes `with: {url, method, headers, body}`" };
+  if (!parsed.success) return { ok: false, error: `an http task takes ${HTTP_TAKES}` };
   const { url, method, body } = parsed.data;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(parsed.data.headers)) {

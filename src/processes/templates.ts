@@ -1,7 +1,14 @@
+import type { RunRow, TaskRow } from "./process-store";
+import type { TaskSpec } from "./spec";
+
 // Templates in a task's `with`: `${{ inputs.name }}` and `${{ tasks.<id>.output[.path] }}`.
 // A string that is one template and nothing else takes the referenced value as is (a number
 // stays a number, an object an object); inside longer text the value is written as text
-// (JSON for objects). A reference to something absent renders as an empty string / null.
+// (JSON for objects). A path under `output` that is not a key of the output is looked up under
+// `output.json` (what the task printed last as JSON), so `tasks.a.output.artifact` reads
+// `{"artifact": …}` printed by `a`. A reference that resolves to nothing (a task with no output,
+// a key neither has, an input not given) is an error naming it — the task fails rather than
+// run with an empty string in its place. A key present with the value null is null ("" in text).
 
 const TEMPLATE = /\$\{\{\s*([^}]*?)\s*\}\}/g;
 const WHOLE = /^\$\{\{\s*([^}]*?)\s*\}\}$/;
@@ -45,18 +52,57 @@ export function templateRefs(value: unknown): TemplateRef[] {
 
 export interface TemplateContext {
   inputs: Record<string, unknown>;
+  /** The outputs tasks may read: succeeded ones', and failed ones' with continue_on_error. */
   outputs: Record<string, unknown>;
+  /** Every task's state, to say why a task has no output (skipped, failed…). */
+  states: Record<string, string>;
+}
+
+/** Why a template could not be rendered: the task that holds it fails with this message. */
+export class TemplateError extends Error {}
+
+const ABSENT = Symbol("absent");
+
+function walk(start: unknown, path: string[]): unknown {
+  let value = start;
+  for (const key of path) {
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return ABSENT;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
 }
 
 function lookup(ref: TemplateRef, context: TemplateContext): unknown {
-  if (ref.kind === "input") return context.inputs[ref.name] ?? null;
-  if (ref.kind === "invalid") return null;
-  let value: unknown = context.outputs[ref.task] ?? null;
-  for (const key of ref.path) {
-    value =
-      value && typeof value === "object" ? ((value as Record<string, unknown>)[key] ?? null) : null;
+  const fail = (why: string): never => {
+    throw new TemplateError(`\`\${{ ${ref.text} }}\` resolves to nothing: ${why}`);
+  };
+  if (ref.kind === "invalid") return fail("not a template this engine reads");
+  if (ref.kind === "input") {
+    if (!Object.hasOwn(context.inputs, ref.name)) {
+      return fail(`input '${ref.name}' was not given and has no default`);
+    }
+    return context.inputs[ref.name];
   }
-  return value;
+  if (!Object.hasOwn(context.outputs, ref.task)) {
+    return fail(`task '${ref.task}' has no output (${context.states[ref.task] ?? "not run"})`);
+  }
+  const output = context.outputs[ref.task];
+  const direct = walk(output, ref.path);
+  if (direct !== ABSENT) return direct;
+  const first = ref.path[0];
+  const isKey =
+    first !== undefined &&
+    output !== null &&
+    typeof output === "object" &&
+    Object.hasOwn(output, first);
+  const printed = isKey ? ABSENT : walk(walk(output, ["json"]), ref.path);
+  if (printed !== ABSENT) return printed;
+  const at = ref.path.join(".");
+  return fail(
+    isKey
+      ? `the output of '${ref.task}' has no '${at}'`
+      : `the output of '${ref.task}' has no '${at}', nor has the JSON it printed last (output.json)`,
+  );
 }
 
 const asText = (value: unknown) =>
@@ -66,7 +112,10 @@ const asText = (value: unknown) =>
       ? value
       : JSON.stringify(value);
 
-/** `value` with every template replaced from the run's inputs and the outputs so far. */
+/**
+ * `value` with every template replaced from the run's inputs and the outputs so far; throws a
+ * TemplateError naming a reference that resolves to nothing.
+ */
 export function renderValue(value: unknown, context: TemplateContext): unknown {
   if (typeof value === "string") {
     const whole = value.match(WHOLE);
@@ -104,4 +153,37 @@ export function renderScript(
     return `\${${name}}`;
   });
   return { script: rendered, env };
+}
+
+/**
+ * What templates read: the run's inputs and the outputs of the tasks before: a succeeded task's,
+ * and a failed one's with continue_on_error when its last attempt recorded one (a command's
+ * `{stdout, exit_code, json}`, an http call's `{status, body, json}`). A skipped task has none.
+ */
+export const contextOf = (
+  run: RunRow,
+  tasks: TaskRow[],
+  specs: Map<string, TaskSpec>,
+): TemplateContext => ({
+  inputs: run.inputs,
+  outputs: Object.fromEntries(
+    tasks
+      .filter(
+        (t) =>
+          t.state === "succeeded" ||
+          (t.state === "failed" && t.output !== null && specs.get(t.taskId)?.continue_on_error),
+      )
+      .map((t) => [t.taskId, t.output]),
+  ),
+  states: Object.fromEntries(tasks.map((t) => [t.taskId, t.state])),
+});
+
+/** `render()`'s value, or the message of the TemplateError it threw (other errors go on up). */
+export function rendered<T>(render: () => T): { value: T } | { error: string } {
+  try {
+    return { value: render() };
+  } catch (error) {
+    if (error instanceof TemplateError) return { error: error.message };
+    throw error;
+  }
 }

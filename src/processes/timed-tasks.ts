@@ -1,7 +1,8 @@
+import { z } from "@hono/zod-openapi";
 import type { TaskRow } from "./process-store";
 import type { TaskSpec } from "./spec";
 import type { Outcome } from "./task-runners";
-import { renderValue, type TemplateContext, templateRefs } from "./templates";
+import { rendered, renderValue, type TemplateContext } from "./templates";
 
 // The tasks the clock ends rather than code: a wait succeeds once its seconds have passed, and
 // a wait or an approval with `timeout_s` fails once that has passed first. Both times are
@@ -15,7 +16,6 @@ const DECIMAL = /^\s*\d+(\.\d+)?\s*$/;
 
 /** A wait's seconds: a number, or text holding one (a template inside text renders as text). */
 function parseSeconds(value: unknown): number | null {
-  if (value === undefined || value === null) return 0;
   const seconds =
     typeof value === "number"
       ? value
@@ -28,13 +28,25 @@ function parseSeconds(value: unknown): number | null {
 const notSeconds = (value: unknown) =>
   `a wait's seconds must be a number from 0 to ${WAIT_MAX_S}, not ${JSON.stringify(value)?.slice(0, 100)}`;
 
-/** The problem with a wait's literal `seconds` (knowable at creation), or null. */
-export function literalSecondsProblem(spec: TaskSpec): string | null {
-  if (spec.kind !== "wait") return null;
-  const value = spec.with.seconds;
-  if (templateRefs(value).length > 0) return null;
-  return parseSeconds(value) === null ? notSeconds(value) : null;
-}
+/**
+ * What a wait's `with` takes: `{seconds}`, required (a wait of no time given is more likely a
+ * misnamed key than a plan). Checked at creation (a template stands for any value there) and,
+ * rendered, as the wait starts.
+ */
+export const WaitWithSchema = z
+  .object({
+    seconds: z.unknown().superRefine((value, ctx) => {
+      if (value === undefined) ctx.addIssue({ code: "custom", message: "`seconds` is required" });
+      else if (parseSeconds(value) === null)
+        ctx.addIssue({ code: "custom", message: notSeconds(value) });
+    }),
+  })
+  .strict();
+export const WAIT_TAKES = `\`{seconds}\` (a number from 0 to ${WAIT_MAX_S}, or text or a template giving one)`;
+
+/** What an approval's `with` takes: the message shown while it waits. */
+export const ApprovalWithSchema = z.object({ message: z.unknown().optional() }).strict();
+export const APPROVAL_TAKES = "`{message?}`";
 
 /** A wait's seconds with its templates rendered, or why they are not a number of seconds. */
 export function waitSeconds(
@@ -44,6 +56,32 @@ export function waitSeconds(
   const value = renderValue(spec.with.seconds, context);
   const seconds = parseSeconds(value);
   return seconds === null ? { error: notSeconds(value) } : { seconds };
+}
+
+/**
+ * What a wait or an approval starts with, its templates rendered: a wait's seconds, an
+ * approval's message — or why it fails as soon as it is claimed (a reference that resolves to
+ * nothing, seconds that are not a number of seconds). Other kinds start with nothing.
+ */
+export function timedStart(
+  spec: TaskSpec,
+  context: () => TemplateContext,
+): { seconds: number; approval: { message: unknown } | null; failure: string | null } {
+  const start = rendered(() => ({
+    wait: spec.kind === "wait" ? waitSeconds(spec, context()) : null,
+    message:
+      spec.kind === "approval" && spec.with.message !== undefined
+        ? renderValue(spec.with.message, context())
+        : undefined,
+  }));
+  if ("error" in start) return { seconds: 0, approval: null, failure: start.error };
+  const { wait, message } = start.value;
+  if (wait && "error" in wait) return { seconds: 0, approval: null, failure: wait.error };
+  return {
+    seconds: wait?.seconds ?? 0,
+    approval: message === undefined ? null : { message },
+    failure: null,
+  };
 }
 
 /** When a task just claimed ends by the clock: a wait's due time, a timeout's deadline. */

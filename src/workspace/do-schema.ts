@@ -322,6 +322,9 @@ const STEPS: string[] = [
   // Issue 6, continued: a role template's etag (If-Match on PUT); rows saved before get one.
   `ALTER TABLE role_templates ADD COLUMN etag TEXT NOT NULL DEFAULT '';
    UPDATE role_templates SET etag = lower(hex(randomblob(9))) WHERE etag = '';`,
+  // Issue 7, continued: the id of a run's `process.run.created` event, so the run's event
+  // stream replays from the run's start without scanning the log for it.
+  `ALTER TABLE process_runs ADD COLUMN created_event_id INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

@@ -103,16 +103,23 @@ describe("schema step", () => {
     await put("old", "before");
     const etag = await runInDurableObject(workspaceStub(ctx.ws), (_instance, state) => {
       const sql = state.storage.sql;
-      // As the DO stood before the last step: no etag, no deadline_at.
+      // As the DO stood before the etag step (the last but two): no etag, no deadline_at, no
+      // role template etag (the next step's), no created_event_id (the last step's).
       sql.exec("ALTER TABLE process_definitions DROP COLUMN etag");
       sql.exec("ALTER TABLE process_tasks DROP COLUMN deadline_at");
+      sql.exec("ALTER TABLE role_templates DROP COLUMN etag");
+      sql.exec("ALTER TABLE process_runs DROP COLUMN created_event_id");
       sql.exec(
         "UPDATE meta SET value = ? WHERE key = 'schema_version'",
-        String(SCHEMA_VERSION - 1),
+        String(SCHEMA_VERSION - 3),
       );
       migrateSchema(sql);
       const columns = sql.exec("PRAGMA table_info(process_tasks)").toArray();
       expect(columns.map((column) => column.name)).toContain("deadline_at");
+      const templateColumns = sql.exec("PRAGMA table_info(role_templates)").toArray();
+      expect(templateColumns.map((column) => column.name)).toContain("etag");
+      const runColumns = sql.exec("PRAGMA table_info(process_runs)").toArray();
+      expect(runColumns.map((column) => column.name)).toContain("created_event_id");
       return String(sql.exec("SELECT etag FROM process_definitions WHERE name = 'old'").one().etag);
     });
     expect(etag).toMatch(/^[0-9a-f]{32}$/);

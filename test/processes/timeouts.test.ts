@@ -250,7 +250,7 @@ describe("wait seconds from templates", () => {
       expect(detailsOf(response.body)).toEqual([
         {
           field: "phases[0].tasks[0].with.seconds",
-          message: `task 'hold': a wait's seconds must be a number from 0 to 2592000, not ${JSON.stringify(seconds)}`,
+          message: `task 'hold': a wait's seconds must be a number from 0 to 2592000, not ${JSON.stringify(seconds)}; a wait task takes \`{seconds}\` (a number from 0 to 2592000, or text or a template giving one)`,
         },
       ]);
     }

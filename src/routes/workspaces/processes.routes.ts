@@ -14,6 +14,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../openapi-helpers";
+import { openapiRunRoute, RUN_BASE } from "./processes.run-paths";
 import {
   ApproveSchema,
   CreateRunSchema,
@@ -39,7 +40,8 @@ import {
 
 const tags = ["Processes"];
 const base = "/v1/workspaces/{ws}/processes";
-const runBase = `${base}/runs/{run}`;
+// Every route under a run is served at `…/processes/{process}/runs/{run}…` too (run-paths.ts).
+const runBase = RUN_BASE;
 
 const putRoute = createRoute({
   method: "put",
@@ -47,7 +49,7 @@ const putRoute = createRoute({
   tags,
   summary: "Save a process definition: spec, description, input schema",
   description:
-    "The spec is checked as a run's would be: duplicate ids, unknown or later-phase `needs`, cycles, and templates naming an undeclared input or a task not needed are a 400 naming the offender in `details`. `If-Match` guards against lost updates, `If-None-Match: *` creates only (412 otherwise).",
+    "The spec is checked as a run's would be: duplicate ids, unknown or later-phase `needs`, cycles, a task's `with` its kind does not take, and templates naming an undeclared input, a task of a later phase or one of the same phase not needed are a 400 naming the offender in `details`. `If-Match` guards against lost updates, `If-None-Match: *` creates only (412 otherwise).",
   request: {
     params: ProcessParamsSchema,
     headers: DefinitionWriteHeadersSchema,
@@ -102,7 +104,8 @@ const createRunRoute = createRoute({
     headers: IdempotencyHeaderSchema,
     body: jsonBody(CreateRunSchema),
   },
-  responses: { 201: jsonResponse(RunSchema, "The run"), ...withErrors() },
+  // 409/422: an Idempotency-Key still in flight / reused with another body.
+  responses: { 201: jsonResponse(RunSchema, "The run"), ...withErrors(409, 422) },
 });
 
 const listRunsRoute = createRoute({
@@ -131,14 +134,15 @@ const controlRoute = (action: "start" | "pause" | "resume" | "cancel", summary: 
     summary,
     description: "An illegal transition is a 409 whose details name `allowed_actions`.",
     request: { params: RunParamsSchema, headers: IdempotencyHeaderSchema },
-    responses: { 200: jsonResponse(RunSchema, "The run"), ...withErrors(409) },
+    // 409: an illegal transition (or an Idempotency-Key in flight); 422: the key reused.
+    responses: { 200: jsonResponse(RunSchema, "The run"), ...withErrors(409, 422) },
   });
 
 const controls = [
-  controlRoute("start", "Start a created run"),
-  controlRoute("pause", "Pause: no new task starts; running ones finish"),
-  controlRoute("resume", "Resume a paused run"),
-  controlRoute("cancel", "Cancel: running tasks are canceled, the rest skipped"),
+  ["start", controlRoute("start", "Start a created run")],
+  ["pause", controlRoute("pause", "Pause: no new task starts; running ones finish")],
+  ["resume", controlRoute("resume", "Resume a paused run")],
+  ["cancel", controlRoute("cancel", "Cancel: running tasks are canceled, the rest skipped")],
 ] as const;
 
 const approveRoute = createRoute({
@@ -151,7 +155,8 @@ const approveRoute = createRoute({
     headers: IdempotencyHeaderSchema,
     body: jsonBody(ApproveSchema),
   },
-  responses: { 200: jsonResponse(RunSchema, "The run"), ...withErrors(409) },
+  // 409: an illegal transition (or an Idempotency-Key in flight); 422: the key reused.
+  responses: { 200: jsonResponse(RunSchema, "The run"), ...withErrors(409, 422) },
 });
 
 const taskRoute = (action: "retry" | "skip", summary: string) =>
@@ -161,7 +166,8 @@ const taskRoute = (action: "retry" | "skip", summary: string) =>
     tags,
     summary,
     request: { params: TaskParamsSchema, headers: IdempotencyHeaderSchema },
-    responses: { 200: jsonResponse(RunSchema, "The run"), ...withErrors(409) },
+    // 409: an illegal transition (or an Idempotency-Key in flight); 422: the key reused.
+    responses: { 200: jsonResponse(RunSchema, "The run"), ...withErrors(409, 422) },
   });
 
 const retryRoute = taskRoute("retry", "Re-run a failed (or canceled) task and what depends on it");
@@ -180,9 +186,9 @@ const eventsRoute = createRoute({
   method: "get",
   path: `${runBase}/events`,
   tags,
-  summary: "The run's `process.*` events as SSE, resumable with Last-Event-ID",
+  summary: "The run's `process.*` events as SSE, from its start, resumable with Last-Event-ID",
   description:
-    "Frames as on the workspace's event stream (`event: workspace-event`, `id:` the event id), only this run's. Reconnect with `Last-Event-ID` or `?cursor=`.",
+    "Frames as on the workspace's event stream (`event: workspace-event`, `id:` the event id), only this run's. Without a cursor the run's events replay from its `process.run.created`, then follow live; reconnect with `Last-Event-ID` or `?cursor=` to resume after an event.",
   request: { params: RunParamsSchema, query: EventsQuerySchema, headers: LastEventIdSchema },
   responses: {
     200: {
@@ -197,26 +203,28 @@ const afterOf = (cursor: string | undefined) =>
   cursor === undefined ? null : decodeCursor(cursor, isAfterCursor).after;
 
 export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
-  app.openapi(getRunRoute, async (c) => {
+  openapiRunRoute(app, getRunRoute, async (c, process) => {
     const { run } = c.req.valid("param");
-    return c.json(await c.var.workspace.call((s, caller) => s.processRunGet(caller, run)), 200);
+    const view = await c.var.workspace.call((s, caller) => s.processRunGet(caller, run, process));
+    return c.json(view, 200);
   });
 
-  for (const route of controls) {
-    const action = route.path.split("/").at(-1) as "start" | "pause" | "resume" | "cancel";
-    app.openapi(route, async (c) => {
+  for (const [action, route] of controls) {
+    openapiRunRoute(app, route, async (c, process) => {
       const { run } = c.req.valid("param");
       const view = await c.var.workspace.call((s, caller) =>
-        s.processRunControl(caller, run, action),
+        s.processRunControl(caller, run, action, process),
       );
       return c.json(view, 200);
     });
   }
 
-  app.openapi(approveRoute, async (c) => {
+  openapiRunRoute(app, approveRoute, async (c, process) => {
     const { run } = c.req.valid("param");
     const input = c.req.valid("json");
-    const view = await c.var.workspace.call((s, caller) => s.processRunApprove(caller, run, input));
+    const view = await c.var.workspace.call((s, caller) =>
+      s.processRunApprove(caller, run, input, process),
+    );
     return c.json(view, 200);
   });
 
@@ -224,21 +232,21 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
     [retryRoute, "retry"],
     [skipRoute, "skip"],
   ] as const) {
-    app.openapi(route, async (c) => {
+    openapiRunRoute(app, route, async (c, process) => {
       const { run, phase, task } = c.req.valid("param");
       const view = await c.var.workspace.call((s, caller) =>
-        s.processTaskAction(caller, run, phase, task, action),
+        s.processTaskAction(caller, run, phase, task, action, process),
       );
       return c.json(view, 200);
     });
   }
 
-  app.openapi(logsRoute, async (c) => {
+  openapiRunRoute(app, logsRoute, async (c, process) => {
     const { run } = c.req.valid("param");
     const { limit, cursor, task } = c.req.valid("query");
     const after = Number(afterOf(cursor) ?? 0);
     const lines = await c.var.workspace.call((s, caller) =>
-      s.processRunLogs(caller, run, after, limit + 1, task ?? null),
+      s.processRunLogs(caller, run, { after, limit: limit + 1, task: task ?? null }, process),
     );
     const items = lines.slice(0, limit);
     const last = items.at(-1);
@@ -246,7 +254,7 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
     return c.json({ items, next_cursor: next }, 200);
   });
 
-  app.openapi(eventsRoute, async (c) => {
+  openapiRunRoute(app, eventsRoute, async (c, process) => {
     const { run } = c.req.valid("param");
     const cursor = resumeCursor(
       c.req.valid("header")["last-event-id"],
@@ -254,7 +262,7 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
     );
     const workspace = c.var.workspace;
     const { tailId, stream } = await workspace.call((s, caller) =>
-      s.processRunEvents(caller, run, cursor),
+      s.processRunEvents(caller, run, cursor, process),
     );
     const body = relayUntilCancelled(
       stream,

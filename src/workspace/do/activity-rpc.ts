@@ -51,16 +51,32 @@ export abstract class WorkspaceActivityRpc extends WorkspaceThreadRpc {
     return this.withProcesses(caller, (p) => p.listRuns(process, before, limit));
   }
 
-  processRunGet(caller: Caller, runId: string) {
-    return this.withProcesses(caller, (p) => p.view(runId));
+  // A run is named by id, and by the route under its process when it has one (`process`):
+  // `runOf` answers 404 for a run of another process before anything is read or changed.
+  processRunGet(caller: Caller, runId: string, process: string | null) {
+    return this.withProcesses(caller, (p) => {
+      p.runOf(runId, process);
+      return p.view(runId);
+    });
   }
 
-  processRunControl(caller: Caller, runId: string, action: Exclude<RunAction, "approve">) {
-    return this.withProcesses(caller, (p) => p.control(caller, runId, action));
+  processRunControl(
+    caller: Caller,
+    runId: string,
+    action: Exclude<RunAction, "approve">,
+    process: string | null,
+  ) {
+    return this.withProcesses(caller, (p) => {
+      p.runOf(runId, process);
+      return p.control(caller, runId, action);
+    });
   }
 
-  processRunApprove(caller: Caller, runId: string, input: ApproveInput) {
-    return this.withProcesses(caller, (p) => p.approve(caller, runId, input));
+  processRunApprove(caller: Caller, runId: string, input: ApproveInput, process: string | null) {
+    return this.withProcesses(caller, (p) => {
+      p.runOf(runId, process);
+      return p.approve(caller, runId, input);
+    });
   }
 
   processTaskAction(
@@ -69,22 +85,38 @@ export abstract class WorkspaceActivityRpc extends WorkspaceThreadRpc {
     phase: string,
     task: string,
     action: "retry" | "skip",
+    process: string | null,
   ) {
-    return this.withProcesses(caller, (p) => p.taskAction(caller, runId, phase, task, action));
+    return this.withProcesses(caller, (p) => {
+      p.runOf(runId, process);
+      return p.taskAction(caller, runId, phase, task, action);
+    });
   }
 
-  processRunLogs(caller: Caller, runId: string, after: number, limit: number, task: string | null) {
-    return this.withProcesses(caller, (p) => p.logs(runId, after, limit, task));
+  processRunLogs(
+    caller: Caller,
+    runId: string,
+    query: { after: number; limit: number; task: string | null },
+    process: string | null,
+  ) {
+    return this.withProcesses(caller, (p) => {
+      p.runOf(runId, process);
+      return p.logs(runId, query.after, query.limit, query.task);
+    });
   }
 
-  /** The run's `process.*` events as SSE: replay from the cursor, then live. */
-  processRunEvents(caller: Caller, runId: string, cursor: number | null) {
+  /**
+   * The run's `process.*` events as SSE: replay from the cursor — with none, from the run's
+   * start (its events are what a client of one run wants, not only those still to come) —
+   * then live.
+   */
+  processRunEvents(caller: Caller, runId: string, cursor: number | null, process: string | null) {
     return rpcBoundary(() => {
       this.load(caller);
-      this.engine.store.run(runId);
+      this.processes.runOf(runId, process);
       const needle = `"run_id":"${runId}"`;
       return this.hub.openSse({
-        cursor,
+        cursor: cursor ?? this.engine.store.eventsStart(runId),
         types: ["process."],
         actor: caller.actor,
         match: (event) => event.json.includes(needle),
