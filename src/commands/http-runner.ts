@@ -33,35 +33,49 @@ function renderJson(value: unknown, args: Record<string, ArgValue>): unknown {
   return value;
 }
 
+/** The request an http command makes: its template with the arguments rendered in. */
 export function planRequest(
   template: HttpTemplate,
   args: Record<string, ArgValue>,
 ): HttpRequestPlan {
+  return requestOf({
+    method: template.method,
+    url: renderTemplate(template.url, args, encodeURIComponent),
+    headers: Object.fromEntries(
+      Object.entries(template.headers).map(([name, value]) => [name, renderTemplate(value, args)]),
+    ),
+    body:
+      typeof template.body === "string"
+        ? renderTemplate(template.body, args)
+        : renderJson(template.body, args),
+  });
+}
+
+/**
+ * A request from a template whose values are final (an http command's after its arguments, a
+ * process task's after its templates): header names lowercased, a line break in a value
+ * refused, a non-string body sent as JSON, no body on GET or HEAD.
+ */
+export function requestOf(template: HttpTemplate): HttpRequestPlan {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(template.headers)) {
-    const rendered = renderTemplate(value, args);
-    if (/[\r\n\0]/.test(rendered)) {
+    if (/[\r\n\0]/.test(value)) {
       throw new ApiError("invalid_request", `header ${name}: a value may not hold a line break`, {
         details: [{ field: `headers.${name}`, message: "line break after substitution" }],
       });
     }
-    headers[name.toLowerCase()] = rendered;
+    headers[name.toLowerCase()] = value;
   }
   let body: string | null = null;
   if (template.body !== undefined && template.method !== "GET" && template.method !== "HEAD") {
     if (typeof template.body === "string") {
-      body = renderTemplate(template.body, args);
+      body = template.body;
     } else {
-      body = JSON.stringify(renderJson(template.body, args));
+      body = JSON.stringify(template.body);
       headers["content-type"] ??= "application/json";
     }
   }
-  return {
-    method: template.method,
-    url: renderTemplate(template.url, args, encodeURIComponent),
-    headers,
-    body,
-  };
+  return { method: template.method, url: template.url, headers, body };
 }
 
 /** Why the guard refused a URL, as one sentence for the execution's `reason`. */

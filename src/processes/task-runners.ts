@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { argsEnvironment, resolveArgs } from "../commands/args";
 import type { ArgValue, HttpTemplate } from "../commands/command.schemas";
 import type { CommandConfig } from "../commands/config";
-import { runHttp } from "../commands/http-runner";
+import { type HttpRequestPlan, planRequest, requestOf, runHttp } from "../commands/http-runner";
 import type { CommandRegistry } from "../commands/registry";
 import { runShell } from "../commands/shell-runner";
 import type { FileHost } from "../commands/workspace-fs";
@@ -128,10 +128,13 @@ async function runCommandTask(context: RunnerContext): Promise<Outcome> {
     const command = context.registry.find(trigger);
     if (!command) return { ok: false, error: `no command '${trigger}'` };
     if (command.type === "http") {
-      return runHttpTask({
-        ...context,
-        with: command.body as HttpTemplate as Record<string, unknown>,
-      });
+      // The command's own template, its arguments rendered in as an execution of it would.
+      try {
+        const args = resolveArgs(command.args, parsed.data.args ?? {});
+        return await sendRequest(planRequest(command.body as HttpTemplate, args), context);
+      } catch (error) {
+        return { ok: false, error: (error as Error).message };
+      }
     }
     if (command.type !== "shell") {
       return {
@@ -172,24 +175,19 @@ async function runCommandTask(context: RunnerContext): Promise<Outcome> {
 async function runHttpTask(context: RunnerContext): Promise<Outcome> {
   const parsed = HttpWithSchema.safeParse(context.with);
   if (!parsed.success) return { ok: false, error: `an http task takes ${HTTP_TAKES}` };
-  const { url, method, body } = parsed.data;
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(parsed.data.headers)) {
-    if (/[\r\n\0]/.test(value)) return { ok: false, error: `header ${name} holds a line break` };
-    headers[name.toLowerCase()] = value;
+  let plan: HttpRequestPlan;
+  try {
+    plan = requestOf(parsed.data as HttpTemplate);
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
   }
-  let text: string | null = null;
-  if (body !== undefined && method !== "GET" && method !== "HEAD") {
-    text = typeof body === "string" ? body : JSON.stringify(body);
-    if (typeof body !== "string") headers["content-type"] ??= "application/json";
-  }
+  return sendRequest(plan, context);
+}
+
+/** Sends the request under the SSRF guard; its output is `{status, body, json}`, 2xx a success. */
+async function sendRequest(plan: HttpRequestPlan, context: RunnerContext): Promise<Outcome> {
   const output = collector(context);
-  const outcome = await runHttp(
-    { method, url, headers, body: text },
-    context.config.guard,
-    context.signal,
-    output.onOutput,
-  );
+  const outcome = await runHttp(plan, context.config.guard, context.signal, output.onOutput);
   if (outcome.refused) return { ok: false, error: outcome.refused };
   const stdout = output.stdout();
   const value = { status: outcome.status, body: stdout, json: lastJson(stdout) };

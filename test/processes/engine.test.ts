@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { workspaceStub } from "../events/event-helpers";
+import { FakeInternet } from "../files/fake-internet";
 import { api } from "../helpers";
 import {
   type Ctx,
@@ -364,6 +365,43 @@ describe("outcomes", () => {
     const view = await drive(ctx, run);
     expect((view.outputs.hi as { stdout: string }).stdout).toBe("hello Ada\n");
     expect(taskOf(view, "ghost").error).toBe("no command 'nope'");
+  });
+
+  it("Should run a registered http command by trigger, its arguments rendered in", async () => {
+    const net = new FakeInternet();
+    net.install();
+    try {
+      const seen: { url: string; body: string }[] = [];
+      net.publicHost("hooks.example.com").serve("https://hooks.example.com/h", async (request) => {
+        seen.push({ url: request.url, body: await request.text() });
+        return new Response("ok", { status: 201 });
+      });
+      const created = await api("POST", `/v1/workspaces/${ctx.ws}/commands`, {
+        key: ctx.account.key,
+        body: {
+          trigger: "hook",
+          type: "http",
+          body: {
+            method: "POST",
+            url: "https://hooks.example.com/h?m=$" + "{args.msg}",
+            body: { text: "$" + "{{ args.msg }}" },
+          },
+          args: { msg: { required: true } },
+        },
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const run = await startRun(
+        ctx,
+        specOf([{ id: "call", kind: "command", with: { trigger: "hook", args: { msg: "a&b" } } }]),
+      );
+      const view = await drive(ctx, run);
+      expect(view.state).toBe("succeeded");
+      expect(view.outputs.call).toMatchObject({ status: 201, body: "ok" });
+      expect(new URL(seen[0]?.url ?? "").searchParams.get("m")).toBe("a&b");
+      expect(JSON.parse(seen[0]?.body ?? "")).toEqual({ text: "a&b" });
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });
 
