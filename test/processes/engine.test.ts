@@ -18,6 +18,7 @@ import {
   specOf,
   startRun,
   taskOf,
+  waitForRun,
 } from "./process-helpers";
 
 // The engine, driven by the DO's alarm: ordering by needs and phases, parallel tasks, retries
@@ -42,15 +43,6 @@ const index = (lines: string[], line: string) => {
   expect(at, `${line} in ${lines.join(", ")}`).toBeGreaterThanOrEqual(0);
   return at;
 };
-
-/** Waits (a bounded while) for a condition an alarm tick already in progress brings about. */
-async function until(condition: () => Promise<boolean>, tries = 300): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await condition()) return;
-    await scheduler.wait(5);
-  }
-  throw new Error("the condition did not come about");
-}
 
 describe("ordering", () => {
   it("Should run a diamond of needs in order: a, then b and c, then d", async () => {
@@ -113,7 +105,7 @@ describe("ordering", () => {
     const slow = await startRun(ctx, specOf([sh("slow", "sleep 2; echo slow")]));
     // The tick that runs the slow command (the alarm start set; run here, not awaited).
     const ticking = runDurableObjectAlarm(workspaceStub(ctx.ws));
-    await until(async () => taskOf(await getRun(ctx, slow), "slow").state === "running");
+    await waitForRun(ctx, slow, (view) => taskOf(view, "slow").state === "running");
     const quick = await startRun(
       ctx,
       specOf([
@@ -121,7 +113,7 @@ describe("ordering", () => {
         sh("after", "echo quick", { needs: ["pause"] }),
       ]),
     );
-    await until(async () => (await getRun(ctx, quick)).state === "succeeded");
+    await waitForRun(ctx, quick, (view) => view.state === "succeeded");
     // Done while the slow one still runs: neither the start nor the wait's end waited for it.
     expect(taskOf(await getRun(ctx, slow), "slow").state).toBe("running");
     await ticking;
@@ -538,7 +530,7 @@ describe("pause, resume, cancel", () => {
     const run = await startRun(ctx, specOf([sh("sleepy", "sleep 30; echo never")]));
     // Drive the tick in the background: it waits on the command.
     const ticking = drive(ctx, run, (v) => v.state === "canceled");
-    await waitFor(run, (v) => taskOf(v, "sleepy").state === "running");
+    await waitForRun(ctx, run, (v) => taskOf(v, "sleepy").state === "running");
     const canceled = await control(ctx, run, "cancel");
     expect(taskOf(canceled.body, "sleepy").state).toBe("canceled");
     const view = await ticking;
@@ -633,15 +625,6 @@ describe("retry and skip", () => {
     expect(taskOf(view, "also").state).toBe("succeeded");
   });
 });
-
-async function waitFor(run: string, done: (view: Awaited<ReturnType<typeof getRun>>) => boolean) {
-  for (let i = 0; i < 400; i++) {
-    const view = await getRun(ctx, run);
-    if (done(view)) return view;
-    await scheduler.wait(5);
-  }
-  throw new Error("condition not reached");
-}
 
 async function elapseWait(run: string) {
   const { runInDurableObject } = await import("cloudflare:test");

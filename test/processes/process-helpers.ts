@@ -115,6 +115,24 @@ export async function drive(
   throw new Error(`run did not settle: ${JSON.stringify(view.tasks.map((t) => [t.id, t.state]))}`);
 }
 
+/**
+ * Waits (a bounded while) for the run to reach what `done` says, brought about by an alarm tick
+ * already running (the runtime's, or one the test started) — this only looks, it drives nothing.
+ */
+export async function waitForRun(
+  ctx: Ctx,
+  run: string,
+  done: (view: RunView) => boolean,
+  tries = 600,
+): Promise<RunView> {
+  for (let i = 0; i < tries; i++) {
+    const view = await getRun(ctx, run);
+    if (done(view)) return view;
+    await scheduler.wait(5);
+  }
+  throw new Error(`run ${run} did not reach the condition`);
+}
+
 export const taskOf = (view: RunView, id: string) => {
   const task = view.tasks.find((t) => t.id === id);
   if (!task) throw new Error(`no task ${id}`);

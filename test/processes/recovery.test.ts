@@ -7,13 +7,12 @@ import { dispatch } from "../helpers";
 import {
   type Ctx,
   drive,
-  getRun,
-  type RunView,
   setup,
   sh,
   specOf,
   startRun,
   taskOf,
+  waitForRun,
 } from "./process-helpers";
 
 // What survives the Durable Object: a run cut off mid-task resumes with that task as a new
@@ -24,15 +23,6 @@ let ctx: Ctx;
 beforeEach(async () => {
   ctx = await setup();
 });
-
-async function waitFor(run: string, done: (view: RunView) => boolean) {
-  for (let i = 0; i < 600; i++) {
-    const view = await getRun(ctx, run);
-    if (done(view)) return view;
-    await scheduler.wait(5);
-  }
-  throw new Error("condition not reached");
-}
 
 describe("crash recovery", () => {
   it("Should resume after the DO is aborted mid-task without running a succeeded task twice", async () => {
@@ -52,7 +42,7 @@ describe("crash recovery", () => {
       ),
     );
     const ticking = runDurableObjectAlarm(workspaceStub(ctx.ws)).catch(() => "aborted");
-    await waitFor(run, (v) => taskOf(v, "second").state === "running");
+    await waitForRun(ctx, run, (v) => taskOf(v, "second").state === "running");
     await runInDurableObject(workspaceStub(ctx.ws), (_instance, state) =>
       state.abort("test crash"),
     ).catch(() => undefined);

@@ -7,12 +7,12 @@ import {
   drive,
   eventsOf,
   getRun,
-  type RunView,
   setup,
   sh,
   specOf,
   startRun,
   taskOf,
+  waitForRun,
 } from "./process-helpers";
 
 // A workspace reset cancels every process run not finished yet (created, running, paused,
@@ -23,15 +23,6 @@ let ctx: Ctx;
 beforeEach(async () => {
   ctx = await setup();
 });
-
-async function waitFor(run: string, done: (view: RunView) => boolean) {
-  for (let i = 0; i < 400; i++) {
-    const view = await getRun(ctx, run);
-    if (done(view)) return view;
-    await scheduler.wait(5);
-  }
-  throw new Error("condition not reached");
-}
 
 describe("workspace reset", () => {
   it("Should cancel every unfinished run with reason 'workspace reset' and report how many", async () => {
@@ -52,7 +43,7 @@ describe("workspace reset", () => {
     // A command in the middle of its tick: the reset aborts it.
     const busy = await startRun(ctx, specOf([sh("sleepy", "sleep 30; echo never")]));
     const ticking = drive(ctx, busy, (v) => v.state === "canceled");
-    await waitFor(busy, (v) => taskOf(v, "sleepy").state === "running");
+    await waitForRun(ctx, busy, (v) => taskOf(v, "sleepy").state === "running");
 
     const reset = await api<{ process_runs_canceled: number; event_id: number }>(
       "POST",

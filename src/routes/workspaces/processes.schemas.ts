@@ -2,7 +2,13 @@ import { z } from "@hono/zod-openapi";
 import { InputSchemaSchema } from "../../processes/input-schema";
 import { RUN_STATES, TASK_STATES } from "../../processes/process-events";
 import { ProcessSpecSchema } from "../../processes/spec";
-import { CursorSchema, LimitSchema, pageOf, WorkspaceParamsSchema } from "../openapi-helpers";
+import {
+  CursorSchema,
+  conditionalWriteHeaders,
+  LimitSchema,
+  pageOf,
+  WorkspaceParamsSchema,
+} from "../openapi-helpers";
 
 // Request and response shapes of the process routes.
 
@@ -58,19 +64,7 @@ export const DefinitionSchema = z
   })
   .openapi("ProcessDefinition");
 
-export const DefinitionWriteHeadersSchema = z.object({
-  "if-match": z
-    .string()
-    .optional()
-    .openapi({ param: { name: "if-match", in: "header" }, description: "The etag you last read" }),
-  "if-none-match": z
-    .string()
-    .optional()
-    .openapi({
-      param: { name: "if-none-match", in: "header" },
-      description: "`*`: create only (412 if the process exists)",
-    }),
-});
+export const DefinitionWriteHeadersSchema = conditionalWriteHeaders("process");
 
 export const DefinitionPageSchema = pageOf(DefinitionSchema, "ProcessDefinitionPage");
 
