@@ -17,6 +17,7 @@ import {
   sh,
   specOf,
   startRun,
+  taskAction,
   taskOf,
   waitForRun,
 } from "./process-helpers";
@@ -571,11 +572,7 @@ describe("retry and skip", () => {
     let view = await drive(ctx, run);
     expect(view.state).toBe("failed");
     expect(taskOf(view, "fix").allowed_actions).toEqual(["retry", "skip"]);
-    const retried = await api<{ state: string }>(
-      "POST",
-      `/v1/workspaces/${ctx.ws}/processes/runs/${run}/tasks/p1/fix/retry`,
-      { key: ctx.account.key },
-    );
+    const retried = await taskAction(ctx, run, "p1", "fix", "retry");
     expect(retried.status).toBe(200);
     expect(retried.body.state).toBe("running");
     view = await drive(ctx, run);
@@ -591,13 +588,7 @@ describe("retry and skip", () => {
     );
     let view = await drive(ctx, run);
     expect(view.state).toBe("failed");
-    const skipped = await api(
-      "POST",
-      `/v1/workspaces/${ctx.ws}/processes/runs/${run}/tasks/p1/broken/skip`,
-      {
-        key: ctx.account.key,
-      },
-    );
+    const skipped = await taskAction(ctx, run, "p1", "broken", "skip");
     expect(skipped.status).toBe(200);
     view = await drive(ctx, run);
     expect(view.state).toBe("succeeded");
@@ -611,13 +602,7 @@ describe("retry and skip", () => {
       specOf([{ id: "gate", kind: "approval" }], [sh("never", "echo n"), sh("also", "echo a")]),
     );
     await drive(ctx, run);
-    const skipped = await api(
-      "POST",
-      `/v1/workspaces/${ctx.ws}/processes/runs/${run}/tasks/p2/never/skip`,
-      {
-        key: ctx.account.key,
-      },
-    );
+    const skipped = await taskAction(ctx, run, "p2", "never", "skip");
     expect(skipped.status).toBe(200);
     await control(ctx, run, "approve", { decision: "approve" });
     const view = await drive(ctx, run, (v) => v.state === "succeeded");

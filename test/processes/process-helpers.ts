@@ -82,6 +82,20 @@ export const control = (ctx: Ctx, run: string, action: string, body?: unknown) =
     body,
   });
 
+/** POST …/runs/{run}/tasks/{phase}/{task}/retry or /skip. */
+export const taskAction = (
+  ctx: Ctx,
+  run: string,
+  phase: string,
+  task: string,
+  action: "retry" | "skip",
+) =>
+  api<RunView>(
+    "POST",
+    `/v1/workspaces/${ctx.ws}/processes/runs/${run}/tasks/${phase}/${task}/${action}`,
+    { key: ctx.account.key },
+  );
+
 export const getRun = async (ctx: Ctx, run: string) => {
   const response = await api<RunView>("GET", `/v1/workspaces/${ctx.ws}/processes/runs/${run}`, {
     key: ctx.account.key,

@@ -9,6 +9,7 @@ import {
   sh,
   specOf,
   startRun,
+  taskAction,
   taskOf,
 } from "./process-helpers";
 
@@ -71,11 +72,7 @@ describe("earlier phases", () => {
     expect(taskOf(view, "lint").state).toBe("failed");
     expect(stdoutOf(view, "report")).toBe("lint exited 3\n");
     // A retry of lint runs again what read its output, though it does not `need` it.
-    const retried = await api<RunView>(
-      "POST",
-      `/v1/workspaces/${ctx.ws}/processes/runs/${run}/tasks/p1/lint/retry`,
-      { key: ctx.account.key },
-    );
+    const retried = await taskAction(ctx, run, "p1", "lint", "retry");
     expect(retried.status, JSON.stringify(retried.body)).toBe(200);
     expect(taskOf(retried.body, "report").state).toBe("pending");
     view = await drive(ctx, run);
@@ -92,13 +89,7 @@ describe("earlier phases", () => {
       ),
     );
     await drive(ctx, run);
-    const skipped = await api(
-      "POST",
-      `/v1/workspaces/${ctx.ws}/processes/runs/${run}/tasks/p1/gate/skip`,
-      {
-        key: ctx.account.key,
-      },
-    );
+    const skipped = await taskAction(ctx, run, "p1", "gate", "skip");
     expect(skipped.status).toBe(200);
     const view = await drive(ctx, run);
     expect(view.state).toBe("failed");

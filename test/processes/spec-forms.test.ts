@@ -10,6 +10,7 @@ import {
   setup,
   sh,
   startRun,
+  taskAction,
   taskOf,
 } from "./process-helpers";
 
@@ -87,11 +88,7 @@ describe("phase ids", () => {
     expect(view.state).toBe("failed");
     expect(taskOf(view, "compile").phase).toBe("build");
     expect(taskOf(view, "flaky").phase).toBe("p2");
-    const skipped = await api<RunView>(
-      "POST",
-      `/v1/workspaces/${ctx.ws}/processes/runs/${run}/tasks/p2/flaky/skip`,
-      { key: ctx.account.key },
-    );
+    const skipped = await taskAction(ctx, run, "p2", "flaky", "skip");
     expect(skipped.status, JSON.stringify(skipped.body)).toBe(200);
     expect((await drive(ctx, run)).state).toBe("succeeded");
   });
