@@ -6,6 +6,7 @@ import {
   type CommandType,
   type HttpTemplate,
 } from "./command.schemas";
+import { referVariables } from "./shell-references";
 
 // A command's declared arguments: checked when the command is written (defaults of the right
 // type, no duplicates, templates naming only declared arguments) and when it is executed (every
@@ -58,9 +59,9 @@ export function checkDeclarations(
   }
 }
 
-/** A shell body as it runs: `${{ args.name }}` written as `${name}`, the argument's variable. */
+/** A shell body as it runs: `${{ args.name }}` written as a reference to `$name`. */
 export const shellScript = (body: string) =>
-  body.replace(SHELL_REFERENCE, (_, name) => `\${${name}}`);
+  referVariables(body, SHELL_REFERENCE, (_match, [name]) => name as string);
 
 /**
  * Positional values (`["a", "3"]`, as a command line gives them) named by the declarations'

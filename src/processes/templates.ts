@@ -1,3 +1,4 @@
+import { referVariables } from "../commands/shell-references";
 import type { RunRow, TaskRow } from "./process-store";
 import type { TaskSpec } from "./spec";
 
@@ -137,8 +138,8 @@ export function renderValue(value: unknown, context: TemplateContext): unknown {
 }
 
 /**
- * An inline script with its templates turned into variable references (`${__tpl_0}`…) and
- * the values in an environment: a value is never read as script text, so `; rm -rf /` or
+ * An inline script with its templates turned into variable references (`${__tpl_0}`…, closing
+ * a single quote around one: see shell-references.ts) and the values in an environment: a value is never read as script text, so `; rm -rf /` or
  * `$(…)` in an input stays a string, as a command's arguments do.
  */
 export function renderScript(
@@ -147,10 +148,10 @@ export function renderScript(
 ): { script: string; env: Record<string, string> } {
   const env: Record<string, string> = {};
   let count = 0;
-  const rendered = script.replace(TEMPLATE, (_, expression: string) => {
+  const rendered = referVariables(script, TEMPLATE, (_match, [expression]) => {
     const name = `__tpl_${count++}`;
-    env[name] = asText(lookup(parseRef(expression), context));
-    return `\${${name}}`;
+    env[name] = asText(lookup(parseRef(expression as string), context));
+    return name;
   });
   return { script: rendered, env };
 }

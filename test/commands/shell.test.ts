@@ -1,7 +1,15 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: command templates use ${{ args.x }}
 import { beforeAll, describe, expect, it } from "vitest";
 import { eventsOf, getBytes, getRaw, putFile } from "../files/file-helpers";
 import { createAccount, createWorkspace, type TestAccount } from "../helpers";
-import { runScript } from "./command-helpers";
+import {
+  execute,
+  readOutput,
+  runScript,
+  shellCommand,
+  stderrOf,
+  stdoutOf,
+} from "./command-helpers";
 
 // Shell commands through the real Worker, DO and R2: just-bash runs the body over the
 // workspace's files, mounted at /workspace (the working directory).
@@ -101,6 +109,44 @@ describe("shell commands over the workspace's files", () => {
     expect(new TextDecoder().decode(await getBytes(account, ws, "keep.txt"))).toBe("old\n");
     expect((await getBytes(account, ws, "cut.txt")).byteLength).toBe(0);
     expect((await getBytes(account, ws, "empty.txt")).byteLength).toBe(0);
+  });
+
+  it("expands ${{ args.x }} in every quoting as the value, never as script", async () => {
+    const ws = await workspaceWithFiles({});
+    const trigger = "quoted";
+    await shellCommand(
+      account,
+      ws,
+      trigger,
+      [
+        "# a comment that isn't a quote",
+        'echo \'{"v":"${{ args.v }}"}\'',
+        'echo "[${{ args.v }}]"',
+        "printf '%s|' ${{ args.v }}; echo",
+        "echo $'tab\\t${{ args.v }}'",
+        "cat <<EOF",
+        "it's ${{ args.v }}",
+        "EOF",
+        "echo 'after the here-document: ${{ args.v }}'",
+      ].join("\n"),
+      { args: [{ name: "v", type: "string", required: true }] },
+    );
+    const value = "a b'$(echo pwned)";
+    const started = await execute(account, ws, trigger, { args: { v: value } });
+    expect(started.status).toBe(202);
+    const { chunks, end } = await readOutput(account, ws, trigger, started.body.id);
+    expect(end.status, stderrOf(chunks)).toBe("succeeded");
+    expect(stdoutOf(chunks)).toBe(
+      [
+        `{"v":"${value}"}`,
+        `[${value}]`,
+        "a|b'$(echo|pwned)|",
+        `tab\t${value}`,
+        `it's ${value}`,
+        `after the here-document: ${value}`,
+        "",
+      ].join("\n"),
+    );
   });
 
   it("deletes and moves files through the files API", async () => {

@@ -236,6 +236,19 @@ describe("outcomes", () => {
     );
   });
 
+  it("Should expand a template inside single quotes too: a task prints JSON with it", async () => {
+    const run = await startRun(
+      ctx,
+      specOf(
+        [sh("a", `echo '{"k":"it'"'"'s $HOME"}'`)],
+        [sh("b", `echo '{"x":"${ref("tasks.a.output.k")}","n":2}'`)],
+      ),
+    );
+    const view = await drive(ctx, run);
+    expect(view.state).toBe("succeeded");
+    expect((view.outputs.b as { json: unknown }).json).toEqual({ x: "it's $HOME", n: 2 });
+  });
+
   it("Should retry with backoff, doubling, and succeed on a later attempt", async () => {
     const script =
       "n=$(cat tries.txt 2>/dev/null || echo 0); n=$((n+1)); echo $n > tries.txt; [ $n -ge 3 ] && echo done || exit 7";
