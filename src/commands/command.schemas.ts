@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { isPlainObject } from "../lib/merge";
 import { THREAD_ID_PATTERN } from "../threads/thread.schemas";
 
 // The command registry's shapes: what a command is, what an execution is, and the limits of
@@ -52,22 +53,21 @@ export type ArgDeclaration = z.infer<typeof ArgDeclarationSchema>;
  * order.
  */
 const ArgDeclarationsSchema = z
-  .union([
+  .preprocess(
+    // The map form becomes the list before it is checked, so a problem names its argument
+    // (`args.1.type`) whichever form was sent.
+    (value) =>
+      isPlainObject(value)
+        ? Object.entries(value).map(([name, declaration]) =>
+            isPlainObject(declaration) ? { name, ...declaration } : { name, type: declaration },
+          )
+        : value,
     z.array(ArgDeclarationSchema).max(COMMAND_LIMITS.args),
-    z
-      .record(
-        z.string().regex(ARG_NAME_PATTERN, "lowercase letters, digits and '_'"),
-        ArgDeclarationSchema.omit({ name: true }),
-      )
-      .refine((map) => Object.keys(map).length <= COMMAND_LIMITS.args, {
-        message: `at most ${COMMAND_LIMITS.args} arguments`,
-      }),
-  ])
-  .transform((args): ArgDeclaration[] =>
-    Array.isArray(args)
-      ? args
-      : Object.entries(args).map(([name, declaration]) => ({ name, ...declaration })),
-  );
+  )
+  .openapi({
+    description:
+      'A list of `{name, type, required, default, description}`, or the same as a map by name (`{"topic": {"required": true}}`, taken in its order)',
+  });
 
 export const CommandTypeSchema = z.enum(["shell", "prompt", "http"]);
 export type CommandType = z.infer<typeof CommandTypeSchema>;

@@ -106,6 +106,21 @@ describe("command CRUD", () => {
     expect(expectEnvelope(response.body).code).toBe("invalid_request");
   });
 
+  it.each([
+    ["a list", [{ name: "a" }, { name: "b", type: "date" }], "args.1.type"],
+    ["a map", { a: {}, b: { type: "date" } }, "args.1.type"],
+    ["a map", { a: { required: "yes" } }, "args.0.required"],
+    ["a map", { Bad: {} }, "args.0.name"],
+  ])("names the argument a bad declaration in %s is about", async (_, args, field) => {
+    const ws = await newWorkspace();
+    const response = await api("POST", commandsPath(ws), {
+      key: account.key,
+      body: { trigger: "ok", type: "shell", body: "true", args },
+    });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(expectEnvelope(response.body))).toContain(field);
+  });
+
   it("lists by trigger with type and search filters and a cursor", async () => {
     const ws = await newWorkspace();
     for (const trigger of ["a1", "a2", "b1", "c1"]) {
