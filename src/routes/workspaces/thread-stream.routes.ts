@@ -76,7 +76,8 @@ const startRoute = createRoute({
   },
   responses: {
     200: sseResponse("The answer as it is produced"),
-    ...withErrors(409, 422),
+    // No 422: a live answer is never stored for a replay, so it takes no Idempotency-Key.
+    ...withErrors(409),
     413: { description: "The request body is too large" },
   },
 });
