@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
+import { slugOf } from "../lib/slug";
 import { type InputSchema, isDeclaredInput } from "./input-schema";
 import { withAliases, withProblems } from "./task-inputs";
 import { templateRefs } from "./templates";
@@ -53,9 +54,12 @@ export const PhaseSpecSchema = z
   .object({
     id: IdSchema.optional().openapi({
       description:
-        "The phase's id (the `{phase}` of `…/tasks/{phase}/{task}`); left out: its `name`, else `p1`, `p2`… by position",
+        "The phase's id (the `{phase}` of `…/tasks/{phase}/{task}`); left out: made from its `name`, else `p1`, `p2`… by position",
     }),
-    name: IdSchema.optional().openapi({ description: "Taken as the id when `id` is left out" }),
+    name: z.string().trim().min(1).max(200).optional().openapi({
+      description:
+        "A label; when `id` is left out, the id is made from it (`Deploy Stage` → `deploy-stage`)",
+    }),
     tasks: z.array(TaskSpecSchema).min(1).max(1000),
   })
   .strict()
@@ -74,7 +78,7 @@ export const ProcessSpecSchema = z
   .transform((spec) => ({
     ...spec,
     phases: spec.phases.map(({ id, name, tasks }, p) => ({
-      id: id ?? name ?? `p${p + 1}`,
+      id: id ?? ((name === undefined ? "" : slugOf(name, 64)) || `p${p + 1}`),
       ...(name === undefined ? {} : { name }),
       tasks,
     })),

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { randomToken } from "../lib/crypto";
+import { slugOf } from "../lib/slug";
 import type { CreateWorkspaceInput } from "./workspace.schemas";
 
 /** Who is calling, as the Worker authenticated it. The DO trusts this and nothing else. */
@@ -48,15 +49,7 @@ export const ResetResultSchema = ResetCountsSchema.extend({
 export type ResetResult = z.infer<typeof ResetResultSchema>;
 
 export function slugify(name: string): string {
-  const slug = name
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 50)
-    .replace(/-+$/, "");
-  return slug || "workspace";
+  return slugOf(name, 50) || "workspace";
 }
 
 /**

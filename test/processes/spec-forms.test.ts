@@ -78,11 +78,14 @@ describe("phase ids", () => {
       phases: [
         { name: "build", tasks: [sh("compile", "echo built")] },
         { tasks: [sh("flaky", "exit 1")] },
+        { name: "Deploy Stage!", tasks: [sh("ship", "true")] },
+        { name: "—", tasks: [sh("last", "true")] },
       ],
     };
     const saved = await put("positional", spec);
     expect(saved.status, JSON.stringify(saved.body)).toBe(201);
-    expect(saved.body.spec.phases.map((p) => p.id)).toEqual(["build", "p2"]);
+    // A name that is no id is made one; one that leaves nothing falls back to its position.
+    expect(saved.body.spec.phases.map((p) => p.id)).toEqual(["build", "p2", "deploy-stage", "p4"]);
     const run = await startRun(ctx, spec);
     const view = await drive(ctx, run);
     expect(view.state).toBe("failed");
