@@ -8,6 +8,7 @@ import { ApiError } from "./errors";
 import { validationError } from "./lib/validation";
 import { adminAuth } from "./middleware/admin-auth";
 import { apiKeyAuth } from "./middleware/api-key-auth";
+import { conditionalGet } from "./middleware/conditional-get";
 import { idempotency } from "./middleware/idempotency";
 import { requestContext } from "./middleware/request-context";
 import { resolveWorkspace } from "./middleware/resolve-workspace";
@@ -113,6 +114,7 @@ export function createApp() {
     if (isThreadStream(c.req.method, c.req.path)) return next();
     return isFileUpload(c) ? streamedIdempotency(c, next) : readBodyIdempotency(c, next);
   });
+  app.use("/v1/*", conditionalGet);
   app.use("/v1/workspaces/:ws", resolveWorkspace);
   app.use("/v1/workspaces/:ws/*", resolveWorkspace);
 

@@ -77,4 +77,46 @@ describe("the OpenAPI document's conventions", () => {
     expect(reused.status).toBe(422);
     expect(paths["/v1/workspaces/{ws}/lifecycle-events"]?.post?.responses).toHaveProperty("422");
   });
+
+  it("Should answer 304 to an If-None-Match naming a resource's etag, and document it", async () => {
+    const ws = (await createWorkspace(account)).id;
+    await api("POST", `/v1/workspaces/${ws}/commands`, {
+      key: account.key,
+      body: { trigger: "hi", type: "shell", body: "echo hi" },
+    });
+    await api("PUT", `/v1/workspaces/${ws}/processes/deploy`, {
+      key: account.key,
+      body: { spec: { phases: [{ tasks: [{ id: "a", kind: "wait", with: { seconds: 0 } }] }] } },
+    });
+    await api("PUT", `/v1/workspaces/${ws}/role-templates/lead`, { key: account.key, body: {} });
+    const resources = [
+      ["/v1/workspaces/{ws}", `/v1/workspaces/${ws}`],
+      ["/v1/workspaces/{ws}/commands/{trigger}", `/v1/workspaces/${ws}/commands/hi`],
+      ["/v1/workspaces/{ws}/processes/{process}", `/v1/workspaces/${ws}/processes/deploy`],
+      ["/v1/workspaces/{ws}/role-templates/{role}", `/v1/workspaces/${ws}/role-templates/lead`],
+    ];
+    for (const [template, path] of resources as [string, string][]) {
+      const first = await api("GET", path, { key: account.key });
+      const etag = first.headers.get("etag");
+      expect(etag, path).toMatch(/^"/);
+      const again = await api("GET", path, {
+        key: account.key,
+        headers: { "if-none-match": etag as string },
+      });
+      expect(again.status, path).toBe(304);
+      expect(again.body, path).toBe("");
+      expect(again.headers.get("etag")).toBe(etag);
+      const other = await api("GET", path, {
+        key: account.key,
+        headers: { "if-none-match": '"something-else"' },
+      });
+      expect(other.status, path).toBe(200);
+      const operation = paths[template]?.get;
+      expect(Object.keys(operation?.responses ?? {}), template).toContain("304");
+      expect(
+        (operation?.parameters ?? []).map((p) => p.name),
+        template,
+      ).toContain("if-none-match");
+    }
+  });
 });
