@@ -1,11 +1,10 @@
 import { ApiError } from "../errors";
-import { quoteEtag } from "../workspace/etag";
+import { notModified, quoteEtag } from "../workspace/etag";
 import { contentDisposition } from "./content-disposition";
 import { extensionOf } from "./content-types";
 import { docxToPdf } from "./docx-to-pdf";
 import type { FileEntry } from "./file-index";
 import { baseName } from "./paths";
-import { notModified } from "./preconditions";
 
 // `GET …/files/{path}?format=pdf`: what the file is decides what happens, read from its first
 // bytes (a name can lie, a magic number rarely does). A PDF is served as it is, by the ordinary

@@ -1,8 +1,4 @@
-import {
-  assertWriteConditions as assertConditions,
-  etagList,
-  type WriteConditions,
-} from "../workspace/etag";
+import { assertWriteConditions as assertConditions, type WriteConditions } from "../workspace/etag";
 
 export type { WriteConditions };
 
@@ -15,10 +11,4 @@ export function assertWriteConditions(
   conditions: WriteConditions,
 ): void {
   assertConditions(current, conditions, "file");
-}
-
-/** Whether a GET's `If-None-Match` names the current etag (answer 304). */
-export function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  return etagList(ifNoneMatch).some((tag) => tag === "*" || tag === etag);
 }

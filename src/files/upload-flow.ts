@@ -31,14 +31,6 @@ export interface UploadBody {
   size: number | undefined;
 }
 
-/** The conditional headers of a write request. */
-export function conditionsOf(c: Context<AppEnv>): WriteConditions {
-  return {
-    ifMatch: c.req.header("if-match") ?? null,
-    ifNoneMatch: c.req.header("if-none-match") ?? null,
-  };
-}
-
 /** The request's own body: prepare, stream to R2, commit. */
 export async function uploadFile(
   c: Context<AppEnv>,

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
-import { etagList } from "../workspace/etag";
+import { etagList, notModified } from "../workspace/etag";
 
 /**
  * Any GET that answers 200 with an `ETag` answers 304 instead when `If-None-Match` names it
@@ -13,8 +13,7 @@ export const conditionalGet = createMiddleware<AppEnv>(async (c, next) => {
   const ifNoneMatch = c.req.header("if-none-match");
   const etag = c.res.headers.get("etag");
   if (!ifNoneMatch || !etag) return;
-  const current = etagList(etag)[0];
-  if (!etagList(ifNoneMatch).some((tag) => tag === "*" || tag === current)) return;
+  if (!notModified(ifNoneMatch, etagList(etag)[0] ?? "")) return;
   await c.res.body?.cancel();
   const headers = new Headers(c.res.headers);
   headers.delete("content-length");

@@ -5,6 +5,8 @@
 // with an etag answers 304 to an If-None-Match naming it. Routes that declare
 // these themselves keep their own wording.
 
+import { IDEMPOTENCY_KEY_DESCRIPTION } from "./openapi-helpers";
+
 type Operation = {
   parameters?: Array<{ name?: string; in?: string } | { $ref: string }>;
   requestBody?: { content?: Record<string, unknown> } | { $ref: string };
@@ -35,7 +37,7 @@ const IDEMPOTENCY_KEY = {
   name: "idempotency-key",
   in: "header",
   required: false,
-  description: "Retrying with the same key and body within 24 h returns the first response",
+  description: IDEMPOTENCY_KEY_DESCRIPTION,
   schema: { type: "string" },
 };
 

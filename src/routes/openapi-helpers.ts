@@ -60,13 +60,16 @@ export const conditionalWriteHeaders = (noun: string) =>
       }),
   });
 
+export const IDEMPOTENCY_KEY_DESCRIPTION =
+  "Retrying with the same key and body within 24 h returns the first response";
+
 export const IdempotencyHeaderSchema = z.object({
   "idempotency-key": z
     .string()
     .optional()
     .openapi({
       param: { name: "idempotency-key", in: "header" },
-      description: "Retrying with the same key and body within 24 h returns the first response",
+      description: IDEMPOTENCY_KEY_DESCRIPTION,
     }),
 });
 

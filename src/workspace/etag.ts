@@ -56,3 +56,9 @@ export function assertWriteConditions(
   }
   assertIfMatch(conditions.ifMatch, current.etag);
 }
+
+/** Whether a GET's `If-None-Match` names the current etag (answer 304). */
+export function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return etagList(ifNoneMatch).some((tag) => tag === "*" || tag === etag);
+}

@@ -21,6 +21,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../openapi-helpers";
+import { conditionsOf } from "../write-conditions";
 
 // Roles (detected from the workspace's files), role templates, and agents: threads driven by
 // the agent loop in the workspace's DO, which go on without the request that spawned them.
@@ -159,11 +160,7 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(putTemplateRoute, async (c) => {
     const { role } = c.req.valid("param");
     const input = c.req.valid("json");
-    const headers = c.req.valid("header");
-    const conditions = {
-      ifMatch: headers["if-match"] ?? null,
-      ifNoneMatch: headers["if-none-match"] ?? null,
-    };
+    const conditions = conditionsOf(c);
     const template = await c.var.workspace.call((stub, caller) =>
       stub.roleTemplatePut(caller, role, input, conditions),
     );

@@ -16,10 +16,9 @@ import {
 } from "../../files/attachments";
 import { peek, textGuard } from "../../files/content-sniff";
 import { putObject } from "../../files/object-store";
-import { notModified } from "../../files/preconditions";
 import { sizedBody } from "../../files/upload-flow";
 import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
-import { quoteEtag } from "../../workspace/etag";
+import { notModified, quoteEtag } from "../../workspace/etag";
 import {
   ContentLengthHeaderSchema,
   CursorSchema,

@@ -6,10 +6,9 @@ import { contentTypeFor } from "../../files/content-types";
 import { type FileEntry, FileEntrySchema } from "../../files/file-index";
 import { normalizePath } from "../../files/paths";
 import { pdfResponse } from "../../files/pdf-format";
-import { notModified } from "../../files/preconditions";
 import { parseRange } from "../../files/range";
-import { conditionsOf, uploadFile } from "../../files/upload-flow";
-import { quoteEtag } from "../../workspace/etag";
+import { uploadFile } from "../../files/upload-flow";
+import { notModified, quoteEtag } from "../../workspace/etag";
 import {
   ContentLengthHeaderSchema,
   IdempotencyHeaderSchema,
@@ -19,6 +18,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../openapi-helpers";
+import { conditionsOf } from "../write-conditions";
 import { CreateFileJsonSchema, importFile, parseImportRequest } from "./file-import";
 import { openapiWildcard, parsePart } from "./wildcard-route";
 

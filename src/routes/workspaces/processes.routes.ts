@@ -14,6 +14,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../openapi-helpers";
+import { conditionsOf } from "../write-conditions";
 import { openapiRunRoute, RUN_BASE } from "./processes.run-paths";
 import {
   ApproveSchema,
@@ -286,10 +287,7 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(putRoute, async (c) => {
     const { process } = c.req.valid("param");
     const input = c.req.valid("json");
-    const conditions = {
-      ifMatch: c.req.header("if-match") ?? null,
-      ifNoneMatch: c.req.header("if-none-match") ?? null,
-    };
+    const conditions = conditionsOf(c);
     const { definition, created } = await c.var.workspace.call((s, caller) =>
       s.processPut(caller, process, input, conditions),
     );

@@ -12,6 +12,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../openapi-helpers";
+import { conditionsOf } from "../write-conditions";
 import {
   CreateThreadSchema,
   decodeListCursor,
@@ -194,10 +195,7 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(putRoute, async (c) => {
     const { th } = c.req.valid("param");
     const { title, summary, metadata, messages } = c.req.valid("json");
-    const conditions = {
-      ifMatch: c.req.header("if-match") ?? null,
-      ifNoneMatch: c.req.header("if-none-match") ?? null,
-    };
+    const conditions = conditionsOf(c);
     const { thread, created } = await c.var.workspace.call((stub, caller) =>
       stub.threadPut(caller, th, { title, summary, metadata, messages }, conditions),
     );

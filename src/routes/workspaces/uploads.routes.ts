@@ -17,7 +17,7 @@ import {
   SIGNED_UPLOAD_TTL_DEFAULT_S,
   SIGNED_UPLOAD_TTL_MAX_S,
 } from "../../files/signed-uploads";
-import { conditionsOf, sizedBody, uploadFile } from "../../files/upload-flow";
+import { sizedBody, uploadFile } from "../../files/upload-flow";
 import { SignedUploadQuerySchema } from "../../middleware/signed-upload-auth";
 import { quoteEtag } from "../../workspace/etag";
 import {
@@ -28,6 +28,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../openapi-helpers";
+import { conditionsOf } from "../write-conditions";
 
 // Large files, two ways. Multipart: the client sends a file in parts (each streamed to an R2
 // multipart upload), then completes it, and the file is committed like any upload. Signed URLs:
