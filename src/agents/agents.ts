@@ -4,6 +4,7 @@ import { ApiError, notFound } from "../errors";
 import type { Emit } from "../events/event-schema";
 import { encodeCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
+import { type Row, str } from "../lib/sql-values";
 import { PROVIDER_NAMES, type ProviderName } from "../models/providers";
 import { THREAD_TOOLS, type WorkspaceFiles, workspaceTools } from "../models/workspace-tools";
 import { assembleMessage } from "../threads/assemble";
@@ -49,9 +50,6 @@ export const MAX_ACTIVE_AGENTS = 20;
 /** Closed agents the list shows (newest first). */
 export const CLOSED_LISTED = 100;
 
-type Row = Record<string, SqlStorageValue>;
-const text = (value: SqlStorageValue | undefined) =>
-  value === null || value === undefined ? null : String(value);
 const isProvider = (name: string | null): name is ProviderName =>
   name !== null && (PROVIDER_NAMES as readonly string[]).includes(name);
 
@@ -299,17 +297,17 @@ export class Agents {
       id: String(row.id),
       role: String(row.role),
       status: closed ? "closed" : this.port.streams.isLive(threadId) ? "running" : "idle",
-      model: text(row.model),
+      model: str(row.model),
       effort: String(row.effort) as Effort,
       task: String(row.task),
       thread_id: threadId,
-      parent_id: text(row.parent_id),
+      parent_id: str(row.parent_id),
       is_orchestrator: row.is_orchestrator === 1,
       stream_status: this.port.streams.store.latest(threadId)?.status ?? null,
-      created_by: text(row.actor),
+      created_by: str(row.actor),
       created_at: String(row.created_at),
-      closed_at: text(row.closed_at),
-      close_reason: text(row.close_reason),
+      closed_at: str(row.closed_at),
+      close_reason: str(row.close_reason),
     };
   }
 }

@@ -1,7 +1,7 @@
 import { notFound } from "../errors";
+import { json, type Row, str } from "../lib/sql-values";
 import type { InputSchema } from "./input-schema";
 import type { ProcessSpec } from "./spec";
-import { json, type Row, str } from "./sql-values";
 
 // Saved process definitions by name: a spec, a description and an input schema, with an etag
 // that changes on every save.

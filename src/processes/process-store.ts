@@ -1,9 +1,9 @@
 import { notFound } from "../errors";
 import { newId } from "../lib/ids";
+import { json, num, type Row, str } from "../lib/sql-values";
 import { DefinitionStore } from "./definition-store";
 import type { RunState, TaskState } from "./process-events";
 import { flattenTasks, type ProcessSpec, type TaskKind } from "./spec";
-import { json, num, type Row, str } from "./sql-values";
 
 export type { Definition } from "./definition-store";
 
