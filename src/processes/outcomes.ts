@@ -10,7 +10,7 @@ import type { Outcome } from "./task-runners";
 // `backoff_s × 2^(n-1)`); failed for good; or cut off by a dead instance. And a retry, which
 // puts a task and what depends on it back to pending.
 
-export const INTERRUPTED = "interrupted: the workspace's Durable Object restarted while it ran";
+const INTERRUPTED = "interrupted: the workspace's Durable Object restarted while it ran";
 
 export interface AttemptEnd {
   run: RunRow;

@@ -380,9 +380,6 @@ export abstract class WorkspaceRecordRpc extends WorkspaceCore {
   }
 }
 
-/** The caller of what the DO does by itself (an interrupted execution ended at wake). */
-const _SYSTEM: Caller = { accountId: "", actor: null };
-
 const attachmentTotals = (index: AttachmentIndex) => {
   const { attachments, bytes } = index.totals();
   return { attachments, attachment_bytes: bytes };
