@@ -9,7 +9,7 @@ import { validationError } from "./lib/validation";
 import { adminAuth } from "./middleware/admin-auth";
 import { apiKeyAuth } from "./middleware/api-key-auth";
 import { conditionalGet } from "./middleware/conditional-get";
-import { idempotency } from "./middleware/idempotency";
+import { idempotency, isThreadStream } from "./middleware/idempotency";
 import { requestContext } from "./middleware/request-context";
 import { resolveWorkspace } from "./middleware/resolve-workspace";
 import { isSignedUpload, signedUploadAuth } from "./middleware/signed-upload-auth";
@@ -42,10 +42,6 @@ export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 export const MAX_THREAD_BODY_BYTES = 16 * 1024 * 1024;
 /** Routes under /v1 that need no API key. */
 const PUBLIC_V1_PATHS = new Set([OPENAPI_PATH]);
-
-/** POST …/threads/stream: its answer is a live stream, never stored for an idempotent replay. */
-const isThreadStream = (method: string, path: string) =>
-  method === "POST" && /^\/v1\/workspaces\/[^/]+\/threads\/stream\/?$/.test(path);
 
 /** POST …/threads (and …/threads/stream), PUT or PATCH …/threads/{th}: bodies with messages. */
 const isThreadWrite = (method: string, path: string) =>

@@ -26,6 +26,14 @@ interface StoredResponse {
   response_headers: string | null;
 }
 
+/**
+ * POST …/threads/stream: its answer is a live stream, never stored for an idempotent replay,
+ * so it takes no Idempotency-Key. `path` may be a request's or the OpenAPI document's
+ * (`{ws}`); the method either case.
+ */
+export const isThreadStream = (method: string, path: string) =>
+  method.toUpperCase() === "POST" && /^\/v1\/workspaces\/[^/]+\/threads\/stream\/?$/.test(path);
+
 /** How a request is fingerprinted: from its whole body, or (streamed uploads) without reading it. */
 export type BodyHandling = "read" | "streamed";
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ShortStreamRequestSchema } from "../threads/stream.schemas";
-import type { OpenedStream } from "../threads/thread-streams";
+import type { OpenedStream } from "../threads/stream-config";
 import type { Caller } from "../workspace/workspace.types";
 import type { Outcome } from "./task-runners";
 

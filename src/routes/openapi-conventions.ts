@@ -5,6 +5,7 @@
 // with an etag answers 304 to an If-None-Match naming it. Routes that declare
 // these themselves keep their own wording.
 
+import { isThreadStream } from "../middleware/idempotency";
 import { IDEMPOTENCY_KEY_DESCRIPTION } from "./openapi-helpers";
 
 type Operation = {
@@ -41,9 +42,8 @@ const IDEMPOTENCY_KEY = {
   schema: { type: "string" },
 };
 
-/** POST …/threads/stream answers a live stream: never stored for a replay (see app.ts). */
 const takesIdempotencyKey = (method: string, path: string) =>
-  method === "post" && !/^\/v1\/workspaces\/[^/]+\/threads\/stream$/.test(path);
+  method === "post" && !isThreadStream(method, path);
 
 function addParameter(operation: Operation, parameter: { name: string }): void {
   operation.parameters ??= [];

@@ -28,15 +28,6 @@ import { type AnswerMetadata, beginTurn, saveAnswer } from "./stream-turns";
 import type { Message } from "./thread.schemas";
 import type { Threads } from "./threads";
 
-export type {
-  OpenedStream,
-  StartedStream,
-  StreamConfig,
-  StreamHost,
-  TurnInput,
-} from "./stream-config";
-export { INTERRUPTED_TEXT, streamConfig } from "./stream-config";
-
 // Every thread stream of one workspace, in its Durable Object: starting one (the question
 // stored, the producer started), reattaching to one, cancelling it, finishing it (the answer
 // assembled and saved), and — when the object wakes after a restart — finishing the streams
