@@ -1,5 +1,5 @@
 // The files benchmark's requests: uploads through the API, seeding and baselines through the
-// bench-only routes (src/routes/bench-files.routes.ts).
+// bench-only routes (src/features/bench/bench-files.routes.ts).
 import { randomBytes } from "node:crypto";
 
 const SEED_BATCH = 500;

@@ -1,6 +1,6 @@
 import { createApp } from "./app";
 
-export { WorkspaceDO } from "./workspace/workspace-do";
+export { WorkspaceDO } from "./kernel/workspace-do";
 
 const app = createApp();
 

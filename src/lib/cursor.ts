@@ -1,4 +1,4 @@
-import { ApiError } from "../errors";
+import { ApiError } from "../http/errors";
 
 // Cursors are opaque to clients: base64url of a small JSON object. A cursor that does not
 // decode is a 400, never a 500.

@@ -1,7 +1,7 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { LanguageModel } from "ai";
 import { createWorkersAI } from "workers-ai-provider";
-import { ApiError } from "../errors";
+import { ApiError } from "../http/errors";
 import { EchoModel } from "./echo-model";
 
 // Which language model a stream talks to, chosen by configuration (wrangler.toml vars, the

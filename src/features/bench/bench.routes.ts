@@ -1,0 +1,65 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { UI_MESSAGE_STREAM_HEADERS } from "ai";
+import type { AppEnv } from "../../http/app-env";
+import { ApiError } from "../../http/errors";
+import { workspaceStub } from "../../kernel/workspace-client";
+import { registerBenchFileRoutes } from "./bench-files.routes";
+
+// Baselines for `npm run bench`, mounted only when BENCH_ROUTES is "true" (the bench script
+// sets it); otherwise these paths are an ordinary 404. They are not part of the API.
+export function registerBenchRoutes(app: OpenAPIHono<AppEnv>) {
+  app.use("/__bench/*", async (c, next) => {
+    if (c.env.BENCH_ROUTES !== "true") {
+      throw new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`);
+    }
+    await next();
+  });
+
+  /** One RPC round trip to a Durable Object, with no auth and no storage. */
+  app.get("/__bench/do-ping", async (c) => {
+    return c.json({ pong: await workspaceStub(c.env, "bench-ping").ping() });
+  });
+
+  /**
+   * Appends `count` events to a workspace from inside its Durable Object, one every
+   * `interval_ms` (the live-events benchmark's producer); answers when the last is appended.
+   */
+  app.post("/__bench/workspaces/:ws/append", async (c) => {
+    const caller = { accountId: c.req.query("account") ?? "", actor: null };
+    const count = Math.min(Math.max(Number(c.req.query("count") ?? 1) || 1, 1), 100_000);
+    const interval = Math.min(Math.max(Number(c.req.query("interval_ms") ?? 10) || 10, 1), 10_000);
+    const result = await workspaceStub(c.env, c.req.param("ws")).benchAppend(
+      caller,
+      count,
+      interval,
+    );
+    return c.json(result, result.ok ? 200 : 404);
+  });
+
+  /** The same rows `GET /v1/workspaces` reads, straight from D1, with no auth or validation. */
+  app.get("/__bench/d1-select", async (c) => {
+    const account = c.req.query("account") ?? "";
+    const asked = Number(c.req.query("limit") ?? 100);
+    const limit = Number.isInteger(asked) && asked > 0 ? Math.min(asked, 100) : 100;
+    const { results } = await c.env.DB.prepare(
+      "SELECT record FROM workspaces WHERE account_id = ? ORDER BY id DESC LIMIT ?",
+    )
+      .bind(account, limit)
+      .all<{ record: string }>();
+    return c.json({ items: results.map((row) => JSON.parse(row.record) as unknown) });
+  });
+
+  /** The threads benchmark's baseline: a thread turn's echo stream with nothing stored. */
+  app.post("/__bench/workspaces/:ws/echo-stream", async (c) => {
+    const caller = { accountId: c.req.query("account") ?? "", actor: null };
+    const words = Math.min(Math.max(Number(c.req.query("words") ?? 100) || 100, 1), 1_000_000);
+    const result = await workspaceStub(c.env, c.req.param("ws")).benchStreamUnpersisted(
+      caller,
+      words,
+    );
+    if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+    return new Response(result.value, { headers: UI_MESSAGE_STREAM_HEADERS });
+  });
+
+  registerBenchFileRoutes(app);
+}

@@ -1,0 +1,251 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../http/app-env";
+import { quoteEtag } from "../../http/etag";
+import {
+  IdempotencyHeaderSchema,
+  IfMatchHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  noContent,
+  WorkspaceParamsSchema,
+  withErrors,
+} from "../../http/openapi-helpers";
+import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
+import { CommandSchema, CreateCommandSchema, PatchCommandSchema } from "./command.schemas";
+import { registerCommandExecutionRoutes } from "./command-executions.routes";
+import {
+  CategoryListSchema,
+  CategoryParamsSchema,
+  CommandPageSchema,
+  DiscoveryQuerySchema,
+  ListCommandsQuerySchema,
+  PageQuerySchema,
+  SearchQuerySchema,
+  SearchResultSchema,
+  SuggestionListSchema,
+  TriggerParamsSchema,
+  UsageListSchema,
+  UsageQuerySchema,
+} from "./command-route.schemas";
+
+// The command registry and its discovery routes. The fixed sub-paths (suggestions, search,
+// categories, recent, popular) are registered before `{trigger}`, and are reserved triggers,
+// so none of them is ever read as a command's name.
+
+const tags = ["Commands"];
+const base = "/v1/workspaces/{ws}/commands";
+
+const listRoute = createRoute({
+  method: "get",
+  path: base,
+  tags,
+  summary: "List commands by trigger (filter by type, or a substring of trigger/description)",
+  request: { params: WorkspaceParamsSchema, query: ListCommandsQuerySchema },
+  responses: { 200: jsonResponse(CommandPageSchema, "A page of commands"), ...withErrors() },
+});
+
+const createCommandRoute = createRoute({
+  method: "post",
+  path: base,
+  tags,
+  summary: "Register a command: shell script, prompt or http webhook, with declared arguments",
+  request: {
+    params: WorkspaceParamsSchema,
+    headers: IdempotencyHeaderSchema,
+    body: jsonBody(CreateCommandSchema),
+  },
+  responses: {
+    201: jsonResponse(CommandSchema, "The new command"),
+    ...withErrors(409, 422),
+  },
+});
+
+const suggestionsRoute = createRoute({
+  method: "get",
+  path: `${base}/suggestions`,
+  tags,
+  summary: "Suggest commands for what was typed: prefix matches first, then fuzzy ones",
+  request: { params: WorkspaceParamsSchema, query: DiscoveryQuerySchema },
+  responses: { 200: jsonResponse(SuggestionListSchema, "Best first"), ...withErrors() },
+});
+
+const searchRoute = createRoute({
+  method: "get",
+  path: `${base}/search`,
+  tags,
+  summary: "Full-text search (FTS5, bm25; trigger weighs more than description, then body)",
+  description:
+    "Every word of the query must match (as a prefix, with porter stemming); results are ranked by bm25 with column weights trigger 10, description 4, body 1.",
+  request: { params: WorkspaceParamsSchema, query: SearchQuerySchema },
+  responses: { 200: jsonResponse(SearchResultSchema, "Best first"), ...withErrors() },
+});
+
+const categoriesRoute = createRoute({
+  method: "get",
+  path: `${base}/categories`,
+  tags,
+  summary: "The categories in use, with how many commands each holds",
+  request: { params: WorkspaceParamsSchema },
+  responses: { 200: jsonResponse(CategoryListSchema, "By name"), ...withErrors() },
+});
+
+const categoryRoute = createRoute({
+  method: "get",
+  path: `${base}/categories/{category}`,
+  tags,
+  summary: "The commands of one category, by trigger",
+  request: { params: CategoryParamsSchema, query: PageQuerySchema },
+  responses: { 200: jsonResponse(CommandPageSchema, "A page of commands"), ...withErrors() },
+});
+
+const usageRoute = (order: "recent" | "popular") =>
+  createRoute({
+    method: "get",
+    path: `${base}/${order}`,
+    tags,
+    summary:
+      order === "recent"
+        ? "Commands by their latest execution, newest first"
+        : "Commands by how many executions they have had, most first",
+    request: { params: WorkspaceParamsSchema, query: UsageQuerySchema },
+    responses: { 200: jsonResponse(UsageListSchema, "From recorded executions"), ...withErrors() },
+  });
+
+const getRoute = createRoute({
+  method: "get",
+  path: `${base}/{trigger}`,
+  tags,
+  summary: "Get a command",
+  request: { params: TriggerParamsSchema },
+  responses: { 200: jsonResponse(CommandSchema, "The command (ETag: its etag)"), ...withErrors() },
+});
+
+const patchRoute = createRoute({
+  method: "patch",
+  path: `${base}/{trigger}`,
+  tags,
+  summary: "Change a command (the trigger stays); If-Match guards against lost updates",
+  request: {
+    params: TriggerParamsSchema,
+    headers: IfMatchHeaderSchema,
+    body: jsonBody(PatchCommandSchema),
+  },
+  responses: { 200: jsonResponse(CommandSchema, "The updated command"), ...withErrors(412) },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: `${base}/{trigger}`,
+  tags,
+  summary: "Delete a command (its past executions stay readable)",
+  request: { params: TriggerParamsSchema, headers: IfMatchHeaderSchema },
+  responses: { 204: noContent, ...withErrors(412) },
+});
+
+function page<T extends { trigger: string }>(result: { items: T[]; more: boolean }) {
+  const last = result.items.at(-1);
+  return {
+    items: result.items,
+    next_cursor: result.more && last ? encodeCursor({ after: last.trigger }) : null,
+  };
+}
+
+const afterOf = (cursor: string | undefined) =>
+  cursor ? decodeCursor(cursor, isAfterCursor).after : null;
+
+export function registerCommandRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(listRoute, async (c) => {
+    const query = c.req.valid("query");
+    const result = await c.var.workspace.call((stub, caller) =>
+      stub.commandList(caller, {
+        type: query.type,
+        search: query.search,
+        category: undefined,
+        after: afterOf(query.cursor),
+        limit: query.limit,
+      }),
+    );
+    return c.json(page(result), 200);
+  });
+
+  app.openapi(createCommandRoute, async (c) => {
+    const input = c.req.valid("json");
+    const command = await c.var.workspace.call((stub, caller) => stub.commandCreate(caller, input));
+    c.header("ETag", quoteEtag(command.etag));
+    c.header("Location", `/v1/workspaces/${c.var.workspace.id}/commands/${command.trigger}`);
+    return c.json(command, 201);
+  });
+
+  app.openapi(suggestionsRoute, async (c) => {
+    const { query, limit } = c.req.valid("query");
+    const items = await c.var.workspace.call((stub, caller) =>
+      stub.commandSuggestions(caller, query, limit),
+    );
+    return c.json({ items }, 200);
+  });
+
+  app.openapi(searchRoute, async (c) => {
+    const { query, limit } = c.req.valid("query");
+    const items = await c.var.workspace.call((stub, caller) =>
+      stub.commandSearch(caller, query, limit),
+    );
+    return c.json({ items }, 200);
+  });
+
+  app.openapi(categoriesRoute, async (c) => {
+    const items = await c.var.workspace.call((stub, caller) => stub.commandCategories(caller));
+    return c.json({ items }, 200);
+  });
+
+  app.openapi(categoryRoute, async (c) => {
+    const { category } = c.req.valid("param");
+    const query = c.req.valid("query");
+    const result = await c.var.workspace.call((stub, caller) =>
+      stub.commandList(caller, {
+        type: undefined,
+        search: undefined,
+        category,
+        after: afterOf(query.cursor),
+        limit: query.limit,
+      }),
+    );
+    return c.json(page(result), 200);
+  });
+
+  for (const order of ["recent", "popular"] as const) {
+    app.openapi(usageRoute(order), async (c) => {
+      const { limit } = c.req.valid("query");
+      const items = await c.var.workspace.call((stub, caller) =>
+        stub.commandUsage(caller, order, limit),
+      );
+      return c.json({ items }, 200);
+    });
+  }
+
+  app.openapi(getRoute, async (c) => {
+    const { trigger } = c.req.valid("param");
+    const command = await c.var.workspace.call((stub, caller) => stub.commandGet(caller, trigger));
+    c.header("ETag", quoteEtag(command.etag));
+    return c.json(command, 200);
+  });
+
+  app.openapi(patchRoute, async (c) => {
+    const { trigger } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const ifMatch = c.req.header("if-match") ?? null;
+    const command = await c.var.workspace.call((stub, caller) =>
+      stub.commandPatch(caller, trigger, input, ifMatch),
+    );
+    c.header("ETag", quoteEtag(command.etag));
+    return c.json(command, 200);
+  });
+
+  app.openapi(deleteRoute, async (c) => {
+    const { trigger } = c.req.valid("param");
+    const ifMatch = c.req.header("if-match") ?? null;
+    await c.var.workspace.call((stub, caller) => stub.commandDelete(caller, trigger, ifMatch));
+    return c.body(null, 204);
+  });
+
+  registerCommandExecutionRoutes(app);
+}

@@ -1,0 +1,83 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../http/app-env";
+import {
+  IdempotencyHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  WorkspaceParamsSchema,
+  withErrors,
+} from "../../http/openapi-helpers";
+import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
+import { FileEntrySchema } from "./file-index";
+
+const SearchPathsSchema = z
+  .object({
+    glob: z
+      .string()
+      .min(1)
+      .max(1000)
+      .openapi({ example: "src/**/*.ts", description: "A picomatch glob" }),
+    max_depth: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .optional()
+      .openapi({ description: "At most this many path segments" }),
+    stats: z
+      .boolean()
+      .default(false)
+      .openapi({ description: "Include size, etag, content type and times" }),
+    limit: z.number().int().min(1).max(1000).default(100),
+    cursor: z.string().min(1).max(2048).optional(),
+  })
+  .strict()
+  .openapi("SearchPathsRequest");
+
+const SearchHitSchema = FileEntrySchema.partial()
+  .required({ path: true, kind: true })
+  .openapi("PathSearchHit");
+
+const searchRoute = createRoute({
+  method: "post",
+  path: "/v1/workspaces/{ws}/search/paths",
+  tags: ["Files"],
+  summary: "Find files and directories by glob (picomatch), by path, a page at a time",
+  request: {
+    params: WorkspaceParamsSchema,
+    headers: IdempotencyHeaderSchema,
+    body: jsonBody(SearchPathsSchema),
+  },
+  responses: {
+    200: jsonResponse(
+      z
+        .object({ items: z.array(SearchHitSchema), next_cursor: z.string().nullable() })
+        .openapi("PathSearchPage"),
+      "Matches, by path",
+    ),
+    ...withErrors(422),
+  },
+});
+
+export function registerSearchRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(searchRoute, async (c) => {
+    const input = c.req.valid("json");
+    const after = input.cursor ? decodeCursor(input.cursor, isAfterCursor).after : null;
+    const { items, more } = await c.var.workspace.call((stub, caller) =>
+      stub.searchPaths(caller, {
+        glob: input.glob,
+        maxDepth: input.max_depth ?? null,
+        after,
+        limit: input.limit,
+      }),
+    );
+    const last = items.at(-1);
+    return c.json(
+      {
+        items: input.stats ? items : items.map(({ path, kind }) => ({ path, kind })),
+        next_cursor: more && last ? encodeCursor({ after: last.path }) : null,
+      },
+      200,
+    );
+  });
+}

@@ -1,0 +1,18 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../http/app-env";
+import { jsonResponse } from "../../http/openapi-helpers";
+
+const healthRoute = createRoute({
+  method: "get",
+  path: "/health",
+  tags: ["Service"],
+  summary: "Liveness of the service (no authentication, touches no storage)",
+  security: [],
+  responses: {
+    200: jsonResponse(z.object({ status: z.literal("ok") }).openapi("Health"), "The service is up"),
+  },
+});
+
+export function registerHealthRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
+}

@@ -1,0 +1,37 @@
+import { streamText } from "ai";
+import { newId } from "../../lib/ids";
+import { EchoModel } from "../../models/echo-model";
+import { encodeSse } from "../events/sse";
+import { DONE_FRAME, partFrame } from "./stream-tail";
+
+// For the threads benchmark only (through `/__bench`): the echo stream of a thread turn — the
+// same model, streamText and UI message stream, framed and batched the same way — with nothing
+// stored, no thread and no tail: the baseline the persisted stream is measured against.
+
+const BATCH = 64;
+
+export function unpersistedEchoStream(words: number): ReadableStream<Uint8Array> {
+  const result = streamText({
+    model: new EchoModel(0),
+    messages: [{ role: "user", content: `/words ${words}` }],
+    onError: () => undefined,
+  });
+  const messageId = newId("msg");
+  let seq = 0;
+  let batch: string[] = [];
+  return result.toUIMessageStream({ generateMessageId: () => messageId }).pipeThrough(
+    new TransformStream({
+      transform(chunk, controller) {
+        batch.push(partFrame({ seq: ++seq, json: JSON.stringify(chunk) }));
+        // The first part goes at once, as in a thread stream.
+        if (batch.length >= BATCH || seq === 1) {
+          controller.enqueue(encodeSse(batch.join("")));
+          batch = [];
+        }
+      },
+      flush(controller) {
+        controller.enqueue(encodeSse(batch.join("") + DONE_FRAME));
+      },
+    }),
+  );
+}

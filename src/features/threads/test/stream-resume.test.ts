@@ -1,0 +1,152 @@
+import type { UIMessageChunk } from "ai";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createAccount, createWorkspace, type TestAccount } from "../../../../test/helpers";
+import { SseReader } from "../../events/test/sse-reader";
+import {
+  assemble,
+  chatTransport,
+  chunksStream,
+  endsWithDone,
+  framesOf,
+  getStream,
+  partsOf,
+  postStream,
+} from "./stream-helpers";
+import { type MessageBody, threads } from "./thread-helpers";
+
+// A client cut off at any point of a stream reconnects and ends with exactly the message an
+// uninterrupted client built, which is also the stored one: with Last-Event-ID (the replay
+// resumes after its last part) and without (the replay starts over and the client rebuilds).
+
+let account: TestAccount;
+let ws: string;
+
+beforeAll(async () => {
+  account = await createAccount("stream resume");
+  ws = (await createWorkspace(account)).id;
+});
+
+const QUESTION = "the quick brown fox jumps over the lazy dog and then naps in the warm sun";
+
+async function storedAnswer(th: string): Promise<MessageBody> {
+  const thread = await threads(account).get(ws, th);
+  expect(thread.body.status).toBe("idle");
+  return thread.body.messages.at(-1) as MessageBody;
+}
+
+/** The message the SDK builds from chunks, as {id, role, parts} (what the store keeps of it). */
+async function built(chunks: readonly UIMessageChunk[]) {
+  const message = await assemble(chunksStream(chunks));
+  return { id: message?.id, role: message?.role, parts: message?.parts };
+}
+
+const sameAs = (stored: MessageBody) => ({ id: stored.id, role: stored.role, parts: stored.parts });
+
+describe("reconnecting with Last-Event-ID", () => {
+  it("Should give the uninterrupted message after a cut at every position of a finished stream", async () => {
+    const response = await postStream(account, ws, {
+      message: { role: "user", content: QUESTION },
+    });
+    const th = response.headers.get("x-thread-id") as string;
+    const all = partsOf(await framesOf(response));
+    const stored = await storedAnswer(th);
+    expect(await built(all.map((p) => p.chunk))).toEqual(sameAs(stored));
+    for (let k = 0; k <= all.length; k++) {
+      // A client that got the first k parts (a real connection, cut after k frames)…
+      const reader = new SseReader(await getStream(account, ws, th, { lastEventId: "0" }));
+      const head = [];
+      for (let i = 0; i < k; i++) head.push(await reader.next());
+      await reader.cancel();
+      const got = partsOf(head.filter((frame) => frame !== null));
+      expect(got.map((p) => p.seq)).toEqual(all.slice(0, k).map((p) => p.seq));
+      // …reconnects after the last one it has.
+      const resumed = await framesOf(
+        await getStream(account, ws, th, { lastEventId: String(got.at(-1)?.seq ?? 0) }),
+      );
+      expect(endsWithDone(resumed), `cut at ${k}`).toBe(true);
+      const rest = partsOf(resumed);
+      expect(
+        rest.map((p) => p.seq),
+        `cut at ${k}`,
+      ).toEqual(all.slice(k).map((p) => p.seq));
+      expect(await built([...got, ...rest].map((p) => p.chunk)), `cut at ${k}`).toEqual(
+        sameAs(stored),
+      );
+    }
+    // ?cursor= works like Last-Event-ID.
+    const byQuery = partsOf(
+      await framesOf(await getStream(account, ws, th, { query: "?cursor=3" })),
+    );
+    expect(byQuery).toEqual(all.slice(3));
+  });
+
+  it("Should give the uninterrupted message after a cut at every position of a live stream", async () => {
+    const response = await postStream(account, ws, {
+      message: { role: "user", content: `/delay 15\n${QUESTION}` },
+    });
+    const th = response.headers.get("x-thread-id") as string;
+    const original = new SseReader(response);
+    // One client per position, all cut while the stream is live, all reconnecting at once.
+    const count = QUESTION.split(" ").length + 6;
+    const results = await Promise.all(
+      Array.from({ length: count }, async (_, k) => {
+        const reader = new SseReader(await getStream(account, ws, th));
+        const head = [];
+        for (let i = 0; i < k; i++) head.push(await reader.next(5_000));
+        await reader.cancel();
+        const got = partsOf(head.filter((frame) => frame !== null));
+        const resumed = await framesOf(
+          await getStream(account, ws, th, { lastEventId: String(got.at(-1)?.seq ?? 0) }),
+        );
+        expect(endsWithDone(resumed)).toBe(true);
+        return built([...got, ...partsOf(resumed)].map((p) => p.chunk));
+      }),
+    );
+    const uninterrupted = await built(partsOf(await original.rest(10_000)).map((p) => p.chunk));
+    const stored = await storedAnswer(th);
+    expect(uninterrupted).toEqual(sameAs(stored));
+    for (const [k, result] of results.entries()) {
+      expect(result, `cut at ${k}`).toEqual(sameAs(stored));
+    }
+  });
+});
+
+describe("reconnecting without Last-Event-ID", () => {
+  it("Should replay from the start while live, and give the same message at every position", async () => {
+    const transport = chatTransport(account, ws);
+    const response = await postStream(account, ws, {
+      message: { role: "user", content: `/delay 25\n${QUESTION}` },
+    });
+    const th = response.headers.get("x-thread-id") as string;
+    const original = new SseReader(response);
+    const count = QUESTION.split(" ").length + 6;
+    const outcomes = await Promise.all(
+      Array.from({ length: count }, async (_, k) => {
+        const reader = new SseReader(await getStream(account, ws, th));
+        for (let i = 0; i < k; i++) await reader.next(5_000);
+        await reader.cancel();
+        // The SDK's own reconnect (GET …/threads/{th}/stream, no Last-Event-ID): a replay
+        // from the start, so the client rebuilds the message from nothing.
+        const stream = await transport.reconnectToStream({ chatId: th });
+        if (stream === null) return { replayed: false, message: null };
+        return { replayed: true, message: await assemble(stream) };
+      }),
+    );
+    await original.rest(10_000);
+    const stored = await storedAnswer(th);
+    let replayed = 0;
+    for (const [k, outcome] of outcomes.entries()) {
+      if (!outcome.replayed) continue; // finished meanwhile (204): the client loads the thread
+      replayed++;
+      const message = outcome.message;
+      expect(
+        { id: message?.id, role: message?.role, parts: message?.parts },
+        `cut at ${k}`,
+      ).toEqual(sameAs(stored));
+    }
+    // Cut while live, nearly every client found the stream still running.
+    expect(replayed).toBeGreaterThanOrEqual(Math.floor(count / 2));
+    // Once it has finished there is nothing to reattach to.
+    expect(await transport.reconnectToStream({ chatId: th })).toBeNull();
+  });
+});

@@ -1,0 +1,189 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { UI_MESSAGE_STREAM_HEADERS } from "ai";
+import type { AppEnv } from "../../http/app-env";
+import {
+  jsonBody,
+  jsonResponse,
+  lastEventIdHeader,
+  noContent,
+  WorkspaceParamsSchema,
+  withErrors,
+} from "../../http/openapi-helpers";
+import type { WorkspaceClient } from "../../kernel/workspace-client";
+import { relayUntilCancelled } from "../../lib/relay-stream";
+import { resumeCursor } from "../events/sse";
+import { ReattachQuerySchema, StreamQuerySchema, StreamRequestSchema } from "./stream.schemas";
+import { ThreadParamsSchema } from "./thread-route.schemas";
+
+// A thread's AI response as a resumable stream: the AI SDK's UI message stream over SSE
+// (`data: <part>` frames, each with `id: <seq>`, then `data: [DONE]`), produced in the
+// workspace's Durable Object whatever happens to the connection. A client that loses it
+// reattaches with GET (Last-Event-ID resumes after the last part it got).
+
+const tags = ["Threads"];
+
+const streamHeaders = {
+  "x-thread-id": { schema: { type: "string" as const }, description: "The thread answered" },
+  "x-thread-stream-id": {
+    schema: { type: "string" as const },
+    description: "The stream (`?stream_id=` when reattaching)",
+  },
+  "x-message-id": {
+    schema: { type: "string" as const },
+    description: "The assistant message being produced",
+  },
+};
+
+const sseResponse = (description: string) => ({
+  description,
+  headers: streamHeaders,
+  content: {
+    "text/event-stream": {
+      schema: z.string().openapi({
+        description:
+          "SSE frames `data: <UIMessageChunk JSON>` + `id: <part number>`, ending with `data: [DONE]`",
+      }),
+    },
+  },
+});
+
+const LastEventIdHeaderSchema = lastEventIdHeader(
+  "The id of the last part received: the replay starts after it",
+);
+
+const startRoute = createRoute({
+  method: "post",
+  path: "/v1/workspaces/{ws}/threads/stream",
+  tags,
+  summary: "Send a user message and stream the AI answer (AI SDK UI message stream over SSE)",
+  description:
+    "Accepts DefaultChatTransport's body (`id`: the thread, `messages`, `trigger`, `messageId`) or " +
+    "`{thread_id?, message}`. The thread is created if needed, the user message stored, and the " +
+    "answer produced in the workspace's Durable Object independently of this connection: every part " +
+    "is stored as it is produced, and the assembled assistant message is saved when the stream ends " +
+    "(metadata `{status, started_at, finished_at, error?}`). While the thread streams, another POST " +
+    "is 409 unless `?interrupt=true`, which cancels the running stream first. `model` picks the " +
+    "provider, `tools` the workspace tools (list_files, read_file, write_file, search_files), " +
+    "`max_steps` the agent loop's limit.",
+  request: {
+    params: WorkspaceParamsSchema,
+    query: StreamQuerySchema,
+    body: jsonBody(StreamRequestSchema),
+  },
+  responses: {
+    200: sseResponse("The answer as it is produced"),
+    // No 422: a live answer is never stored for a replay, so it takes no Idempotency-Key.
+    ...withErrors(409),
+    413: { description: "The request body is too large" },
+  },
+});
+
+const reattachRoute = createRoute({
+  method: "get",
+  path: "/v1/workspaces/{ws}/threads/{th}/stream",
+  tags,
+  summary: "Reattach to the thread's stream: replay, then follow live, to `[DONE]`",
+  description:
+    "204 when nothing is streaming. Otherwise the running stream's parts from the start (or after " +
+    "`Last-Event-ID` / `?cursor=`), then live. With a cursor, the newest finished stream is replayed " +
+    "too while its parts are retained (THREAD_STREAM_RETENTION_MS), so a client cut off just before " +
+    "the end still gets the rest.",
+  request: {
+    params: ThreadParamsSchema,
+    query: ReattachQuerySchema,
+    headers: LastEventIdHeaderSchema,
+  },
+  responses: {
+    200: sseResponse("The stream"),
+    204: { description: "No stream to follow" },
+    ...withErrors(),
+  },
+});
+
+const CancelResultSchema = z
+  .object({
+    stream_id: z.string(),
+    status: z
+      .string()
+      .openapi({ description: "`canceled` (or how it ended, if it had just ended)" }),
+  })
+  .openapi("ThreadStreamCanceled");
+
+const cancelRoute = createRoute({
+  method: "delete",
+  path: "/v1/workspaces/{ws}/threads/{th}/stream",
+  tags,
+  summary: "Cancel the thread's stream: the model call is aborted, the partial answer kept",
+  description:
+    "The stream ends with an `abort` part (reconnecting clients see it) and its answer is saved with " +
+    "status `canceled`; answers once that is done. 204 when nothing was streaming.",
+  request: { params: ThreadParamsSchema },
+  responses: {
+    200: jsonResponse(CancelResultSchema, "Canceled"),
+    204: noContent,
+    ...withErrors(),
+  },
+});
+
+/** The SSE response for a tail of a stream in the DO; its client's cancel is relayed back. */
+function streamResponse(
+  workspace: WorkspaceClient,
+  opened: {
+    streamId: string;
+    messageId: string;
+    tailId: string;
+    stream: ReadableStream<Uint8Array>;
+  },
+  threadId: string,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Response {
+  const body = relayUntilCancelled(
+    opened.stream,
+    () => workspace.call((stub, caller) => stub.threadStreamClose(caller, opened.tailId)),
+    waitUntil,
+  );
+  return new Response(body, {
+    status: 200,
+    headers: {
+      ...UI_MESSAGE_STREAM_HEADERS,
+      "x-thread-id": threadId,
+      "x-thread-stream-id": opened.streamId,
+      "x-message-id": opened.messageId,
+    },
+  });
+}
+
+export function registerThreadStreamRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(startRoute, async (c) => {
+    const request = c.req.valid("json");
+    const interrupt = c.req.valid("query").interrupt === "true";
+    const workspace = c.var.workspace;
+    const opened = await workspace.call((stub, caller) =>
+      stub.threadStreamStart(caller, request, interrupt),
+    );
+    return streamResponse(workspace, opened, opened.threadId, (promise) =>
+      c.executionCtx.waitUntil(promise),
+    );
+  });
+
+  app.openapi(reattachRoute, async (c) => {
+    const { th } = c.req.valid("param");
+    const query = c.req.valid("query");
+    const cursor = resumeCursor(c.req.valid("header")["last-event-id"], query.cursor);
+    const workspace = c.var.workspace;
+    const opened = await workspace.call((stub, caller) =>
+      stub.threadStreamAttach(caller, th, cursor, query.stream_id ?? null),
+    );
+    if (!opened) return c.body(null, 204);
+    return streamResponse(workspace, opened, th, (promise) => c.executionCtx.waitUntil(promise));
+  });
+
+  app.openapi(cancelRoute, async (c) => {
+    const { th } = c.req.valid("param");
+    const result = await c.var.workspace.call((stub, caller) =>
+      stub.threadStreamCancel(caller, th),
+    );
+    if (!result) return c.body(null, 204);
+    return c.json(result, 200);
+  });
+}

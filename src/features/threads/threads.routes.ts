@@ -1,0 +1,252 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../http/app-env";
+import { errorResponse } from "../../http/errors";
+import { quoteEtag } from "../../http/etag";
+import {
+  IdempotencyHeaderSchema,
+  IfMatchHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  noContent,
+  WorkspaceParamsSchema,
+  withErrors,
+} from "../../http/openapi-helpers";
+import { conditionsOf } from "../../http/write-conditions";
+import { ThreadSchema, ThreadWithMessagesSchema } from "./thread.schemas";
+import {
+  CreateThreadSchema,
+  decodeListCursor,
+  decodeMessagesCursor,
+  encodeListCursor,
+  encodeMessagesCursor,
+  ListThreadsQuerySchema,
+  MessagesPageSchema,
+  MessagesQuerySchema,
+  PatchThreadMetadataSchema,
+  PatchThreadSchema,
+  RebuildReportSchema,
+  ReplaceThreadSchema,
+  ThreadPageSchema,
+  ThreadParamsSchema,
+  WriteHeadersSchema,
+} from "./thread-route.schemas";
+
+// Threads (chat): metadata and AI SDK UIMessages, kept in the workspace's Durable Object.
+// Write answers carry the thread without its messages (they may be megabytes, and the client
+// just sent them); GET of a thread embeds them.
+
+const tags = ["Threads"];
+const tooLarge = {
+  413: errorResponse("A message, or the request body, is too large"),
+} as const;
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/v1/workspaces/{ws}/threads",
+  tags,
+  summary: "List threads (metadata only), by updated_at or created_at",
+  request: { params: WorkspaceParamsSchema, query: ListThreadsQuerySchema },
+  responses: { 200: jsonResponse(ThreadPageSchema, "A page of threads"), ...withErrors() },
+});
+
+const createThreadRoute = createRoute({
+  method: "post",
+  path: "/v1/workspaces/{ws}/threads",
+  tags,
+  summary: "Create a thread, optionally with its first messages",
+  request: {
+    params: WorkspaceParamsSchema,
+    headers: IdempotencyHeaderSchema,
+    body: jsonBody(CreateThreadSchema),
+  },
+  responses: {
+    201: jsonResponse(ThreadSchema, "The new thread (without its messages)"),
+    ...withErrors(422),
+    ...tooLarge,
+  },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/v1/workspaces/{ws}/threads/{th}",
+  tags,
+  summary: "Get a thread with its messages (the first 1,000, or 16 MiB; then see the cursor)",
+  request: { params: ThreadParamsSchema },
+  responses: { 200: jsonResponse(ThreadWithMessagesSchema, "The thread"), ...withErrors() },
+});
+
+const putRoute = createRoute({
+  method: "put",
+  path: "/v1/workspaces/{ws}/threads/{th}",
+  tags,
+  summary: "Create the thread under this id, or overwrite it (created_by and created_at are kept)",
+  request: {
+    params: ThreadParamsSchema,
+    headers: WriteHeadersSchema,
+    body: jsonBody(ReplaceThreadSchema),
+  },
+  responses: {
+    200: jsonResponse(ThreadSchema, "Overwritten"),
+    201: jsonResponse(ThreadSchema, "Created"),
+    ...withErrors(409, 412),
+    ...tooLarge,
+  },
+});
+
+const patchRoute = createRoute({
+  method: "patch",
+  path: "/v1/workspaces/{ws}/threads/{th}",
+  tags,
+  summary: "Change title, summary, metadata (deep-merged) and/or the message list (replaced)",
+  request: {
+    params: ThreadParamsSchema,
+    headers: IfMatchHeaderSchema,
+    body: jsonBody(PatchThreadSchema),
+  },
+  responses: {
+    200: jsonResponse(ThreadSchema, "The updated thread"),
+    ...withErrors(409, 412),
+    ...tooLarge,
+  },
+});
+
+const patchMetadataRoute = createRoute({
+  method: "patch",
+  path: "/v1/workspaces/{ws}/threads/{th}/metadata",
+  tags,
+  summary: "Deep-merge the thread's metadata (`null` deletes a key); nothing else changes",
+  request: {
+    params: ThreadParamsSchema,
+    headers: IfMatchHeaderSchema,
+    body: jsonBody(PatchThreadMetadataSchema),
+  },
+  responses: { 200: jsonResponse(ThreadSchema, "The updated thread"), ...withErrors(412) },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/v1/workspaces/{ws}/threads/{th}",
+  tags,
+  summary: "Delete a thread and its messages",
+  request: { params: ThreadParamsSchema, headers: IfMatchHeaderSchema },
+  responses: { 204: noContent, ...withErrors(412) },
+});
+
+const rebuildRoute = createRoute({
+  method: "post",
+  path: "/v1/workspaces/{ws}/threads/rebuild-metadata",
+  tags,
+  summary: "Recompute every thread's index (message count, last message, updated_at)",
+  request: { params: WorkspaceParamsSchema, headers: IdempotencyHeaderSchema },
+  responses: {
+    200: jsonResponse(RebuildReportSchema, "What was checked and what was wrong"),
+    ...withErrors(422),
+  },
+});
+
+const messagesRoute = createRoute({
+  method: "get",
+  path: "/v1/workspaces/{ws}/threads/{th}/messages",
+  tags,
+  summary: "A thread's messages, oldest first, or (`view=pairs`) its query/response pairs",
+  request: { params: ThreadParamsSchema, query: MessagesQuerySchema },
+  responses: { 200: jsonResponse(MessagesPageSchema, "A page"), ...withErrors() },
+});
+
+export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(listRoute, async (c) => {
+    const query = c.req.valid("query");
+    const after = query.cursor
+      ? decodeListCursor(query.cursor, query.sort_by, query.sort_order)
+      : null;
+    const page = await c.var.workspace.call((stub, caller) =>
+      stub.threadList(caller, {
+        sortBy: query.sort_by,
+        order: query.sort_order,
+        after,
+        limit: query.limit,
+      }),
+    );
+    const last = page.items.at(-1);
+    const next = page.more && last ? encodeListCursor(query.sort_by, query.sort_order, last) : null;
+    return c.json({ items: page.items, next_cursor: next }, 200);
+  });
+
+  app.openapi(createThreadRoute, async (c) => {
+    const input = c.req.valid("json");
+    const thread = await c.var.workspace.call((stub, caller) => stub.threadCreate(caller, input));
+    c.header("ETag", quoteEtag(thread.etag));
+    c.header("Location", `/v1/workspaces/${c.var.workspace.id}/threads/${thread.id}`);
+    return c.json(thread, 201);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const { th } = c.req.valid("param");
+    const { thread, messages, nextAfter } = await c.var.workspace.call((stub, caller) =>
+      stub.threadGet(caller, th),
+    );
+    c.header("ETag", quoteEtag(thread.etag));
+    return c.json(
+      { ...thread, messages, messages_next_cursor: encodeMessagesCursor("messages", nextAfter) },
+      200,
+    );
+  });
+
+  app.openapi(putRoute, async (c) => {
+    const { th } = c.req.valid("param");
+    const { title, summary, metadata, messages } = c.req.valid("json");
+    const conditions = conditionsOf(c);
+    const { thread, created } = await c.var.workspace.call((stub, caller) =>
+      stub.threadPut(caller, th, { title, summary, metadata, messages }, conditions),
+    );
+    c.header("ETag", quoteEtag(thread.etag));
+    return created ? c.json(thread, 201) : c.json(thread, 200);
+  });
+
+  app.openapi(patchRoute, async (c) => {
+    const { th } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const ifMatch = c.req.header("if-match") ?? null;
+    const thread = await c.var.workspace.call((stub, caller) =>
+      stub.threadPatch(caller, th, input, ifMatch),
+    );
+    c.header("ETag", quoteEtag(thread.etag));
+    return c.json(thread, 200);
+  });
+
+  app.openapi(patchMetadataRoute, async (c) => {
+    const { th } = c.req.valid("param");
+    const { metadata } = c.req.valid("json");
+    const ifMatch = c.req.header("if-match") ?? null;
+    const thread = await c.var.workspace.call((stub, caller) =>
+      stub.threadPatch(caller, th, { metadata }, ifMatch),
+    );
+    c.header("ETag", quoteEtag(thread.etag));
+    return c.json(thread, 200);
+  });
+
+  app.openapi(deleteRoute, async (c) => {
+    const { th } = c.req.valid("param");
+    const ifMatch = c.req.header("if-match") ?? null;
+    await c.var.workspace.call((stub, caller) => stub.threadDelete(caller, th, ifMatch));
+    return c.body(null, 204);
+  });
+
+  app.openapi(rebuildRoute, async (c) => {
+    const report = await c.var.workspace.call((stub, caller) => stub.threadRebuildIndex(caller));
+    return c.json(report, 200);
+  });
+
+  app.openapi(messagesRoute, async (c) => {
+    const { th } = c.req.valid("param");
+    const query = c.req.valid("query");
+    const after = decodeMessagesCursor(query.cursor, query.view);
+    const page = await c.var.workspace.call((stub, caller) =>
+      stub.threadMessages(caller, th, { view: query.view, after, limit: query.limit }),
+    );
+    const next_cursor = encodeMessagesCursor(query.view, page.nextAfter);
+    // Two shapes, one per view: answered separately so each is checked against its schema.
+    if (page.view === "pairs") return c.json({ items: page.items, next_cursor }, 200);
+    return c.json({ items: page.items, next_cursor }, 200);
+  });
+}

@@ -1,0 +1,92 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../http/app-env";
+import {
+  IdempotencyHeaderSchema,
+  jsonBody,
+  jsonResponse,
+  noContent,
+  WorkspaceParamsSchema,
+  withErrors,
+} from "../../http/openapi-helpers";
+import { CreateCodebaseSchema } from "./codebases";
+import { CodebaseSchema } from "./workspace.schemas";
+
+const tags = ["Codebases"];
+
+const CodebaseParamsSchema = WorkspaceParamsSchema.extend({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/v1/workspaces/{ws}/codebases",
+  tags,
+  summary: "List the workspace's codebases",
+  request: { params: WorkspaceParamsSchema },
+  responses: {
+    200: jsonResponse(
+      z.object({ items: z.array(CodebaseSchema) }).openapi("CodebaseList"),
+      "The codebases",
+    ),
+    ...withErrors(),
+  },
+});
+
+const createCodebaseRoute = createRoute({
+  method: "post",
+  path: "/v1/workspaces/{ws}/codebases",
+  tags,
+  summary: "Add a codebase: `local` with a path, or `github` with a URL (and a branch)",
+  request: {
+    params: WorkspaceParamsSchema,
+    headers: IdempotencyHeaderSchema,
+    body: jsonBody(CreateCodebaseSchema),
+  },
+  responses: { 201: jsonResponse(CodebaseSchema, "The new codebase"), ...withErrors(409, 422) },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/v1/workspaces/{ws}/codebases/{id}",
+  tags,
+  summary: "Get one codebase",
+  request: { params: CodebaseParamsSchema },
+  responses: { 200: jsonResponse(CodebaseSchema, "The codebase"), ...withErrors() },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/v1/workspaces/{ws}/codebases/{id}",
+  tags,
+  summary: "Remove a codebase",
+  request: { params: CodebaseParamsSchema },
+  responses: { 204: noContent, ...withErrors() },
+});
+
+export function registerCodebaseRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(listRoute, async (c) => {
+    const items = await c.var.workspace.call((stub, caller) => stub.listCodebases(caller));
+    return c.json({ items }, 200);
+  });
+
+  app.openapi(createCodebaseRoute, async (c) => {
+    const input = c.req.valid("json");
+    const codebase = await c.var.workspace.call((stub, caller) => stub.addCodebase(caller, input));
+    return c.json(codebase, 201);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    return c.json(await c.var.workspace.call((stub, caller) => stub.getCodebase(caller, id)), 200);
+  });
+
+  app.openapi(deleteRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    await c.var.workspace.call((stub, caller) => stub.removeCodebase(caller, id));
+    return c.body(null, 204);
+  });
+}

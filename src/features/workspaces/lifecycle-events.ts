@@ -1,0 +1,97 @@
+import { z } from "@hono/zod-openapi";
+import { newId } from "../../lib/ids";
+
+export const LifecycleEventSchema = z
+  .object({
+    id: z.string(),
+    event: z.string(),
+    notes: z.string().nullable(),
+    from_status: z.string().nullable(),
+    to_status: z.string().nullable(),
+    actor: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi("LifecycleEvent");
+export type LifecycleEvent = z.infer<typeof LifecycleEventSchema>;
+
+export const CreateLifecycleEventSchema = z
+  .object({
+    event: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9_.-]*$/, "must be lowercase letters, digits, '_', '.' or '-'"),
+    notes: z.string().max(4000).optional(),
+  })
+  .strict()
+  .openapi("CreateLifecycleEvent");
+export type CreateLifecycleEventInput = z.infer<typeof CreateLifecycleEventSchema>;
+
+type Row = Record<string, SqlStorageValue>;
+
+const toEvent = (row: Row): LifecycleEvent => ({
+  id: String(row.id),
+  event: String(row.event),
+  notes: row.notes === null ? null : String(row.notes),
+  from_status: row.from_status === null ? null : String(row.from_status),
+  to_status: row.to_status === null ? null : String(row.to_status),
+  actor: row.actor === null ? null : String(row.actor),
+  created_at: String(row.created_at),
+});
+
+export function recordLifecycleEvent(
+  sql: SqlStorage,
+  input: {
+    event: string;
+    notes?: string | null;
+    fromStatus?: string | null;
+    toStatus?: string | null;
+    actor: string | null;
+  },
+  now: string,
+): LifecycleEvent {
+  const id = newId("lce");
+  sql.exec(
+    `INSERT INTO lifecycle_events (id, event, notes, from_status, to_status, actor, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    id,
+    input.event,
+    input.notes ?? null,
+    input.fromStatus ?? null,
+    input.toStatus ?? null,
+    input.actor,
+    now,
+  );
+  return toEvent(sql.exec("SELECT * FROM lifecycle_events WHERE id = ?", id).one());
+}
+
+export interface LifecycleEventPage {
+  items: LifecycleEvent[];
+  /** The sequence number after which the next page starts, or null at the end. */
+  nextAfter: number | null;
+}
+
+export function listLifecycleEvents(
+  sql: SqlStorage,
+  options: { limit: number; after: number | null; order: "asc" | "desc" },
+): LifecycleEventPage {
+  const comparison = options.order === "asc" ? ">" : "<";
+  const start = options.after ?? (options.order === "asc" ? 0 : Number.MAX_SAFE_INTEGER);
+  const rows = sql
+    .exec(
+      `SELECT * FROM lifecycle_events WHERE seq ${comparison} ? ORDER BY seq ${options.order} LIMIT ?`,
+      start,
+      options.limit + 1,
+    )
+    .toArray();
+  const page = rows.slice(0, options.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toEvent),
+    nextAfter: rows.length > options.limit && last ? Number(last.seq) : null,
+  };
+}
+
+export function countLifecycleEvents(sql: SqlStorage): number {
+  return Number(sql.exec("SELECT COUNT(*) AS n FROM lifecycle_events").one().n);
+}
