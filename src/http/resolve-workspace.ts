@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { assertTicketUsable, authenticateTicket } from "../features/events/stream-ticket-auth";
 import { SLUG_PATTERN } from "../features/workspaces/workspace.schemas";
-import { WorkspaceClient } from "../kernel/workspace-client";
+import { workspaceClient } from "../kernel/workspace-client";
 import { WORKSPACE_ID_PATTERN } from "../lib/ids";
 import type { AppEnv } from "./app-env";
 import { ApiError, notFound } from "./errors";
@@ -50,6 +50,6 @@ export const resolveWorkspace = createMiddleware<AppEnv>(async (c, next) => {
   if (auth.workspaceId && !runnerMayCall(c.req.method, c.req.path)) {
     throw new ApiError("forbidden", "a runner token may not delete its workspace or manage tokens");
   }
-  c.set("workspace", new WorkspaceClient(c.env, workspaceId, auth));
+  c.set("workspace", workspaceClient(c.env, workspaceId, auth));
   await next();
 });

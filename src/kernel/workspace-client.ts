@@ -1,45 +1,89 @@
-import type { Caller } from "../features/workspaces/workspace.types";
 import type { AuthContext } from "../http/app-env";
+import type { Caller } from "./caller";
+import type { Remote } from "./feature-api";
+import type { WorkspaceApis } from "./modules";
 import { type RpcResult, unwrapRpc } from "./rpc-errors";
-import type { WorkspaceDO } from "./workspace-do";
 
-/**
- * The DO's RPC surface as the Worker sees it. Results cross the boundary as structured clones
- * of plain objects, so the DO's own signatures describe them exactly.
- */
-export type WorkspaceRpc = Omit<
-  WorkspaceDO,
-  "alarm" | "fetch" | "webSocketMessage" | "webSocketClose" | "webSocketError"
->;
+/** The DO's RPC surface as the Worker sees it (see WorkspaceDO). */
+interface WorkspaceStub {
+  call(
+    caller: Caller | null,
+    feature: string,
+    method: string,
+    args: unknown[],
+  ): Promise<RpcResult<unknown>>;
+  fetch(request: Request): Promise<Response>;
+  ping(): Promise<string>;
+}
+
+/** Every feature's facade as the Worker calls it: `api.files.stat(path)`. */
+export type WorkspaceApi = { [F in keyof WorkspaceApis]: Remote<WorkspaceApis[F]> };
 
 /** The one place that turns a workspace id into its Durable Object stub. */
-export function workspaceStub(env: Env, workspaceId: string): WorkspaceRpc {
-  return env.WORKSPACE.get(env.WORKSPACE.idFromName(workspaceId)) as unknown as WorkspaceRpc;
+function workspaceStub(env: Env, workspaceId: string): WorkspaceStub {
+  return env.WORKSPACE.get(env.WORKSPACE.idFromName(workspaceId)) as unknown as WorkspaceStub;
 }
 
 /**
- * A workspace's DO as the Worker uses it: typed RPC calls that carry the caller's identity,
- * with the ApiErrors the DO returns thrown again here.
+ * A workspace's features for `caller` (null only for the methods that need none: a signed URL
+ * or a ticket is its own credential). Each call is one RPC; an ApiError the DO returns is thrown
+ * again here.
  */
-export class WorkspaceClient {
+export function workspaceApi(env: Env, workspaceId: string, caller: Caller | null): WorkspaceApi {
+  const stub = workspaceStub(env, workspaceId);
+  const facades = new Map<string, unknown>();
+  return new Proxy({} as WorkspaceApi, {
+    get(_target, feature) {
+      if (typeof feature !== "string") return undefined;
+      let facade = facades.get(feature);
+      if (!facade) {
+        facade = new Proxy(
+          {},
+          {
+            get: (_facade, method) =>
+              typeof method === "string"
+                ? async (...args: unknown[]) =>
+                    unwrapRpc(await stub.call(caller, feature, method, args))
+                : undefined,
+          },
+        );
+        facades.set(feature, facade);
+      }
+      return facade;
+    },
+  });
+}
+
+/** A bare round trip to a workspace's DO (the benchmark's baseline). */
+export function pingWorkspace(env: Env, workspaceId: string): Promise<string> {
+  return workspaceStub(env, workspaceId).ping();
+}
+
+/** Forwards a request (a WebSocket upgrade) to the workspace's DO. */
+export function forwardToWorkspace(env: Env, workspaceId: string, request: Request) {
+  return workspaceStub(env, workspaceId).fetch(request);
+}
+
+/**
+ * A workspace's DO as the Worker's routes use it: every feature's facade, acting as the
+ * authenticated caller (`c.var.workspace.files.stat(path)`).
+ */
+export type WorkspaceClient = WorkspaceApi & {
+  readonly id: string;
   readonly caller: Caller;
-  private readonly stub: WorkspaceRpc;
+  forward(request: Request): Promise<Response>;
+};
 
-  constructor(
-    env: Env,
-    readonly id: string,
-    auth: Pick<AuthContext, "accountId" | "keyId">,
-  ) {
-    this.stub = workspaceStub(env, id);
-    this.caller = { accountId: auth.accountId, actor: auth.keyId };
-  }
-
-  /** Forwards a request (a WebSocket upgrade) to the DO's fetch handler. */
-  forward(request: Request): Promise<Response> {
-    return (this.stub as unknown as { fetch(request: Request): Promise<Response> }).fetch(request);
-  }
-
-  async call<T>(method: (stub: WorkspaceRpc, caller: Caller) => Promise<RpcResult<T>>): Promise<T> {
-    return unwrapRpc(await method(this.stub, this.caller));
-  }
+export function workspaceClient(
+  env: Env,
+  id: string,
+  auth: Pick<AuthContext, "accountId" | "keyId">,
+): WorkspaceClient {
+  const caller = { accountId: auth.accountId, actor: auth.keyId };
+  const api = workspaceApi(env, id, caller);
+  const own = { id, caller, forward: (request: Request) => forwardToWorkspace(env, id, request) };
+  return new Proxy(own as WorkspaceClient, {
+    get: (target, key) =>
+      key in target ? target[key as keyof typeof own] : api[key as keyof WorkspaceApi],
+  });
 }

@@ -144,15 +144,13 @@ const isIndexCursor = (value: unknown): value is { index: number } =>
 
 export function registerAgentRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(rolesRoute, async (c) => {
-    const roles = await c.var.workspace.call((stub, caller) => stub.roleList(caller));
+    const roles = await c.var.workspace.agents.roles();
     return c.json(roles, 200);
   });
 
   app.openapi(getTemplateRoute, async (c) => {
     const { role } = c.req.valid("param");
-    const template = await c.var.workspace.call((stub, caller) =>
-      stub.roleTemplateGet(caller, role),
-    );
+    const template = await c.var.workspace.agents.template(role);
     if (template.etag) c.header("ETag", quoteEtag(template.etag));
     return c.json(template, 200);
   });
@@ -161,28 +159,26 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>) {
     const { role } = c.req.valid("param");
     const input = c.req.valid("json");
     const conditions = conditionsOf(c);
-    const template = await c.var.workspace.call((stub, caller) =>
-      stub.roleTemplatePut(caller, role, input, conditions),
-    );
+    const template = await c.var.workspace.agents.putTemplate(role, input, conditions);
     if (template.etag) c.header("ETag", quoteEtag(template.etag));
     return c.json(template, 200);
   });
 
   app.openapi(spawnRoute, async (c) => {
     const input = c.req.valid("json");
-    const agent = await c.var.workspace.call((stub, caller) => stub.agentSpawn(caller, input));
+    const agent = await c.var.workspace.agents.spawn(input);
     c.header("Location", `/v1/workspaces/${c.var.workspace.id}/agents/${agent.id}`);
     return c.json(agent, 201);
   });
 
   app.openapi(listRoute, async (c) => {
-    const list = await c.var.workspace.call((stub, caller) => stub.agentList(caller));
+    const list = await c.var.workspace.agents.list();
     return c.json(list, 200);
   });
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const agent = await c.var.workspace.call((stub, caller) => stub.agentGet(caller, id));
+    const agent = await c.var.workspace.agents.get(id);
     return c.json(agent, 200);
   });
 
@@ -193,15 +189,13 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>) {
       query.cursor !== undefined
         ? decodeCursor(query.cursor, isIndexCursor).index
         : (query.after ?? -1);
-    const page = await c.var.workspace.call((stub, caller) =>
-      stub.agentLog(caller, id, after, query.limit),
-    );
+    const page = await c.var.workspace.agents.log(id, after, query.limit);
     return c.json(page, 200);
   });
 
   app.openapi(closeRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const agent = await c.var.workspace.call((stub, caller) => stub.agentClose(caller, id));
+    const agent = await c.var.workspace.agents.close(id);
     return c.json(agent, 200);
   });
 }

@@ -1,5 +1,6 @@
 import { ApiError, notFound } from "../../http/errors";
 import type { WriteConditions } from "../../http/etag";
+import type { Caller } from "../../kernel/caller";
 import { encodeCursor } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
 import { type Row, str } from "../../lib/sql-values";
@@ -11,7 +12,6 @@ import type { Emit } from "../events/event-schema";
 import { assembleMessage } from "../threads/assemble";
 import type { ThreadStreams } from "../threads/thread-streams";
 import type { Threads } from "../threads/threads";
-import type { Caller } from "../workspaces/workspace.types";
 import {
   type Agent,
   type Effort,

@@ -2,12 +2,11 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
-import { unwrapRpc } from "../../kernel/rpc-errors";
-import { workspaceStub } from "../../kernel/workspace-client";
+import type { Caller } from "../../kernel/caller";
+import { workspaceApi } from "../../kernel/workspace-client";
 import { contentTypeFor } from "../files/content-types";
 import { newObjectKey } from "../files/object-store";
 import { normalizeDirectory, normalizePath } from "../files/paths";
-import type { Caller } from "../workspaces/workspace.types";
 
 // The files benchmark's baselines and seeding, under `/__bench` (mounted only with
 // BENCH_ROUTES=true, behind the guard in bench.routes.ts). Not part of the API: no auth, the
@@ -83,9 +82,7 @@ export function registerBenchFileRoutes(app: OpenAPIHono<AppEnv>) {
   /** The R2 key a file's index row names, so the bare route can read the same object. */
   app.get("/__bench/workspaces/:ws/object-key", async (c) => {
     const path = normalizePath(c.req.query("path") ?? "");
-    const row = unwrapRpc(
-      await workspaceStub(c.env, c.req.param("ws")).fileStat(benchCaller(c), path),
-    );
+    const row = await workspaceApi(c.env, c.req.param("ws"), benchCaller(c)).files.stat(path);
     return c.json({ object_key: row.objectKey });
   });
 
@@ -116,9 +113,7 @@ export function registerBenchFileRoutes(app: OpenAPIHono<AppEnv>) {
       const sha256 = toHex(await crypto.subtle.digest("SHA-256", bytes));
       objects.push({ path, objectKey, size, sha256, contentType });
     });
-    const result = unwrapRpc(
-      await workspaceStub(c.env, ws).benchSeedFiles(benchCaller(c), objects),
-    );
+    const result = await workspaceApi(c.env, ws, benchCaller(c)).files.benchSeed(objects);
     return c.json(result);
   });
 
@@ -131,11 +126,8 @@ export function registerBenchFileRoutes(app: OpenAPIHono<AppEnv>) {
   app.post("/__bench/workspaces/:ws/copy-delete", async (c) => {
     const ws = c.req.param("ws");
     const started = Date.now();
-    const keys = unwrapRpc(
-      await workspaceStub(c.env, ws).benchObjectKeys(
-        benchCaller(c),
-        normalizeDirectory(c.req.query("path")),
-      ),
+    const keys = await workspaceApi(c.env, ws, benchCaller(c)).files.benchObjectKeys(
+      normalizeDirectory(c.req.query("path")),
     );
     await forEachLimited(keys, COPY_CONCURRENCY, async (key) => {
       const object = await c.env.FILES.get(key);

@@ -2,7 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { UI_MESSAGE_STREAM_HEADERS } from "ai";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
-import { workspaceStub } from "../../kernel/workspace-client";
+import { pingWorkspace, workspaceApi } from "../../kernel/workspace-client";
 import { registerBenchFileRoutes } from "./bench-files.routes";
 
 // Baselines for `npm run bench`, mounted only when BENCH_ROUTES is "true" (the bench script
@@ -17,7 +17,7 @@ export function registerBenchRoutes(app: OpenAPIHono<AppEnv>) {
 
   /** One RPC round trip to a Durable Object, with no auth and no storage. */
   app.get("/__bench/do-ping", async (c) => {
-    return c.json({ pong: await workspaceStub(c.env, "bench-ping").ping() });
+    return c.json({ pong: await pingWorkspace(c.env, "bench-ping") });
   });
 
   /**
@@ -28,12 +28,11 @@ export function registerBenchRoutes(app: OpenAPIHono<AppEnv>) {
     const caller = { accountId: c.req.query("account") ?? "", actor: null };
     const count = Math.min(Math.max(Number(c.req.query("count") ?? 1) || 1, 1), 100_000);
     const interval = Math.min(Math.max(Number(c.req.query("interval_ms") ?? 10) || 10, 1), 10_000);
-    const result = await workspaceStub(c.env, c.req.param("ws")).benchAppend(
-      caller,
+    const result = await workspaceApi(c.env, c.req.param("ws"), caller).workspaces.benchAppend(
       count,
       interval,
     );
-    return c.json(result, result.ok ? 200 : 404);
+    return c.json(result);
   });
 
   /** The same rows `GET /v1/workspaces` reads, straight from D1, with no auth or validation. */
@@ -53,12 +52,10 @@ export function registerBenchRoutes(app: OpenAPIHono<AppEnv>) {
   app.post("/__bench/workspaces/:ws/echo-stream", async (c) => {
     const caller = { accountId: c.req.query("account") ?? "", actor: null };
     const words = Math.min(Math.max(Number(c.req.query("words") ?? 100) || 100, 1), 1_000_000);
-    const result = await workspaceStub(c.env, c.req.param("ws")).benchStreamUnpersisted(
-      caller,
+    const result = await workspaceApi(c.env, c.req.param("ws"), caller).threads.benchUnpersisted(
       words,
     );
-    if (!result.ok) throw new ApiError(result.error.code, result.error.message);
-    return new Response(result.value, { headers: UI_MESSAGE_STREAM_HEADERS });
+    return new Response(result, { headers: UI_MESSAGE_STREAM_HEADERS });
   });
 
   registerBenchFileRoutes(app);

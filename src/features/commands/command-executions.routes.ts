@@ -106,9 +106,7 @@ export function registerCommandExecutionRoutes(app: OpenAPIHono<AppEnv>) {
     const { trigger } = c.req.valid("param");
     const input = c.req.valid("json");
     const config = commandConfig(c.env);
-    const execution = await c.var.workspace.call((stub, caller) =>
-      stub.commandExecute(caller, trigger, input, config),
-    );
+    const execution = await c.var.workspace.commands.execute(trigger, input, config);
     c.header(
       "Location",
       `/v1/workspaces/${c.var.workspace.id}/commands/${trigger}/executions/${execution.id}`,
@@ -118,26 +116,20 @@ export function registerCommandExecutionRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(getRoute, async (c) => {
     const { trigger, id } = c.req.valid("param");
-    const execution = await c.var.workspace.call((stub, caller) =>
-      stub.commandExecution(caller, trigger, id),
-    );
+    const execution = await c.var.workspace.commands.execution(trigger, id);
     return c.json(execution, 200);
   });
 
   app.openapi(cancelRoute, async (c) => {
     const { trigger, id } = c.req.valid("param");
-    const execution = await c.var.workspace.call((stub, caller) =>
-      stub.commandCancel(caller, trigger, id),
-    );
+    const execution = await c.var.workspace.commands.cancel(trigger, id);
     return c.json(execution, 200);
   });
 
   app.openapi(outputRoute, async (c) => {
     const { trigger, id } = c.req.valid("param");
     const after = c.req.valid("query").cursor ?? 0;
-    const stream = await c.var.workspace.call((stub, caller) =>
-      stub.commandOutput(caller, trigger, id, "ndjson", after),
-    );
+    const stream = await c.var.workspace.commands.output(trigger, id, "ndjson", after);
     // zod-openapi types `application/x-ndjson` as no response at all (to it, neither JSON nor
     // text); the document is right, so only the type is overridden.
     return new Response(stream, {
@@ -152,9 +144,7 @@ export function registerCommandExecutionRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(eventsRoute, async (c) => {
     const { trigger, id } = c.req.valid("param");
     const after = resumeCursor(c.req.valid("header")["last-event-id"], c.req.valid("query").cursor);
-    const stream = await c.var.workspace.call((stub, caller) =>
-      stub.commandOutput(caller, trigger, id, "sse", after ?? 0),
-    );
+    const stream = await c.var.workspace.commands.output(trigger, id, "sse", after ?? 0);
     return new Response(stream, { status: 200, headers: SSE_HEADERS });
   });
 }

@@ -156,21 +156,19 @@ const afterOf = (cursor: string | undefined) =>
 export function registerCommandRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const result = await c.var.workspace.call((stub, caller) =>
-      stub.commandList(caller, {
-        type: query.type,
-        search: query.search,
-        category: undefined,
-        after: afterOf(query.cursor),
-        limit: query.limit,
-      }),
-    );
+    const result = await c.var.workspace.commands.list({
+      type: query.type,
+      search: query.search,
+      category: undefined,
+      after: afterOf(query.cursor),
+      limit: query.limit,
+    });
     return c.json(page(result), 200);
   });
 
   app.openapi(createCommandRoute, async (c) => {
     const input = c.req.valid("json");
-    const command = await c.var.workspace.call((stub, caller) => stub.commandCreate(caller, input));
+    const command = await c.var.workspace.commands.create(input);
     c.header("ETag", quoteEtag(command.etag));
     c.header("Location", `/v1/workspaces/${c.var.workspace.id}/commands/${command.trigger}`);
     return c.json(command, 201);
@@ -178,53 +176,45 @@ export function registerCommandRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(suggestionsRoute, async (c) => {
     const { query, limit } = c.req.valid("query");
-    const items = await c.var.workspace.call((stub, caller) =>
-      stub.commandSuggestions(caller, query, limit),
-    );
+    const items = await c.var.workspace.commands.suggestions(query, limit);
     return c.json({ items }, 200);
   });
 
   app.openapi(searchRoute, async (c) => {
     const { query, limit } = c.req.valid("query");
-    const items = await c.var.workspace.call((stub, caller) =>
-      stub.commandSearch(caller, query, limit),
-    );
+    const items = await c.var.workspace.commands.search(query, limit);
     return c.json({ items }, 200);
   });
 
   app.openapi(categoriesRoute, async (c) => {
-    const items = await c.var.workspace.call((stub, caller) => stub.commandCategories(caller));
+    const items = await c.var.workspace.commands.categories();
     return c.json({ items }, 200);
   });
 
   app.openapi(categoryRoute, async (c) => {
     const { category } = c.req.valid("param");
     const query = c.req.valid("query");
-    const result = await c.var.workspace.call((stub, caller) =>
-      stub.commandList(caller, {
-        type: undefined,
-        search: undefined,
-        category,
-        after: afterOf(query.cursor),
-        limit: query.limit,
-      }),
-    );
+    const result = await c.var.workspace.commands.list({
+      type: undefined,
+      search: undefined,
+      category,
+      after: afterOf(query.cursor),
+      limit: query.limit,
+    });
     return c.json(page(result), 200);
   });
 
   for (const order of ["recent", "popular"] as const) {
     app.openapi(usageRoute(order), async (c) => {
       const { limit } = c.req.valid("query");
-      const items = await c.var.workspace.call((stub, caller) =>
-        stub.commandUsage(caller, order, limit),
-      );
+      const items = await c.var.workspace.commands.usage(order, limit);
       return c.json({ items }, 200);
     });
   }
 
   app.openapi(getRoute, async (c) => {
     const { trigger } = c.req.valid("param");
-    const command = await c.var.workspace.call((stub, caller) => stub.commandGet(caller, trigger));
+    const command = await c.var.workspace.commands.get(trigger);
     c.header("ETag", quoteEtag(command.etag));
     return c.json(command, 200);
   });
@@ -233,9 +223,7 @@ export function registerCommandRoutes(app: OpenAPIHono<AppEnv>) {
     const { trigger } = c.req.valid("param");
     const input = c.req.valid("json");
     const ifMatch = c.req.header("if-match") ?? null;
-    const command = await c.var.workspace.call((stub, caller) =>
-      stub.commandPatch(caller, trigger, input, ifMatch),
-    );
+    const command = await c.var.workspace.commands.patch(trigger, input, ifMatch);
     c.header("ETag", quoteEtag(command.etag));
     return c.json(command, 200);
   });
@@ -243,7 +231,7 @@ export function registerCommandRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(deleteRoute, async (c) => {
     const { trigger } = c.req.valid("param");
     const ifMatch = c.req.header("if-match") ?? null;
-    await c.var.workspace.call((stub, caller) => stub.commandDelete(caller, trigger, ifMatch));
+    await c.var.workspace.commands.delete(trigger, ifMatch);
     return c.body(null, 204);
   });
 

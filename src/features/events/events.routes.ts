@@ -148,12 +148,10 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(eventsRoute, async (c) => {
     const request = subscription(c.req.valid("query"), c.req.valid("header")["last-event-id"]);
     const workspace = c.var.workspace;
-    const { tailId, stream } = await workspace.call((stub, caller) =>
-      stub.openEvents(caller, request),
-    );
+    const { tailId, stream } = await workspace.events.open(request);
     const body = relayUntilCancelled(
       stream,
-      () => workspace.call((stub, caller) => stub.closeEvents(caller, tailId)),
+      () => workspace.events.close(tailId),
       (promise) => c.executionCtx.waitUntil(promise),
     );
     return new Response(body, { status: 200, headers: SSE_HEADERS });
@@ -163,7 +161,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
     const workspace = c.var.workspace;
     if (!isWebSocketUpgrade(c.req.header("upgrade"))) {
       // Another account's workspace is a 404 whatever else is wrong with the request.
-      await workspace.call((stub, caller) => stub.status(caller));
+      await workspace.workspaces.status();
       throw upgradeRequired();
     }
     const request = subscription(c.req.valid("query"), c.req.valid("header")["last-event-id"]);
@@ -178,9 +176,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
     const workspace = c.var.workspace;
     const now = Date.now();
     const ticket = await newTicket(workspace.id, now);
-    await workspace.call((stub, caller) =>
-      stub.storeStreamTicket(caller, { hash: ticket.hash, expiresAt: ticket.expiresAt }),
-    );
+    await workspace.events.storeTicket({ hash: ticket.hash, expiresAt: ticket.expiresAt });
     // A secret: never stored for idempotent replay (see the idempotency middleware).
     c.header("Cache-Control", "no-store");
     return c.json(
@@ -195,7 +191,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   app.openapi(debugRoute, async (c) => {
-    const report = await c.var.workspace.call((stub, caller) => stub.streamsDebug(caller));
+    const report = await c.var.workspace.events.debug();
     return c.json(report, 200);
   });
 }

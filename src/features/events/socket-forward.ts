@@ -1,5 +1,5 @@
 import { ApiError } from "../../http/errors";
-import type { Caller } from "../workspaces/workspace.types";
+import type { Caller } from "../../kernel/caller";
 import type { SubscriptionRequest } from "./subscriber";
 
 // A WebSocket upgrade cannot travel by RPC, so the Worker forwards it to the Durable Object as

@@ -1,6 +1,6 @@
 import { unauthorized } from "../../db/api-keys";
 import type { AuthContext } from "../../http/app-env";
-import { workspaceStub } from "../../kernel/workspace-client";
+import { workspaceApi } from "../../kernel/workspace-client";
 import { SLUG_PATTERN } from "../workspaces/workspace.schemas";
 import { isWebSocketUpgrade, upgradeRequired } from "./socket-forward";
 import { ticketHash, ticketWorkspace } from "./stream-tickets";
@@ -33,7 +33,7 @@ export async function authenticateTicket(
       : null;
     if (row?.slug !== ref) throw unauthorized("the stream ticket is for another workspace");
   }
-  const holder = await workspaceStub(env, workspaceId).consumeStreamTicket(
+  const holder = await workspaceApi(env, workspaceId, null).events.consumeTicket(
     await ticketHash(ticket),
   );
   if (!holder) throw unauthorized("the stream ticket is unknown, already used or expired");

@@ -156,9 +156,7 @@ async function upload(c: Context<AppEnv>, originalName: string, length: number |
   }
   const workspace = c.var.workspace;
   // The workspace (and the quota) first: another account's workspace is a 404 whatever the body.
-  const { objectKey } = await workspace.call((stub, caller) =>
-    stub.attachmentPrepare(caller, body.size),
-  );
+  const { objectKey } = await workspace.attachments.prepare(body.size);
   const { head, ended, stream } = await peek(body.stream);
   const type = attachmentTypeOf({
     name: originalName,
@@ -180,15 +178,13 @@ async function upload(c: Context<AppEnv>, originalName: string, length: number |
     }
     throw error;
   });
-  return workspace.call((stub, caller) =>
-    stub.attachmentCommit(caller, {
-      originalName,
-      objectKey,
-      size: body.size,
-      sha256,
-      type: { contentType: type.contentType, extensions: type.extensions },
-    }),
-  );
+  return workspace.attachments.commit({
+    originalName,
+    objectKey,
+    size: body.size,
+    sha256,
+    type: { contentType: type.contentType, extensions: type.extensions },
+  });
 }
 
 export function registerAttachmentRoutes(app: OpenAPIHono<AppEnv>) {
@@ -203,9 +199,7 @@ export function registerAttachmentRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const after = query.cursor ? decodeCursor(query.cursor, isAfterCursor).after : null;
-    const items = await c.var.workspace.call((stub, caller) =>
-      stub.attachmentList(caller, after, query.limit + 1),
-    );
+    const items = await c.var.workspace.attachments.list(after, query.limit + 1);
     const page = items.slice(0, query.limit);
     const last = page.at(-1);
     return c.json(
@@ -219,9 +213,7 @@ export function registerAttachmentRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(serveRoute, async (c) => {
     const { name } = c.req.valid("param");
-    const { objectKey, ...attachment } = await c.var.workspace.call((stub, caller) =>
-      stub.attachmentStat(caller, name),
-    );
+    const { objectKey, ...attachment } = await c.var.workspace.attachments.stat(name);
     const headers = serveHeaders(attachment);
     if (notModified(c.req.valid("header")["if-none-match"], attachment.etag)) {
       return new Response(null, { status: 304, headers });
@@ -236,7 +228,7 @@ export function registerAttachmentRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(deleteRoute, async (c) => {
     const { name } = c.req.valid("param");
-    await c.var.workspace.call((stub, caller) => stub.attachmentDelete(caller, name));
+    await c.var.workspace.attachments.remove(name);
     return c.body(null, 204);
   });
 }

@@ -82,9 +82,7 @@ const zipRoute = createRoute({
 export function registerDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(mkdirRoute, async (c) => {
     const path = normalizePath(c.req.valid("query").path);
-    const { entry, created } = await c.var.workspace.call((stub, caller) =>
-      stub.makeDirectory(caller, path),
-    );
+    const { entry, created } = await c.var.workspace.files.makeDirectory(path);
     return c.json(entry, created ? 201 : 200);
   });
 
@@ -108,9 +106,7 @@ export function registerDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
     const query = c.req.valid("query");
     const path = normalizeDirectory(query.path);
     const after = query.cursor ? decodeCursor(query.cursor, isAfterCursor).after : null;
-    const items = await c.var.workspace.call((stub, caller) =>
-      stub.listDirectory(caller, path, after, query.limit + 1),
-    );
+    const items = await c.var.workspace.files.listDirectory(path, after, query.limit + 1);
     const page = items.slice(0, query.limit);
     const last = page.at(-1);
     return c.json(

@@ -224,9 +224,7 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
     const input = c.req.valid("json");
     const from = normalizePath(input.from, "from");
     const to = normalizePath(input.to, "to");
-    const entry = await c.var.workspace.call((stub, caller) =>
-      stub.fileMove(caller, { from, to, overwrite: input.overwrite }),
-    );
+    const entry = await c.var.workspace.files.move({ from, to, overwrite: input.overwrite });
     return c.json(entry, 200);
   });
 
@@ -285,7 +283,7 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
     const { path: raw } = parsePart(FilePathParamsSchema, c.req.param(), "path");
     const path = normalizePath(raw);
     const { format } = parsePart(getRoute.request.query, c.req.query(), "query");
-    const entry = await c.var.workspace.call((stub, caller) => stub.fileStat(caller, path));
+    const entry = await c.var.workspace.files.stat(path);
     if (entry.kind === "directory" || !entry.objectKey) {
       throw new ApiError(
         "conflict",
@@ -336,9 +334,7 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
     const { path: raw } = parsePart(FilePathParamsSchema, c.req.param(), "path");
     const path = normalizePath(raw);
     const { recursive } = parsePart(deleteRoute.request.query, c.req.query(), "query");
-    await c.var.workspace.call((stub, caller) =>
-      stub.fileDelete(caller, path, recursive === "true"),
-    );
+    await c.var.workspace.files.remove(path, recursive === "true");
     return c.body(null, 204);
   });
 }

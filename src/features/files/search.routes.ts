@@ -63,14 +63,12 @@ export function registerSearchRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(searchRoute, async (c) => {
     const input = c.req.valid("json");
     const after = input.cursor ? decodeCursor(input.cursor, isAfterCursor).after : null;
-    const { items, more } = await c.var.workspace.call((stub, caller) =>
-      stub.searchPaths(caller, {
-        glob: input.glob,
-        maxDepth: input.max_depth ?? null,
-        after,
-        limit: input.limit,
-      }),
-    );
+    const { items, more } = await c.var.workspace.files.searchPaths({
+      glob: input.glob,
+      maxDepth: input.max_depth ?? null,
+      after,
+      limit: input.limit,
+    });
     const last = items.at(-1);
     return c.json(
       {

@@ -2,8 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
-import { unwrapRpc } from "../../kernel/rpc-errors";
-import { workspaceStub } from "../../kernel/workspace-client";
+import { workspaceApi } from "../../kernel/workspace-client";
 import { SIGNED_UPLOAD_PATH } from "./signed-uploads";
 
 // The one route a signed upload URL opens, `PUT /v1/workspaces/{id}/uploads/{nonce}?…&sig=`,
@@ -48,7 +47,7 @@ export const signedUploadAuth = createMiddleware<AppEnv>(async (c, next) => {
     expires: query.data.expires,
     sig: query.data.sig,
   };
-  const holder = unwrapRpc(await workspaceStub(c.env, workspaceId).signedUploadVerify(grant));
+  const holder = await workspaceApi(c.env, workspaceId, null).uploads.verifySigned(grant);
   // The URL acts for the key that asked for it: a revoked key's URLs stop working too.
   const live = await c.env.DB.prepare("SELECT 1 FROM api_keys WHERE id = ? AND revoked_at IS NULL")
     .bind(holder.actor)

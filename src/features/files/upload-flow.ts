@@ -52,9 +52,7 @@ export async function storeFile(
   options: UploadOptions = {},
 ): Promise<UploadResult> {
   const workspace = c.var.workspace;
-  const { objectKey } = await workspace.call((stub, caller) =>
-    stub.filePrepareUpload(caller, path, body.size ?? 0, conditions),
-  );
+  const { objectKey } = await workspace.files.prepareUpload(path, body.size ?? 0, conditions);
   const contentType = options.contentType ?? contentTypeFor(path);
   const stored =
     body.size === undefined && body.stream
@@ -65,7 +63,7 @@ export async function storeFile(
         };
   const object = { objectKey, size: stored.size, sha256: stored.sha256, contentType };
   if (options.commit) return options.commit(object);
-  return workspace.call((stub, caller) => stub.fileCommitUpload(caller, path, object, conditions));
+  return workspace.files.commitUpload(path, object, conditions);
 }
 
 export const UNSIZED_BODY_MAX = 1024 * 1024;

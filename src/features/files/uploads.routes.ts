@@ -249,13 +249,11 @@ export function registerUploadRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createMultipartRoute, async (c) => {
     const input = c.req.valid("json");
     const path = normalizePath(input.path);
-    const upload = await c.var.workspace.call((stub, caller) =>
-      stub.multipartCreate(caller, {
-        path,
-        contentType: input.content_type ?? contentTypeFor(path),
-        declaredSize: input.size ?? null,
-      }),
-    );
+    const upload = await c.var.workspace.uploads.create({
+      path,
+      contentType: input.content_type ?? contentTypeFor(path),
+      declaredSize: input.size ?? null,
+    });
     return c.json(upload, 201);
   });
 
@@ -263,13 +261,13 @@ export function registerUploadRoutes(app: OpenAPIHono<AppEnv>) {
     const { upload_id: uploadId, n } = c.req.valid("param");
     const workspace = c.var.workspace;
     const body = await sizedBody(c.req.raw.body, c.req.valid("header")["content-length"]);
-    const target = await workspace.call((stub, caller) =>
-      stub.multipartPreparePart(caller, uploadId, n, body.size),
-    );
+    const target = await workspace.uploads.preparePart(uploadId, n, body.size);
     const etag = await putPart(c.env.FILES, target, n, body.stream, body.size);
-    const part = await workspace.call((stub, caller) =>
-      stub.multipartRecordPart(caller, uploadId, { part_number: n, etag, size: body.size }),
-    );
+    const part = await workspace.uploads.recordPart(uploadId, {
+      part_number: n,
+      etag,
+      size: body.size,
+    });
     return c.json(part, 200);
   });
 
@@ -277,16 +275,14 @@ export function registerUploadRoutes(app: OpenAPIHono<AppEnv>) {
     const { upload_id: uploadId } = c.req.valid("param");
     const { parts } = c.req.valid("json");
     const conditions = conditionsOf(c);
-    const { entry, created } = await c.var.workspace.call((stub, caller) =>
-      stub.multipartComplete(caller, uploadId, parts, conditions),
-    );
+    const { entry, created } = await c.var.workspace.uploads.complete(uploadId, parts, conditions);
     c.header("ETag", quoteEtag(entry.etag ?? ""));
     return c.json(entry, created ? 201 : 200);
   });
 
   app.openapi(abortRoute, async (c) => {
     const { upload_id: uploadId } = c.req.valid("param");
-    await c.var.workspace.call((stub, caller) => stub.multipartAbort(caller, uploadId));
+    await c.var.workspace.uploads.abort(uploadId);
     return c.body(null, 204);
   });
 
@@ -294,14 +290,12 @@ export function registerUploadRoutes(app: OpenAPIHono<AppEnv>) {
     const input = c.req.valid("json");
     const path = normalizePath(input.path);
     const expires = Math.ceil(Date.now() / 1000) + input.expires_in;
-    const grant = await c.var.workspace.call((stub, caller) =>
-      stub.signedUploadCreate(caller, {
-        path,
-        maxSize: input.max_size,
-        expires,
-        contentType: input.content_type ?? null,
-      }),
-    );
+    const grant = await c.var.workspace.uploads.createSigned({
+      path,
+      maxSize: input.max_size,
+      expires,
+      contentType: input.content_type ?? null,
+    });
     const query = new URLSearchParams({
       path: grant.path,
       max_size: String(grant.maxSize),
@@ -340,10 +334,7 @@ export function registerUploadRoutes(app: OpenAPIHono<AppEnv>) {
     const workspace = c.var.workspace;
     const { entry, created } = await uploadFile(c, path, size, conditions, {
       contentType: grant.contentType ?? undefined,
-      commit: (object) =>
-        workspace.call((stub, caller) =>
-          stub.signedUploadCommit(caller, grant.nonce, path, object, conditions),
-        ),
+      commit: (object) => workspace.uploads.commitSigned(grant.nonce, path, object, conditions),
     });
     c.header("ETag", quoteEtag(entry.etag ?? ""));
     return c.json(entry, created ? 201 : 200);

@@ -42,9 +42,7 @@ export async function zipListing(workspace: WorkspaceClient, directory: string) 
   let after: string | null = null;
   for (;;) {
     const cursor: string | null = after;
-    const page: ZipPageRow[] = await workspace.call((stub, caller) =>
-      stub.zipPage(caller, directory, cursor, ZIP_PAGE),
-    );
+    const page: ZipPageRow[] = await workspace.files.zipPage(directory, cursor, ZIP_PAGE);
     for (const row of page) {
       entries.push({
         name: row.path.slice(prefix.length),
@@ -125,7 +123,7 @@ async function* zipInputs(bucket: R2Bucket, workspace: WorkspaceClient, entries:
   try {
     for (const [index, entry] of entries.entries()) {
       if (Date.now() >= renewAt) {
-        await workspace.call((stub, caller) => stub.zipHold(caller));
+        await workspace.files.zipHold();
         renewAt = Date.now() + RENEW_EVERY_MS;
       }
       if (entry.kind === "directory") {

@@ -206,16 +206,14 @@ const afterOf = (cursor: string | undefined) =>
 export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
   openapiRunRoute(app, getRunRoute, async (c, process) => {
     const { run } = c.req.valid("param");
-    const view = await c.var.workspace.call((s, caller) => s.processRunGet(caller, run, process));
+    const view = await c.var.workspace.processes.getRun(run, process);
     return c.json(view, 200);
   });
 
   for (const [action, route] of controls) {
     openapiRunRoute(app, route, async (c, process) => {
       const { run } = c.req.valid("param");
-      const view = await c.var.workspace.call((s, caller) =>
-        s.processRunControl(caller, run, action, process),
-      );
+      const view = await c.var.workspace.processes.controlRun(run, action, process);
       return c.json(view, 200);
     });
   }
@@ -223,9 +221,7 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
   openapiRunRoute(app, approveRoute, async (c, process) => {
     const { run } = c.req.valid("param");
     const input = c.req.valid("json");
-    const view = await c.var.workspace.call((s, caller) =>
-      s.processRunApprove(caller, run, input, process),
-    );
+    const view = await c.var.workspace.processes.approveRun(run, input, process);
     return c.json(view, 200);
   });
 
@@ -235,9 +231,7 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
   ] as const) {
     openapiRunRoute(app, route, async (c, process) => {
       const { run, phase, task } = c.req.valid("param");
-      const view = await c.var.workspace.call((s, caller) =>
-        s.processTaskAction(caller, run, phase, task, action, process),
-      );
+      const view = await c.var.workspace.processes.taskAction(run, phase, task, action, process);
       return c.json(view, 200);
     });
   }
@@ -246,8 +240,10 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
     const { run } = c.req.valid("param");
     const { limit, cursor, task } = c.req.valid("query");
     const after = Number(afterOf(cursor) ?? 0);
-    const lines = await c.var.workspace.call((s, caller) =>
-      s.processRunLogs(caller, run, { after, limit: limit + 1, task: task ?? null }, process),
+    const lines = await c.var.workspace.processes.runLogs(
+      run,
+      { after, limit: limit + 1, task: task ?? null },
+      process,
     );
     const items = lines.slice(0, limit);
     const last = items.at(-1);
@@ -262,12 +258,10 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
       c.req.valid("query").cursor,
     );
     const workspace = c.var.workspace;
-    const { tailId, stream } = await workspace.call((s, caller) =>
-      s.processRunEvents(caller, run, cursor, process),
-    );
+    const { tailId, stream } = await workspace.processes.runEvents(run, cursor, process);
     const body = relayUntilCancelled(
       stream,
-      () => workspace.call((s, caller) => s.closeEvents(caller, tailId)),
+      () => workspace.events.close(tailId),
       (promise) => c.executionCtx.waitUntil(promise),
     );
     return new Response(body, { status: 200, headers: SSE_HEADERS }) as never;
@@ -275,9 +269,7 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(listRoute, async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const found = await c.var.workspace.call((s, caller) =>
-      s.processList(caller, afterOf(cursor), limit + 1),
-    );
+    const found = await c.var.workspace.processes.listDefinitions(afterOf(cursor), limit + 1);
     const items = found.slice(0, limit);
     const last = items.at(-1);
     const next = found.length > limit && last ? encodeCursor({ after: last.name }) : null;
@@ -288,8 +280,10 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
     const { process } = c.req.valid("param");
     const input = c.req.valid("json");
     const conditions = conditionsOf(c);
-    const { definition, created } = await c.var.workspace.call((s, caller) =>
-      s.processPut(caller, process, input, conditions),
+    const { definition, created } = await c.var.workspace.processes.putDefinition(
+      process,
+      input,
+      conditions,
     );
     c.header("ETag", quoteEtag(definition.etag));
     return created ? c.json(definition, 201) : c.json(definition, 200);
@@ -297,7 +291,7 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(getRoute, async (c) => {
     const { process } = c.req.valid("param");
-    const definition = await c.var.workspace.call((s, caller) => s.processGet(caller, process));
+    const definition = await c.var.workspace.processes.getDefinition(process);
     c.header("ETag", quoteEtag(definition.etag));
     return c.json(definition, 200);
   });
@@ -305,16 +299,14 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(deleteRoute, async (c) => {
     const { process } = c.req.valid("param");
     const ifMatch = c.req.header("if-match") ?? null;
-    await c.var.workspace.call((s, caller) => s.processDelete(caller, process, ifMatch));
+    await c.var.workspace.processes.deleteDefinition(process, ifMatch);
     return c.body(null, 204);
   });
 
   app.openapi(createRunRoute, async (c) => {
     const { process } = c.req.valid("param");
     const input = c.req.valid("json");
-    const view = await c.var.workspace.call((s, caller) =>
-      s.processRunCreate(caller, process, input),
-    );
+    const view = await c.var.workspace.processes.createRun(process, input);
     c.header("Location", `/v1/workspaces/${c.var.workspace.id}/processes/runs/${view.id}`);
     return c.json(view, 201);
   });
@@ -322,8 +314,10 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listRunsRoute, async (c) => {
     const { process } = c.req.valid("param");
     const { limit, cursor } = c.req.valid("query");
-    const { runs, more } = await c.var.workspace.call((s, caller) =>
-      s.processRunList(caller, process, afterOf(cursor), limit),
+    const { runs, more } = await c.var.workspace.processes.listRuns(
+      process,
+      afterOf(cursor),
+      limit,
     );
     const last = runs.at(-1);
     return c.json(

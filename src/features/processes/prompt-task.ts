@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import type { Caller } from "../../kernel/caller";
 import { ShortStreamRequestSchema } from "../threads/stream.schemas";
 import type { OpenedStream } from "../threads/stream-config";
-import type { Caller } from "../workspaces/workspace.types";
 import type { Outcome } from "./task-runners";
 
 // A prompt task: one answer streamed in a thread by the workspace's thread streaming (the model

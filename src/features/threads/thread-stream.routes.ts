@@ -139,7 +139,7 @@ function streamResponse(
 ): Response {
   const body = relayUntilCancelled(
     opened.stream,
-    () => workspace.call((stub, caller) => stub.threadStreamClose(caller, opened.tailId)),
+    () => workspace.threads.closeStream(opened.tailId),
     waitUntil,
   );
   return new Response(body, {
@@ -158,9 +158,7 @@ export function registerThreadStreamRoutes(app: OpenAPIHono<AppEnv>) {
     const request = c.req.valid("json");
     const interrupt = c.req.valid("query").interrupt === "true";
     const workspace = c.var.workspace;
-    const opened = await workspace.call((stub, caller) =>
-      stub.threadStreamStart(caller, request, interrupt),
-    );
+    const opened = await workspace.threads.startStream(request, interrupt);
     return streamResponse(workspace, opened, opened.threadId, (promise) =>
       c.executionCtx.waitUntil(promise),
     );
@@ -171,18 +169,14 @@ export function registerThreadStreamRoutes(app: OpenAPIHono<AppEnv>) {
     const query = c.req.valid("query");
     const cursor = resumeCursor(c.req.valid("header")["last-event-id"], query.cursor);
     const workspace = c.var.workspace;
-    const opened = await workspace.call((stub, caller) =>
-      stub.threadStreamAttach(caller, th, cursor, query.stream_id ?? null),
-    );
+    const opened = await workspace.threads.attachStream(th, cursor, query.stream_id ?? null);
     if (!opened) return c.body(null, 204);
     return streamResponse(workspace, opened, th, (promise) => c.executionCtx.waitUntil(promise));
   });
 
   app.openapi(cancelRoute, async (c) => {
     const { th } = c.req.valid("param");
-    const result = await c.var.workspace.call((stub, caller) =>
-      stub.threadStreamCancel(caller, th),
-    );
+    const result = await c.var.workspace.threads.cancelStream(th);
     if (!result) return c.body(null, 204);
     return c.json(result, 200);
   });

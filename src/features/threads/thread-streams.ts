@@ -6,10 +6,10 @@ import {
   type UIMessageChunk,
 } from "ai";
 import { ApiError } from "../../http/errors";
+import type { Caller } from "../../kernel/caller";
 import { newId } from "../../lib/ids";
 import { resolveModel } from "../../models/providers";
 import { THREAD_TOOLS, workspaceTools } from "../../models/workspace-tools";
-import type { Caller } from "../workspaces/workspace.types";
 import { assembleMessage } from "./assemble";
 import { DEFAULT_MAX_STEPS, requestTurn, type StreamRequest } from "./stream.schemas";
 import {

@@ -159,14 +159,12 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
     const after = query.cursor
       ? decodeListCursor(query.cursor, query.sort_by, query.sort_order)
       : null;
-    const page = await c.var.workspace.call((stub, caller) =>
-      stub.threadList(caller, {
-        sortBy: query.sort_by,
-        order: query.sort_order,
-        after,
-        limit: query.limit,
-      }),
-    );
+    const page = await c.var.workspace.threads.list({
+      sortBy: query.sort_by,
+      order: query.sort_order,
+      after,
+      limit: query.limit,
+    });
     const last = page.items.at(-1);
     const next = page.more && last ? encodeListCursor(query.sort_by, query.sort_order, last) : null;
     return c.json({ items: page.items, next_cursor: next }, 200);
@@ -174,7 +172,7 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(createThreadRoute, async (c) => {
     const input = c.req.valid("json");
-    const thread = await c.var.workspace.call((stub, caller) => stub.threadCreate(caller, input));
+    const thread = await c.var.workspace.threads.create(input);
     c.header("ETag", quoteEtag(thread.etag));
     c.header("Location", `/v1/workspaces/${c.var.workspace.id}/threads/${thread.id}`);
     return c.json(thread, 201);
@@ -182,9 +180,7 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(getRoute, async (c) => {
     const { th } = c.req.valid("param");
-    const { thread, messages, nextAfter } = await c.var.workspace.call((stub, caller) =>
-      stub.threadGet(caller, th),
-    );
+    const { thread, messages, nextAfter } = await c.var.workspace.threads.get(th);
     c.header("ETag", quoteEtag(thread.etag));
     return c.json(
       { ...thread, messages, messages_next_cursor: encodeMessagesCursor("messages", nextAfter) },
@@ -196,8 +192,10 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
     const { th } = c.req.valid("param");
     const { title, summary, metadata, messages } = c.req.valid("json");
     const conditions = conditionsOf(c);
-    const { thread, created } = await c.var.workspace.call((stub, caller) =>
-      stub.threadPut(caller, th, { title, summary, metadata, messages }, conditions),
+    const { thread, created } = await c.var.workspace.threads.put(
+      th,
+      { title, summary, metadata, messages },
+      conditions,
     );
     c.header("ETag", quoteEtag(thread.etag));
     return created ? c.json(thread, 201) : c.json(thread, 200);
@@ -207,9 +205,7 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
     const { th } = c.req.valid("param");
     const input = c.req.valid("json");
     const ifMatch = c.req.header("if-match") ?? null;
-    const thread = await c.var.workspace.call((stub, caller) =>
-      stub.threadPatch(caller, th, input, ifMatch),
-    );
+    const thread = await c.var.workspace.threads.patch(th, input, ifMatch);
     c.header("ETag", quoteEtag(thread.etag));
     return c.json(thread, 200);
   });
@@ -218,9 +214,7 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
     const { th } = c.req.valid("param");
     const { metadata } = c.req.valid("json");
     const ifMatch = c.req.header("if-match") ?? null;
-    const thread = await c.var.workspace.call((stub, caller) =>
-      stub.threadPatch(caller, th, { metadata }, ifMatch),
-    );
+    const thread = await c.var.workspace.threads.patch(th, { metadata }, ifMatch);
     c.header("ETag", quoteEtag(thread.etag));
     return c.json(thread, 200);
   });
@@ -228,12 +222,12 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(deleteRoute, async (c) => {
     const { th } = c.req.valid("param");
     const ifMatch = c.req.header("if-match") ?? null;
-    await c.var.workspace.call((stub, caller) => stub.threadDelete(caller, th, ifMatch));
+    await c.var.workspace.threads.delete(th, ifMatch);
     return c.body(null, 204);
   });
 
   app.openapi(rebuildRoute, async (c) => {
-    const report = await c.var.workspace.call((stub, caller) => stub.threadRebuildIndex(caller));
+    const report = await c.var.workspace.threads.rebuildIndex();
     return c.json(report, 200);
   });
 
@@ -241,9 +235,11 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
     const { th } = c.req.valid("param");
     const query = c.req.valid("query");
     const after = decodeMessagesCursor(query.cursor, query.view);
-    const page = await c.var.workspace.call((stub, caller) =>
-      stub.threadMessages(caller, th, { view: query.view, after, limit: query.limit }),
-    );
+    const page = await c.var.workspace.threads.messages(th, {
+      view: query.view,
+      after,
+      limit: query.limit,
+    });
     const next_cursor = encodeMessagesCursor(query.view, page.nextAfter);
     // Two shapes, one per view: answered separately so each is checked against its schema.
     if (page.view === "pairs") return c.json({ items: page.items, next_cursor }, 200);

@@ -69,24 +69,24 @@ const deleteRoute = createRoute({
 
 export function registerCodebaseRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listRoute, async (c) => {
-    const items = await c.var.workspace.call((stub, caller) => stub.listCodebases(caller));
+    const items = await c.var.workspace.workspaces.listCodebases();
     return c.json({ items }, 200);
   });
 
   app.openapi(createCodebaseRoute, async (c) => {
     const input = c.req.valid("json");
-    const codebase = await c.var.workspace.call((stub, caller) => stub.addCodebase(caller, input));
+    const codebase = await c.var.workspace.workspaces.addCodebase(input);
     return c.json(codebase, 201);
   });
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(await c.var.workspace.call((stub, caller) => stub.getCodebase(caller, id)), 200);
+    return c.json(await c.var.workspace.workspaces.getCodebase(id), 200);
   });
 
   app.openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid("param");
-    await c.var.workspace.call((stub, caller) => stub.removeCodebase(caller, id));
+    await c.var.workspace.workspaces.removeCodebase(id);
     return c.body(null, 204);
   });
 }

@@ -115,7 +115,7 @@ const isSeqCursor = (value: unknown): value is { after: number } =>
 export function registerLifecycleRoutes(app: OpenAPIHono<AppEnv>) {
   /** Applies a state-machine action and answers with the workspace and its new etag. */
   const transitioned = async (c: Context<AppEnv>, action: LifecycleAction) => {
-    const workspace = await c.var.workspace.call((stub, caller) => stub.transition(caller, action));
+    const workspace = await c.var.workspace.workspaces.transition(action);
     c.header("ETag", quoteEtag(workspace.etag));
     return workspace;
   };
@@ -128,24 +128,20 @@ export function registerLifecycleRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   app.openapi(resetRoute, async (c) => {
-    const result = await c.var.workspace.call((stub, caller) => stub.reset(caller));
+    const result = await c.var.workspace.workspaces.reset();
     return c.json(result, 200);
   });
 
   app.openapi(recordEventRoute, async (c) => {
     const input = c.req.valid("json");
-    const event = await c.var.workspace.call((stub, caller) =>
-      stub.recordLifecycleEvent(caller, input),
-    );
+    const event = await c.var.workspace.workspaces.addLifecycleEvent(input);
     return c.json(event, 201);
   });
 
   app.openapi(listEventsRoute, async (c) => {
     const { limit, cursor, order } = c.req.valid("query");
     const after = cursor ? decodeCursor(cursor, isSeqCursor).after : null;
-    const page = await c.var.workspace.call((stub, caller) =>
-      stub.listLifecycleEvents(caller, { limit, after, order }),
-    );
+    const page = await c.var.workspace.workspaces.listLifecycleEvents({ limit, after, order });
     return c.json(
       {
         items: page.items,

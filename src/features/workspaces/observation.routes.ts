@@ -94,18 +94,18 @@ const component = (probe: { ok: boolean; latency_ms: number; error?: unknown }) 
 
 export function registerObservationRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(statusRoute, async (c) => {
-    return c.json(await c.var.workspace.call((stub, caller) => stub.status(caller)), 200);
+    return c.json(await c.var.workspace.workspaces.status(), 200);
   });
 
   app.openapi(metadataRoute, async (c) => {
-    return c.json(await c.var.workspace.call((stub, caller) => stub.summary(caller)), 200);
+    return c.json(await c.var.workspace.workspaces.summary(), 200);
   });
 
   app.openapi(healthRoute, async (c) => {
     const { include_details, include_metrics } = c.req.valid("query");
     const workspace = c.var.workspace;
     const [durableObject, index, storage] = await Promise.all([
-      timed(() => workspace.call((stub, caller) => stub.healthReport(caller))),
+      timed(() => workspace.workspaces.health()),
       timed(() => c.env.DB.prepare("SELECT 1 AS ok").first()),
       timed(() => c.env.FILES.head(`${workspacePrefix(workspace.id)}.health`)),
     ]);

@@ -52,7 +52,7 @@ export function registerRunnerTokenRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(showRoute, async (c) => {
     const workspace = c.var.workspace;
     // The DO is the owner check: another account's workspace is a 404 before D1 is read.
-    await workspace.call((stub, caller) => stub.status(caller));
+    await workspace.workspaces.status();
     const row = await c.env.DB.prepare(
       "SELECT id, prefix, created_at FROM api_keys WHERE workspace_id = ? AND revoked_at IS NULL ORDER BY id DESC LIMIT 1",
     )
@@ -72,7 +72,7 @@ export function registerRunnerTokenRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(rotateRoute, async (c) => {
     const workspace = c.var.workspace;
-    await workspace.call((stub, caller) => stub.status(caller));
+    await workspace.workspaces.status();
     const key = await generateKey("runner");
     const db = c.env.DB;
     await db.batch([

@@ -3,13 +3,6 @@ import { randomToken } from "../../lib/crypto";
 import { slugOf } from "../../lib/slug";
 import type { CreateWorkspaceInput } from "./workspace.schemas";
 
-/** Who is calling, as the Worker authenticated it. The DO trusts this and nothing else. */
-export interface Caller {
-  accountId: string;
-  /** The API key (or runner token) id, recorded as the actor of changes. */
-  actor: string | null;
-}
-
 export const WorkspaceSummarySchema = z
   .object({
     workspace_id: z.string(),

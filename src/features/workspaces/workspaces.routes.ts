@@ -10,7 +10,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
-import { WorkspaceClient } from "../../kernel/workspace-client";
+import { workspaceClient } from "../../kernel/workspace-client";
 import { newId } from "../../lib/ids";
 import {
   CreateWorkspaceSchema,
@@ -106,8 +106,8 @@ export function registerWorkspaceRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createWorkspaceRoute, async (c) => {
     const input = c.req.valid("json");
     const id = newId("ws");
-    const client = new WorkspaceClient(c.env, id, c.get("auth"));
-    const workspace = await client.call((stub, caller) => stub.create(caller, id, input));
+    const client = workspaceClient(c.env, id, c.get("auth"));
+    const workspace = await client.workspaces.create(id, input);
     c.header("ETag", quoteEtag(workspace.etag));
     c.header("Location", `/v1/workspaces/${workspace.id}`);
     return c.json(workspace, 201);
@@ -119,7 +119,7 @@ export function registerWorkspaceRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   app.openapi(getWorkspaceRoute, async (c) => {
-    const workspace = await c.var.workspace.call((stub, caller) => stub.get(caller));
+    const workspace = await c.var.workspace.workspaces.get();
     c.header("ETag", quoteEtag(workspace.etag));
     return c.json(workspace, 200);
   });
@@ -127,9 +127,7 @@ export function registerWorkspaceRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(patchWorkspaceRoute, async (c) => {
     const input = c.req.valid("json");
     const ifMatch = c.req.header("if-match") ?? null;
-    const workspace = await c.var.workspace.call((stub, caller) =>
-      stub.patch(caller, input, ifMatch),
-    );
+    const workspace = await c.var.workspace.workspaces.patch(input, ifMatch);
     c.header("ETag", quoteEtag(workspace.etag));
     return c.json(workspace, 200);
   });
@@ -137,16 +135,14 @@ export function registerWorkspaceRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(replaceWorkspaceRoute, async (c) => {
     const input = c.req.valid("json");
     const ifMatch = c.req.header("if-match") ?? null;
-    const workspace = await c.var.workspace.call((stub, caller) =>
-      stub.replace(caller, input, ifMatch),
-    );
+    const workspace = await c.var.workspace.workspaces.replace(input, ifMatch);
     c.header("ETag", quoteEtag(workspace.etag));
     return c.json(workspace, 200);
   });
 
   app.openapi(deleteWorkspaceRoute, async (c) => {
     const ifMatch = c.req.header("if-match") ?? null;
-    await c.var.workspace.call((stub, caller) => stub.delete(caller, ifMatch));
+    await c.var.workspace.workspaces.delete(ifMatch);
     return c.body(null, 204);
   });
 }

@@ -1,6 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import { api, dispatch, env, type TestAccount } from "../../../../test/helpers";
+import type { Kernel } from "../../../kernel/kernel";
+import type { composeModules } from "../../../kernel/modules";
 import type { WorkspaceDO } from "../../../kernel/workspace-do";
 import { type Emit, type WorkspaceEvent, WorkspaceEventSchema } from "../event-schema";
 import { type SocketMessage, SocketReader } from "./socket-reader";
@@ -222,9 +224,15 @@ type Commit = (
   body: (emit: Emit) => void,
 ) => void;
 
-/** The DO's private `commit()`: a change and its events in one transaction, then published. */
-export const commitOf = (instance: WorkspaceDO): Commit =>
-  (instance as unknown as { commit: Commit }).commit.bind(instance);
+/** The DO's parts, behind its public surface: the kernel and the composed modules. */
+export const internalsOf = (instance: WorkspaceDO) =>
+  instance as unknown as { kernel: Kernel; composed: ReturnType<typeof composeModules> };
+
+/** The kernel's `commit()`: a change and its events in one transaction, then published. */
+export const commitOf =
+  (instance: WorkspaceDO): Commit =>
+  (caller, _workspaceId, body) =>
+    internalsOf(instance).kernel.commit(caller, body);
 
 /**
  * Appends `count` small events (`codebase.removed`) through the DO's own commit, in one

@@ -1,8 +1,10 @@
 import { runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { api, expectEnvelope } from "../../../../test/helpers";
-import { migrateSchema, SCHEMA_VERSION } from "../../../kernel/do-schema";
+import { migrate } from "../../../kernel/migrations";
+import { MIGRATIONS as AGENT_STEPS } from "../../agents/schema";
 import { workspaceStub } from "../../events/test/event-helpers";
+import { MIGRATIONS as PROCESS_STEPS } from "../schema";
 import {
   type Ctx,
   control,
@@ -103,17 +105,18 @@ describe("schema step", () => {
     await put("old", "before");
     const etag = await runInDurableObject(workspaceStub(ctx.ws), (_instance, state) => {
       const sql = state.storage.sql;
-      // As the DO stood before the etag step (the last but two): no etag, no deadline_at, no
-      // role template etag (the next step's), no created_event_id (the last step's).
+      // As the DO stood before the processes' etag step (their second) and the agents' template
+      // etag step (their third): no etag, no deadline_at, no created_event_id (processes' third).
       sql.exec("ALTER TABLE process_definitions DROP COLUMN etag");
       sql.exec("ALTER TABLE process_tasks DROP COLUMN deadline_at");
       sql.exec("ALTER TABLE role_templates DROP COLUMN etag");
       sql.exec("ALTER TABLE process_runs DROP COLUMN created_event_id");
-      sql.exec(
-        "UPDATE meta SET value = ? WHERE key = 'schema_version'",
-        String(SCHEMA_VERSION - 3),
-      );
-      migrateSchema(sql);
+      sql.exec("UPDATE schema_versions SET version = 1 WHERE module = 'processes'");
+      sql.exec("UPDATE schema_versions SET version = 2 WHERE module = 'agents'");
+      migrate(sql, [
+        { name: "agents", migrations: AGENT_STEPS },
+        { name: "processes", migrations: PROCESS_STEPS },
+      ]);
       const columns = sql.exec("PRAGMA table_info(process_tasks)").toArray();
       expect(columns.map((column) => column.name)).toContain("deadline_at");
       const templateColumns = sql.exec("PRAGMA table_info(role_templates)").toArray();

@@ -2,7 +2,13 @@ import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createAccount, createWorkspace, type TestAccount } from "../../../../test/helpers";
 import type { WorkspaceDO } from "../../../kernel/workspace-do";
-import { commitOf, doSql, headOf, workspaceStub } from "../../events/test/event-helpers";
+import {
+  commitOf,
+  doSql,
+  headOf,
+  internalsOf,
+  workspaceStub,
+} from "../../events/test/event-helpers";
 import { CHUNK_UNITS, splitChunks } from "../chunks";
 import { prepareMessages } from "../prepare-messages";
 import type { Threads } from "../threads";
@@ -158,7 +164,7 @@ describe("large messages", () => {
     const thread = await newThread(account, ws);
     // Three 6 MiB messages cannot arrive in one request; the stream producer will append like this.
     await runInDurableObject(workspaceStub(ws), (instance: WorkspaceDO) => {
-      const store = (instance as unknown as { threads: Threads }).threads;
+      const store = internalsOf(instance).composed.threads.threads;
       const messages = ["a", "b", "c"].map((id) =>
         text(id, "assistant", id.repeat(6 * 1024 * 1024)),
       );
@@ -341,7 +347,7 @@ describe("thread events", () => {
     // (duplicate ids, which validation would have refused before reaching the DO).
     await expect(
       runInDurableObject(workspaceStub(ws), (instance: WorkspaceDO) => {
-        const { threads: store } = instance as unknown as { threads: Threads };
+        const store = internalsOf(instance).composed.threads.threads;
         commitOf(instance)({ accountId: account.accountId, actor: account.keyId }, ws, (emit) => {
           store.create({ title: "other", messages: [text("ok", "user", "a")] }, null, emit);
           const duplicated = [text("dup", "user", "a"), text("dup", "user", "b")];

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, createAccount, createWorkspace, type TestAccount } from "../../../../test/helpers";
 import type { WorkspaceDO } from "../../../kernel/workspace-do";
-import { workspaceStub } from "../../events/test/event-helpers";
+import { internalsOf, workspaceStub } from "../../events/test/event-helpers";
 import { SseReader } from "../../events/test/sse-reader";
 import {
   assemble,
@@ -182,9 +182,7 @@ describe("retention", () => {
     await framesOf(response);
     expect((await getStream(account, ws, th, { lastEventId: "0" })).status).toBe(200);
     await runInDurableObject(workspaceStub(ws), async (instance: WorkspaceDO) => {
-      const streams = (
-        instance as unknown as { threadStreams: { onAlarm(now: number): Promise<void> } }
-      ).threadStreams;
+      const { streams } = internalsOf(instance).composed.threads;
       await streams.onAlarm(Date.now() + 2 * 3_600_000);
     });
     expect((await getStream(account, ws, th, { lastEventId: "0" })).status).toBe(204);

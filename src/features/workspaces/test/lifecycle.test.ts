@@ -9,6 +9,7 @@ import {
   type TestAccount,
   type WorkspaceBody,
 } from "../../../../test/helpers";
+import { workspaceApi } from "../../../kernel/workspace-client";
 
 type Status = "creating" | "running" | "stopping" | "stopped" | "error" | "archived";
 type Action = "start" | "stop" | "archive" | "unarchive";
@@ -47,7 +48,10 @@ const stub = (workspaceId: string) => env.WORKSPACE.get(env.WORKSPACE.idFromName
 
 /** Fails the workspace the way its runtime would: straight through the DO. */
 async function markError(account: TestAccount, workspaceId: string, reason = "boom") {
-  await stub(workspaceId).markError({ accountId: account.accountId, actor: null }, reason);
+  await workspaceApi(env, workspaceId, {
+    accountId: account.accountId,
+    actor: null,
+  }).workspaces.markError(reason);
 }
 
 /** The `details` of a 409 from the state machine. */

@@ -8,6 +8,7 @@ import {
   type TestAccount,
   type WorkspaceBody,
 } from "../../../../test/helpers";
+import { workspaceApi } from "../../../kernel/workspace-client";
 
 interface StatusReport {
   id: string;
@@ -48,8 +49,8 @@ interface Health {
 }
 
 async function markError(account: TestAccount, workspaceId: string, reason: string) {
-  const stub = env.WORKSPACE.get(env.WORKSPACE.idFromName(workspaceId));
-  await stub.markError({ accountId: account.accountId, actor: null }, reason);
+  const caller = { accountId: account.accountId, actor: null };
+  await workspaceApi(env, workspaceId, caller).workspaces.markError(reason);
 }
 
 const get = <T>(account: TestAccount, path: string) => api<T>("GET", path, { key: account.key });

@@ -1,0 +1,81 @@
+import { agentsModule } from "../features/agents/agents-module";
+import { commandsModule } from "../features/commands/commands-module";
+import { commandConfig } from "../features/commands/config";
+import { shellFileHost } from "../features/commands/file-host";
+import { eventsModule } from "../features/events/events-module";
+import { agentFiles } from "../features/files/agent-files";
+import { filesModule } from "../features/files/files-module";
+import { processesModule } from "../features/processes/processes-module";
+import { threadsModule } from "../features/threads/threads-module";
+import { workspacesModule } from "../features/workspaces/workspaces-module";
+import type { Kernel } from "./kernel";
+import { MIGRATIONS as KERNEL_MIGRATIONS } from "./kernel-schema";
+import type { WorkspaceModule } from "./module";
+
+// The module list: the one place that knows every feature. Each feature is built from the
+// kernel and what it needs of the others (its ports), wired here; the DO walks `modules` for
+// migrations, wake, alarm, reset and delete, and serves `apis` by name. A new feature is its own
+// folder plus one entry below.
+
+export function composeModules(kernel: Kernel, hooks: { walk: WorkspaceWalks }) {
+  const files = filesModule(kernel);
+  const toolFiles = (caller: Parameters<typeof agentFiles>[1]) => agentFiles(files.service, caller);
+  const events = eventsModule(kernel, { debug: () => threads.debug() });
+  const threads = threadsModule(kernel, { files: toolFiles, eventConfig: events.config });
+  const commands = commandsModule(kernel, { files: files.service, prompt: threads.runPrompt });
+  const fileHost = (caller: Parameters<typeof shellFileHost>[1]) =>
+    shellFileHost(files.service, caller);
+  const workspaces = workspacesModule(kernel, {
+    ...hooks.walk,
+    broadcast: (message) => events.hub.sockets.broadcast(message),
+  });
+  const agents = agentsModule(kernel, {
+    streams: threads.streams,
+    threads: threads.threads,
+    files: toolFiles,
+    fileHost,
+    commandConfig: () => commandConfig(kernel.env),
+    orchestratorRole: () => workspaces.store.stored().orchestrator_role,
+  });
+  const processes = processesModule(kernel, {
+    fileHost,
+    registry: commands.commands.registry,
+    config: () => commandConfig(kernel.env),
+    prompt: threads.promptTasks,
+    openEvents: (request) => events.hub.openSse(request),
+  });
+
+  const kernelTables: WorkspaceModule = { name: "kernel", migrations: KERNEL_MIGRATIONS };
+  // In this order: migrations, wake, alarm (processes last: a tick may run long), reset, delete.
+  const modules: readonly WorkspaceModule[] = [
+    kernelTables,
+    workspaces.module,
+    events.module,
+    files.module,
+    threads.module,
+    commands.module,
+    agents.module,
+    processes.module,
+  ];
+  const apis = {
+    workspaces: workspaces.api,
+    events: events.api,
+    ...files.apis,
+    threads: threads.api,
+    commands: commands.api,
+    agents: agents.api,
+    processes: processes.api,
+  };
+  return { modules, apis, events, threads };
+}
+
+/** The walks over every module that the workspace record's create, reset and delete make. */
+export interface WorkspaceWalks {
+  migrate(): void;
+  counts(): Record<string, number>;
+  reset(caller: Parameters<NonNullable<WorkspaceModule["onReset"]>>[0]): Record<string, number>;
+  stopAll(caller: Parameters<NonNullable<WorkspaceModule["onDelete"]>>[0]): Promise<void>;
+  deleted(): Promise<void>;
+}
+
+export type WorkspaceApis = ReturnType<typeof composeModules>["apis"];
