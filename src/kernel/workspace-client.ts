@@ -1,4 +1,3 @@
-import type { AuthContext } from "../http/app-env";
 import type { Caller } from "./caller";
 import type { Remote } from "./feature-api";
 import type { WorkspaceApis } from "./modules";
@@ -77,7 +76,7 @@ export type WorkspaceClient = WorkspaceApi & {
 export function workspaceClient(
   env: Env,
   id: string,
-  auth: Pick<AuthContext, "accountId" | "keyId">,
+  auth: { accountId: string; keyId: string },
 ): WorkspaceClient {
   const caller = { accountId: auth.accountId, actor: auth.keyId };
   const api = workspaceApi(env, id, caller);

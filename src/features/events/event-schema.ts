@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { AgentSchema, RoleTemplateSchema } from "../agents/agent.schemas";
 import { CommandSchema, ExecutionSchema } from "../commands/command.schemas";
-import { AttachmentSchema } from "../files/attachments";
-import { FileEntrySchema } from "../files/file-index";
+import { AttachmentSchema, FileEntrySchema } from "../files/file.schemas";
 import {
   ProcessDefinitionDeletedEventSchema,
   ProcessDefinitionEventSchema,

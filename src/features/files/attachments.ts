@@ -1,4 +1,3 @@
-import { z } from "@hono/zod-openapi";
 import { ApiError, notFound } from "../../http/errors";
 import { newId } from "../../lib/ids";
 import type { Emit } from "../events/event-schema";
@@ -9,23 +8,9 @@ import { extensionOf } from "./content-types";
 // always means the same bytes and may be cached forever. The bytes are R2 objects like files';
 // this index, in the DO's SQLite, maps each name to its object.
 
-export const AttachmentSchema = z
-  .object({
-    name: z.string().openapi({
-      description: "The server-given name, unique and immutable: the attachment's URL segment",
-      example: "att_01j9zq3c4x5v6b7n8m9k0h1g2f-diagram.png",
-    }),
-    original_name: z.string().openapi({ description: "The name the uploader sent" }),
-    content_type: z
-      .string()
-      .openapi({ description: "What the content proved to be", example: "image/png" }),
-    size: z.number().int(),
-    etag: z.string().openapi({ description: "The SHA-256 of the content" }),
-    created_at: z.string(),
-    author: z.string().nullable().openapi({ description: "The API key id that uploaded it" }),
-  })
-  .openapi("Attachment");
-export type Attachment = z.infer<typeof AttachmentSchema>;
+import { type Attachment, AttachmentSchema } from "./file.schemas";
+
+export { type Attachment, AttachmentSchema };
 
 /** What the Worker hands the DO once the bytes are in R2. */
 export interface StoredAttachment {

@@ -1,4 +1,3 @@
-import { z } from "@hono/zod-openapi";
 import { ApiError, notFound } from "../../http/errors";
 import type { Emit } from "../events/event-schema";
 import { ancestorsOf, baseName, isWithin, parentOf } from "./paths";
@@ -8,23 +7,9 @@ import { ancestorsOf, baseName, isWithin, parentOf } from "./paths";
 // list, search) is a change to these rows. Objects no longer named by any row are queued in
 // `object_deletions` in the same transaction, and the DO alarm deletes them from R2.
 
-export const FileEntrySchema = z
-  .object({
-    path: z.string().openapi({ example: "src/index.ts" }),
-    name: z.string(),
-    kind: z.enum(["file", "directory"]),
-    size: z.number().int().openapi({ description: "Bytes; 0 for a directory" }),
-    etag: z.string().nullable().openapi({
-      description:
-        "The SHA-256 of the content (hex); for a file uploaded in parts, R2's multipart etag (`<hex>-<parts>`); null for a directory",
-    }),
-    content_type: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-    author: z.string().nullable().openapi({ description: "The API key id of the last writer" }),
-  })
-  .openapi("FileEntry");
-export type FileEntry = z.infer<typeof FileEntrySchema>;
+import { type FileEntry, FileEntrySchema } from "./file.schemas";
+
+export { type FileEntry, FileEntrySchema };
 
 export interface StoredObject {
   objectKey: string;

@@ -147,6 +147,24 @@ describe("cancel", () => {
     expect(again.body.executions_canceled).toBe(0);
   });
 
+  it("is canceled when its workspace is deleted: a follower gets the end and a closed stream", async () => {
+    const { ws, id } = await started("echo start\nsleep 30\necho never");
+    const reader = new SseReader(await openEvents(ws, "slow", id));
+    expect((await reader.next())?.id).toBe("1");
+    const deleted = await api("DELETE", `/v1/workspaces/${ws}`, { key: account.key });
+    expect(deleted.status).toBe(204);
+    const startedAt = Date.now();
+    let end = await reader.next();
+    while (end?.event === "output") end = await reader.next();
+    expect(JSON.parse(end?.data ?? "")).toMatchObject({
+      status: "canceled",
+      reason: "workspace deleted",
+    });
+    // The stream ends right after its end line, long before the script's 30 s.
+    expect(await reader.next()).toBeNull();
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+  });
+
   it("is 404 for an execution of another command", async () => {
     const { ws, id } = await started("true");
     await shellCommand(account, ws, "other", "true");

@@ -11,7 +11,6 @@ import {
 } from "../../events/test/event-helpers";
 import { CHUNK_UNITS, splitChunks } from "../chunks";
 import { prepareMessages } from "../prepare-messages";
-import type { Threads } from "../threads";
 import {
   expectError,
   type MessageBody,
