@@ -8,7 +8,7 @@ import type {
 } from "just-bash";
 import { ApiError } from "../../http/errors";
 import type { FileEntry } from "../files/file-index";
-import { pathProblem } from "../files/paths";
+import { canonicalPath, pathProblem } from "../files/paths";
 import { contentBytes, type EncodingArg } from "./encoding";
 
 // The workspace's files as just-bash sees them (mounted at /workspace, see shell-runner.ts).
@@ -37,15 +37,7 @@ const noEntry = (op: string, path: string) =>
   fsError("ENOENT", "no such file or directory", op, path);
 
 /** "/a/./b/../c" → "a/c"; "" is the root. Never escapes the root (".." at the top stays there). */
-export function indexPath(path: string): string {
-  const parts: string[] = [];
-  for (const segment of path.split("/")) {
-    if (segment === "" || segment === ".") continue;
-    if (segment === "..") parts.pop();
-    else parts.push(segment);
-  }
-  return parts.join("/").normalize("NFC");
-}
+export const indexPath = (path: string) => canonicalPath(path, { resolveDots: true });
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.byteLength + b.byteLength);

@@ -37,9 +37,7 @@ export function pathProblem(path: string): string | null {
  * `dir/` names the directory `dir`). Refused with a 400 naming `field` when not acceptable.
  */
 export function normalizePath(raw: string, field = "path"): string {
-  let path = raw.normalize("NFC");
-  if (path.startsWith("/")) path = path.slice(1);
-  if (path.endsWith("/")) path = path.slice(0, -1);
+  const path = canonicalPath(raw);
   const problem = pathProblem(path);
   if (problem) {
     throw new ApiError("invalid_request", `${field}: ${problem}`, {
@@ -47,6 +45,26 @@ export function normalizePath(raw: string, field = "path"): string {
     });
   }
   return path;
+}
+
+/**
+ * The one normaliser of a path's spelling: NFC, a leading and a trailing `/` dropped. With
+ * `resolveDots` (a shell's paths, relative to its mount: "/a/./b/../c" is "a/c") empty, `.` and
+ * `..` segments are resolved lexically, never above the root; without, they are left for
+ * `pathProblem` to refuse. Nothing is checked here: callers check with `pathProblem`.
+ */
+export function canonicalPath(raw: string, options: { resolveDots?: boolean } = {}): string {
+  const path = raw.normalize("NFC");
+  if (options.resolveDots) {
+    const parts: string[] = [];
+    for (const segment of path.split("/")) {
+      if (segment === "" || segment === ".") continue;
+      if (segment === "..") parts.pop();
+      else parts.push(segment);
+    }
+    return parts.join("/");
+  }
+  return path.replace(/^\//, "").replace(/\/$/, "");
 }
 
 /** Like `normalizePath`, but "" (or "/") names the workspace's root directory. */
