@@ -18,7 +18,8 @@ import {
   specTasks,
 } from "./run-rules";
 import { runSummary, taskView } from "./run-views";
-import { assertInputsGiven, type ProcessSpec, validateSpec } from "./spec";
+import type { ProcessSpec } from "./spec";
+import { assertInputsGiven, validateSpec } from "./spec-checks";
 
 // What the process routes do inside the DO: definitions, runs and their control. State
 // changes go through the engine's commit (with their `process.*` events); anything that lets
