@@ -33,11 +33,11 @@ async function runOnce(base, apiKey, kind) {
   for (;;) {
     const response = await fetch(`${base}/runs/${run.id}`, { headers: auth });
     const view = await response.json();
-    if (view.state === "succeeded") {
+    if (view.status === "succeeded") {
       const ms = performance.now() - start;
       return { kind, tasks: TASKS, ms, perTaskMs: ms / TASKS, ticks: view.ticks };
     }
-    if (view.state !== "running") throw new Error(`the ${kind} run ended ${view.state}`);
+    if (view.status !== "running") throw new Error(`the ${kind} run ended ${view.status}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -112,7 +112,7 @@ export const EVENT_DATA = {
   "process.definition.deleted": ProcessDefinitionDeletedEventSchema,
   "process.run.created": ProcessRunEventSchema,
   "process.run.started": ProcessRunEventSchema,
-  "process.run.state_changed": ProcessRunEventSchema,
+  "process.run.status_changed": ProcessRunEventSchema,
   "process.run.finished": ProcessRunEventSchema,
   "process.task.started": ProcessTaskEventSchema,
   "process.task.finished": ProcessTaskEventSchema,

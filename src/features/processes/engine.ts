@@ -4,10 +4,10 @@ import type { CommandRegistry } from "../commands/registry";
 import type { FileHost } from "../commands/workspace-fs";
 import type { Emit } from "../events/event-schema";
 import { recordInterrupted, recordOutcome, reviveTasks } from "./outcomes";
-import { type RunState, type TaskState, taskEvent } from "./process-events";
+import { type RunStatus, type TaskStatus, taskEvent } from "./process-events";
 import { ProcessStore, type RunRow, type TaskRow } from "./process-store";
 import { type PromptHost, runPromptTask } from "./prompt-task";
-import { derivedState, isTerminal, readyTasks, specTasks } from "./run-rules";
+import { derivedStatus, isTerminal, readyTasks, specTasks } from "./run-rules";
 import type { TaskSpec } from "./spec";
 import { type Outcome, runTask } from "./task-runners";
 import {
@@ -22,7 +22,7 @@ import { clockOf, dueOutcome, timedStart } from "./timed-tasks";
 // The process engine: every tick (the DO's alarm) loads the runs with work, claims the tasks
 // that may start (phase order, needs met, due, under the run's concurrency cap), runs them and
 // records each outcome as it comes, starting what it unblocks, until nothing more can start
-// now; then it answers when it must wake next. A claim is written (state running, attempt + 1,
+// now; then it answers when it must wake next. A claim is written (status running, attempt + 1,
 // this instance's id) in the same transaction as its `process.task.started` event before the
 // task runs; an outcome is recorded only for the claim it belongs to. A task still `running`
 // under another instance's claim was cut off by a crash or eviction: it goes back to pending,
@@ -126,7 +126,7 @@ export class ProcessEngine {
     }
   }
 
-  /** Claims what may start in one run (none while paused) and settles its state. */
+  /** Claims what may start in one run (none while paused) and settles its status. */
   private advance(run: RunRow, inflight: Map<string, Promise<void>>, ticked: Set<string>): boolean {
     const now = this.port.now();
     let changed = false;
@@ -148,10 +148,10 @@ export class ProcessEngine {
       tasks = this.store.tasks(run.id);
     }
     const current = this.store.run(run.id);
-    if (current.state === "running" || current.state === "awaiting_approval") {
+    if (current.status === "running" || current.status === "awaiting_approval") {
       ticked.add(run.id);
       const busy = () =>
-        tasks.filter((task) => task.state === "running" && task.claim !== null).length;
+        tasks.filter((task) => task.status === "running" && task.claim !== null).length;
       let slots = run.spec.concurrency - busy();
       // Read once per pass: claiming finishes no task, so the outputs stay as they are.
       let templates: TemplateContext | null = null;
@@ -199,19 +199,19 @@ export class ProcessEngine {
     task: TaskRow,
     spec: TaskSpec,
     start: { seconds: number; approval: unknown },
-  ): Pick<TaskRow, "state" | "attempt" | "claim" | "dueAt" | "deadlineAt"> | null {
+  ): Pick<TaskRow, "status" | "attempt" | "claim" | "dueAt" | "deadlineAt"> | null {
     const now = this.port.now();
     return this.port.commit(this.system(run), (emit) => {
       const current = this.store.task(run.id, task.taskId);
-      if (current?.state !== "pending") return null;
+      if (current?.status !== "pending") return null;
       const attempt = current.attempt + 1;
       // Waits and approvals run no code: no claim (nothing to lose in a crash), only times.
       const timed = spec.kind === "wait" || spec.kind === "approval";
-      const state: TaskState = spec.kind === "approval" ? "waiting_approval" : "running";
+      const status: TaskStatus = spec.kind === "approval" ? "waiting_approval" : "running";
       const claim: string | null = timed ? null : this.instance;
       const { dueAt, deadlineAt } = clockOf(spec, start.seconds, now);
       this.store.updateTask(run.id, task.taskId, {
-        state,
+        status,
         attempt,
         claim,
         dueAt,
@@ -226,8 +226,8 @@ export class ProcessEngine {
         { taskId: task.taskId, attempt, stream: "engine", message: `attempt ${attempt} started` },
         now,
       );
-      emit("process.task.started", taskEvent(run, { ...task, attempt, state, error: null }));
-      return { state, attempt, claim, dueAt, deadlineAt };
+      emit("process.task.started", taskEvent(run, { ...task, attempt, status, error: null }));
+      return { status, attempt, claim, dueAt, deadlineAt };
     });
   }
 
@@ -318,49 +318,49 @@ export class ProcessEngine {
   /** Moves a running or awaiting run to what its tasks say (failed, succeeded…). */
   settle(runId: string, snapshot?: TaskRow[]): void {
     const run = this.store.run(runId);
-    if (run.state !== "running" && run.state !== "awaiting_approval") return;
+    if (run.status !== "running" && run.status !== "awaiting_approval") return;
     const tasks = snapshot ?? this.store.tasks(runId);
     const specs = specTasks(run.spec);
-    const next = derivedState(tasks, specs);
-    if (next.state === run.state) return;
+    const next = derivedStatus(tasks, specs);
+    if (next.status === run.status) return;
     const abort: string[] = [];
     this.port.commit(this.system(run), (emit) => {
-      if (next.state === "failed") {
+      if (next.status === "failed") {
         // The rest stops: running tasks are canceled, approvals withdrawn; retry revives them.
         for (const task of tasks) {
-          if (task.state === "running" || task.state === "waiting_approval") {
+          if (task.status === "running" || task.status === "waiting_approval") {
             this.cancelTask(run, task, emit);
             abort.push(task.taskId);
           }
         }
       }
-      this.changeState(run, next.state, next.error, emit);
+      this.changeStatus(run, next.status, next.error, emit);
     });
     for (const taskId of abort) this.active.get(`${runId}/${taskId}`)?.abort("canceled");
   }
 
-  changeState(run: RunRow, state: RunState, error: string | null, emit: Emit): void {
+  changeStatus(run: RunRow, status: RunStatus, error: string | null, emit: Emit): void {
     const now = this.port.now();
-    this.store.setRunState(run.id, state, {
+    this.store.setRunStatus(run.id, status, {
       error,
-      startedAt: state === "running" ? now : undefined,
-      finishedAt: isTerminal(state) ? now : null,
+      startedAt: status === "running" ? now : undefined,
+      finishedAt: isTerminal(status) ? now : null,
     });
-    const data = { run_id: run.id, process: run.process, from_state: run.state, state, error };
+    const data = { run_id: run.id, process: run.process, from_status: run.status, status, error };
     emit(
-      run.state === "created" && state === "running"
+      run.status === "created" && status === "running"
         ? "process.run.started"
-        : "process.run.state_changed",
+        : "process.run.status_changed",
       data,
     );
-    if (isTerminal(state)) emit("process.run.finished", data);
+    if (isTerminal(status)) emit("process.run.finished", data);
     this.store.log(
       run.id,
       {
         taskId: null,
         attempt: null,
         stream: "engine",
-        message: `run ${state}${error ? `: ${error}` : ""}`,
+        message: `run ${status}${error ? `: ${error}` : ""}`,
       },
       now,
     );
@@ -370,14 +370,14 @@ export class ProcessEngine {
   cancelTask(run: RunRow, task: TaskRow, emit: Emit): void {
     const now = this.port.now();
     this.store.updateTask(run.id, task.taskId, {
-      state: "canceled",
+      status: "canceled",
       claim: null,
       finishedAt: now,
       error: "canceled",
     });
     emit(
       "process.task.finished",
-      taskEvent(run, { ...task, state: "canceled", error: "canceled" }),
+      taskEvent(run, { ...task, status: "canceled", error: "canceled" }),
     );
   }
 

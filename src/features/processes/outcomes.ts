@@ -29,21 +29,21 @@ export function recordOutcome(store: ProcessStore, end: AttemptEnd, emit: Emit, 
   const { run, taskId, attempt, outcome } = end;
   const current = store.task(run.id, taskId);
   // An approval ends here only when its timeout passes (a decision is `approve`'s).
-  const open = current?.state === "running" || current?.state === "waiting_approval";
+  const open = current?.status === "running" || current?.status === "waiting_approval";
   if (!current || !open || current.attempt !== attempt) return;
   if (current.claim !== null && current.claim !== end.instance) return;
   const log = (message: string) =>
     store.log(run.id, { taskId, attempt, stream: "engine", message }, now);
   if (outcome.ok) {
     store.updateTask(run.id, taskId, {
-      state: "succeeded",
+      status: "succeeded",
       output: outcome.output,
       claim: null,
       deadlineAt: null,
       finishedAt: now,
     });
     log(`attempt ${attempt} succeeded`);
-    emit("process.task.finished", taskEvent(run, { ...current, state: "succeeded", error: null }));
+    emit("process.task.finished", taskEvent(run, { ...current, status: "succeeded", error: null }));
     return;
   }
   const spec = specTasks(run.spec).get(taskId) as TaskSpec;
@@ -51,7 +51,7 @@ export function recordOutcome(store: ProcessStore, end: AttemptEnd, emit: Emit, 
   if (used <= spec.retry.max) {
     const dueAt = now + spec.retry.backoff_s * 1000 * 2 ** (used - 1);
     store.updateTask(run.id, taskId, {
-      state: "pending",
+      status: "pending",
       claim: null,
       dueAt,
       deadlineAt: null,
@@ -61,7 +61,7 @@ export function recordOutcome(store: ProcessStore, end: AttemptEnd, emit: Emit, 
     log(`attempt ${attempt} failed: ${outcome.error}; retry at ${new Date(dueAt).toISOString()}`);
   } else {
     store.updateTask(run.id, taskId, {
-      state: "failed",
+      status: "failed",
       claim: null,
       deadlineAt: null,
       error: outcome.error,
@@ -72,7 +72,7 @@ export function recordOutcome(store: ProcessStore, end: AttemptEnd, emit: Emit, 
   }
   emit(
     "process.task.finished",
-    taskEvent(run, { ...current, state: "failed", error: outcome.error }),
+    taskEvent(run, { ...current, status: "failed", error: outcome.error }),
   );
 }
 
@@ -85,7 +85,7 @@ export function recordInterrupted(
   now: number,
 ): void {
   store.updateTask(task.runId, task.taskId, {
-    state: "pending",
+    status: "pending",
     claim: null,
     dueAt: null,
     error: INTERRUPTED,
@@ -102,7 +102,7 @@ export function recordInterrupted(
     },
     now,
   );
-  emit("process.task.finished", taskEvent(run, { ...task, state: "failed", error: INTERRUPTED }));
+  emit("process.task.finished", taskEvent(run, { ...task, status: "failed", error: INTERRUPTED }));
 }
 
 /** A retry: the task and every task depending on it back to pending, their attempts kept. */
@@ -110,11 +110,11 @@ export function reviveTasks(store: ProcessStore, run: RunRow, taskId: string): v
   const again = new Set([taskId, ...dependents(taskId, specTasks(run.spec))]);
   for (const task of store.tasks(run.id)) {
     const revive = again.has(task.taskId)
-      ? task.state !== "pending" && task.state !== "running"
-      : task.state === "canceled";
+      ? task.status !== "pending" && task.status !== "running"
+      : task.status === "canceled";
     if (!revive) continue;
     store.updateTask(run.id, task.taskId, {
-      state: "pending",
+      status: "pending",
       claim: null,
       dueAt: null,
       deadlineAt: null,

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 
-// What `process.*` events carry: enough to follow a run without reading it (ids, states,
+// What `process.*` events carry: enough to follow a run without reading it (ids, statuses,
 // attempt, why it ended); outputs and logs stay behind GET …/runs/{run} and …/logs.
 
-export const RUN_STATES = [
+export const RUN_STATUSES = [
   "created",
   "running",
   "paused",
@@ -12,9 +12,9 @@ export const RUN_STATES = [
   "failed",
   "canceled",
 ] as const;
-export type RunState = (typeof RUN_STATES)[number];
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const TASK_STATES = [
+export const TASK_STATUSES = [
   "pending",
   "running",
   "waiting_approval",
@@ -23,13 +23,16 @@ export const TASK_STATES = [
   "skipped",
   "canceled",
 ] as const;
-export type TaskState = (typeof TASK_STATES)[number];
+export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export const ProcessRunEventSchema = z.object({
   run_id: z.string(),
   process: z.string(),
-  from_state: z.enum(RUN_STATES).nullable(),
-  state: z.enum(RUN_STATES),
+  from_status: z
+    .enum(RUN_STATUSES)
+    .nullable()
+    .openapi({ description: "The run's status before the change; null when it was created" }),
+  status: z.enum(RUN_STATUSES).openapi({ description: "The run's status now" }),
   error: z.string().nullable(),
 });
 
@@ -39,7 +42,7 @@ export const ProcessTaskEventSchema = z.object({
   phase: z.string(),
   task_id: z.string(),
   attempt: z.number().int(),
-  state: z.enum(TASK_STATES),
+  status: z.enum(TASK_STATUSES).openapi({ description: "The task's status now" }),
   error: z.string().nullable(),
 });
 
@@ -50,13 +53,19 @@ export const ProcessDefinitionDeletedEventSchema = z.object({ name: z.string() }
 /** A task's event data, from its row. */
 export const taskEvent = (
   run: { id: string; process: string },
-  task: { taskId: string; phase: string; attempt: number; state: TaskState; error: string | null },
+  task: {
+    taskId: string;
+    phase: string;
+    attempt: number;
+    status: TaskStatus;
+    error: string | null;
+  },
 ) => ({
   run_id: run.id,
   process: run.process,
   phase: task.phase,
   task_id: task.taskId,
   attempt: task.attempt,
-  state: task.state,
+  status: task.status,
   error: task.error,
 });

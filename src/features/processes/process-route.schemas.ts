@@ -7,7 +7,7 @@ import {
   WorkspaceParamsSchema,
 } from "../../http/openapi-helpers";
 import { InputSchemaSchema } from "./input-schema";
-import { RUN_STATES, TASK_STATES } from "./process-events";
+import { RUN_STATUSES, TASK_STATUSES } from "./process-events";
 import { ProcessSpecSchema } from "./spec";
 
 // Request and response shapes of the process routes.
@@ -92,7 +92,10 @@ export const RunSummarySchema = z
   .object({
     id: z.string(),
     process: z.string(),
-    state: z.enum(RUN_STATES),
+    status: z.enum(RUN_STATUSES).openapi({
+      description:
+        "The run's lifecycle: created → running ⇄ paused, awaiting_approval (an approval task waits and nothing else can run) → succeeded, failed or canceled; a retry or skip moves a finished run back to running",
+    }),
     error: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
     created_at: z.string(),
@@ -107,7 +110,10 @@ export const TaskViewSchema = z
     id: z.string(),
     phase: z.string(),
     kind: z.enum(["command", "prompt", "approval", "http", "wait"]),
-    state: z.enum(TASK_STATES),
+    status: z.enum(TASK_STATUSES).openapi({
+      description:
+        "The task's lifecycle: pending → running (an approval: waiting_approval) → succeeded, failed, skipped or canceled; a failed attempt with retries left, or a retry, makes it pending again",
+    }),
     attempt: z.number().int().openapi({ description: "Attempts made so far (claims)" }),
     output: z.unknown(),
     error: z.string().nullable(),

@@ -2,19 +2,20 @@ import { notFound } from "../../http/errors";
 import { newId } from "../../lib/ids";
 import { json, num, type Row, str } from "../../lib/sql-values";
 import { DefinitionStore } from "./definition-store";
-import type { RunState, TaskState } from "./process-events";
+import type { RunStatus, TaskStatus } from "./process-events";
 import { flattenTasks, type ProcessSpec, type TaskKind } from "./spec";
 
 export type { Definition } from "./definition-store";
 
 // The SQL of processes: runs, their tasks and log lines (definitions: definition-store.ts). No rules here (the
 // engine decides); every function is one statement or a few, run inside the caller's
-// transaction when it has one.
+// transaction when it has one. A run's and a task's `status` is kept in their `state` column
+// (renamed by a later migration): only the SQL here says `state`.
 
 export interface RunRow {
   id: string;
   process: string;
-  state: RunState;
+  status: RunStatus;
   spec: ProcessSpec;
   inputs: Record<string, unknown>;
   metadata: Record<string, unknown>;
@@ -34,7 +35,7 @@ export interface TaskRow {
   phaseIndex: number;
   position: number;
   kind: TaskKind;
-  state: TaskState;
+  status: TaskStatus;
   attempt: number;
   /** Attempts made before the last manual retry or interruption: not counted against `retry.max`. */
   retryBase: number;
@@ -61,7 +62,7 @@ export interface LogLine {
 const toRun = (row: Row): RunRow => ({
   id: String(row.id),
   process: String(row.process),
-  state: String(row.state) as RunState,
+  status: String(row.state) as RunStatus,
   spec: json(row.spec),
   inputs: json(row.inputs),
   metadata: json(row.metadata),
@@ -81,7 +82,7 @@ const toTask = (row: Row): TaskRow => ({
   phaseIndex: Number(row.phase_index),
   position: Number(row.position),
   kind: String(row.kind) as TaskKind,
-  state: String(row.state) as TaskState,
+  status: String(row.state) as TaskStatus,
   attempt: Number(row.attempt),
   retryBase: Number(row.retry_base),
   claim: str(row.claim),
@@ -104,7 +105,7 @@ export class ProcessStore {
     this.definitions = new DefinitionStore(sql);
   }
 
-  insertRun(input: Omit<RunRow, "id" | "state" | "error" | "startedAt" | "finishedAt">): RunRow {
+  insertRun(input: Omit<RunRow, "id" | "status" | "error" | "startedAt" | "finishedAt">): RunRow {
     const id = newId("run");
     this.sql.exec(
       `INSERT INTO process_runs (id, process, state, spec, inputs, metadata, instructions,
@@ -177,15 +178,15 @@ export class ProcessStore {
       .map(toRun);
   }
 
-  setRunState(
+  setRunStatus(
     id: string,
-    state: RunState,
+    status: RunStatus,
     fields: { error?: string | null; startedAt?: number; finishedAt?: number | null } = {},
   ): void {
     this.sql.exec(
       `UPDATE process_runs SET state = ?, error = ?,
          started_at = COALESCE(started_at, ?), finished_at = ? WHERE id = ?`,
-      state,
+      status,
       fields.error ?? null,
       fields.startedAt ?? null,
       fields.finishedAt ?? null,
@@ -224,7 +225,7 @@ export class ProcessStore {
     fields: Partial<
       Pick<
         TaskRow,
-        | "state"
+        | "status"
         | "attempt"
         | "retryBase"
         | "claim"
@@ -239,7 +240,7 @@ export class ProcessStore {
     >,
   ): void {
     const columns: Record<string, string> = {
-      state: "state",
+      status: "state",
       attempt: "attempt",
       retryBase: "retry_base",
       claim: "claim",

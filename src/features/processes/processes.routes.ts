@@ -36,7 +36,7 @@ import {
 import { openapiRunRoute, RUN_BASE } from "./processes.run-paths";
 
 // Processes: definitions by name, runs of them, and the run's control. The engine runs in the
-// workspace's DO, driven by its alarm: these routes change state and wake it, never wait for
+// workspace's DO, driven by its alarm: these routes change runs and wake it, never wait for
 // tasks. `/processes/runs/…` is registered before `/processes/{process}` ('runs' is reserved).
 
 const tags = ["Processes"];
@@ -97,7 +97,7 @@ const createRunRoute = createRoute({
   method: "post",
   path: `${base}/{process}/runs`,
   tags,
-  summary: "Create a run (state `created`) from the given spec or the saved definition",
+  summary: "Create a run (status `created`) from the given spec or the saved definition",
   description:
     "Inputs are checked against the definition's input schema (400 naming the input). `…/runs/{run}/start` sets it going.",
   request: {
@@ -122,7 +122,7 @@ const getRunRoute = createRoute({
   method: "get",
   path: runBase,
   tags,
-  summary: "A run: state, tasks with attempts, outputs and timings, allowed actions",
+  summary: "A run: status, tasks with attempts, outputs and timings, allowed actions",
   request: { params: RunParamsSchema },
   responses: { 200: jsonResponse(RunSchema, "The run"), ...withErrors() },
 });

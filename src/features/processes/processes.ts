@@ -18,7 +18,8 @@ import {
   specTasks,
 } from "./run-rules";
 import { runSummary, taskView } from "./run-views";
-import { assertInputsGiven, type ProcessSpec, validateSpec } from "./spec";
+import type { ProcessSpec } from "./spec";
+import { assertInputsGiven, validateSpec } from "./spec-checks";
 
 // What the process routes do inside the DO: definitions, runs and their control. State
 // changes go through the engine's commit (with their `process.*` events); anything that lets
@@ -129,8 +130,8 @@ export class Processes {
       const eventId = emit("process.run.created", {
         run_id: created.id,
         process,
-        from_state: null,
-        state: "created",
+        from_status: null,
+        status: "created",
         error: null,
       });
       this.store.setCreatedEvent(created.id, eventId);
@@ -163,7 +164,7 @@ export class Processes {
       tasks: tasks.map((task) => taskView(run, task)),
       outputs: Object.fromEntries(
         tasks
-          .filter((task) => task.state === "succeeded")
+          .filter((task) => task.status === "succeeded")
           .map((task) => [task.taskId, task.output]),
       ),
     };
@@ -178,10 +179,10 @@ export class Processes {
       switch (action) {
         case "start":
         case "resume":
-          this.engine.changeState(run, "running", null, emit);
+          this.engine.changeStatus(run, "running", null, emit);
           break;
         case "pause":
-          this.engine.changeState(run, "paused", null, emit);
+          this.engine.changeStatus(run, "paused", null, emit);
           break;
         case "cancel":
           aborted.push(...this.cancelRun(run, tasks, null, emit));
@@ -212,14 +213,14 @@ export class Processes {
   private cancelRun(run: RunRow, tasks: TaskRow[], reason: string | null, emit: Emit): string[] {
     const aborted: string[] = [];
     for (const task of tasks) {
-      if (task.state === "running" || task.state === "waiting_approval") {
+      if (task.status === "running" || task.status === "waiting_approval") {
         this.engine.cancelTask(run, task, emit);
         aborted.push(task.taskId);
-      } else if (task.state === "pending") {
-        this.store.updateTask(run.id, task.taskId, { state: "skipped", finishedAt: Date.now() });
+      } else if (task.status === "pending") {
+        this.store.updateTask(run.id, task.taskId, { status: "skipped", finishedAt: Date.now() });
       }
     }
-    this.engine.changeState(run, "canceled", reason, emit);
+    this.engine.changeStatus(run, "canceled", reason, emit);
     return aborted;
   }
 
@@ -227,19 +228,19 @@ export class Processes {
     const run = this.store.run(runId);
     const tasks = this.store.tasks(runId);
     assertRunAction(run, tasks, "approve");
-    const waiting = tasks.filter((task) => task.state === "waiting_approval");
+    const waiting = tasks.filter((task) => task.status === "waiting_approval");
     let task: TaskRow | undefined;
     if (input.task) {
       task = tasks.find((t) => t.taskId === input.task);
       if (!task) throw notFound("task");
-      if (task.state !== "waiting_approval") {
+      if (task.status !== "waiting_approval") {
         throw new ApiError(
           "conflict",
-          `task '${task.taskId}' is ${task.state}, not waiting for approval`,
+          `task '${task.taskId}' is ${task.status}, not waiting for approval`,
           {
             details: {
               task: task.taskId,
-              task_state: task.state,
+              task_status: task.status,
               waiting: waiting.map((t) => t.taskId),
             },
           },
@@ -266,7 +267,7 @@ export class Processes {
       const approved = input.decision === "approve";
       const error = approved ? null : `rejected${input.comment ? `: ${input.comment}` : ""}`;
       this.store.updateTask(run.id, chosen.taskId, {
-        state: approved ? "succeeded" : "failed",
+        status: approved ? "succeeded" : "failed",
         approval,
         output: approved ? approval : null,
         error,
@@ -289,10 +290,10 @@ export class Processes {
         phase: chosen.phase,
         task_id: chosen.taskId,
         attempt: chosen.attempt,
-        state: approved ? "succeeded" : "failed",
+        status: approved ? "succeeded" : "failed",
         error,
       });
-      if (run.state === "awaiting_approval") this.engine.changeState(run, "running", null, emit);
+      if (run.status === "awaiting_approval") this.engine.changeStatus(run, "running", null, emit);
     });
     this.engine.settle(runId);
     await this.wake();
@@ -315,7 +316,7 @@ export class Processes {
         this.engine.revive(run, taskId);
       } else {
         this.store.updateTask(runId, taskId, {
-          state: "skipped",
+          status: "skipped",
           claim: null,
           dueAt: null,
           finishedAt: Date.now(),
@@ -326,7 +327,7 @@ export class Processes {
           phase,
           task_id: taskId,
           attempt: task.attempt,
-          state: "skipped",
+          status: "skipped",
           error: null,
         });
       }
@@ -341,8 +342,8 @@ export class Processes {
         Date.now(),
       );
       // A finished run goes on: the failure it ended with is being dealt with.
-      if (run.state === "failed" || run.state === "succeeded") {
-        this.engine.changeState(run, "running", null, emit);
+      if (run.status === "failed" || run.status === "succeeded") {
+        this.engine.changeStatus(run, "running", null, emit);
       }
     });
     this.engine.settle(runId);

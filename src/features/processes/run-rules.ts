@@ -1,16 +1,17 @@
 import { ApiError } from "../../http/errors";
-import type { RunState, TaskState } from "./process-events";
+import type { RunStatus, TaskStatus } from "./process-events";
 import type { RunRow, TaskRow } from "./process-store";
 import type { ProcessSpec, TaskSpec } from "./spec";
 import { templateRefs } from "./templates";
 
-// The run's state machine and what a task's state means for the tasks after it. Pure
-// functions of the rows: the engine and the control routes both ask these.
+// The run's state machine (its status and the actions allowed from it) and what a task's
+// status means for the tasks after it. Pure functions of the rows: the engine and the control
+// routes both ask these.
 
 export type RunAction = "start" | "pause" | "resume" | "cancel" | "approve";
 export type TaskAction = "retry" | "skip";
 
-const ALLOWED_FROM: Record<RunAction, readonly RunState[]> = {
+const ALLOWED_FROM: Record<RunAction, readonly RunStatus[]> = {
   start: ["created"],
   pause: ["running", "awaiting_approval"],
   resume: ["paused"],
@@ -18,18 +19,18 @@ const ALLOWED_FROM: Record<RunAction, readonly RunState[]> = {
   approve: ["running", "paused", "awaiting_approval"],
 };
 
-const TASK_ALLOWED_FROM: Record<TaskAction, readonly TaskState[]> = {
+const TASK_ALLOWED_FROM: Record<TaskAction, readonly TaskStatus[]> = {
   retry: ["failed", "canceled"],
   skip: ["pending", "failed", "waiting_approval", "canceled"],
 };
 
-export const isTerminal = (state: RunState) =>
-  state === "succeeded" || state === "failed" || state === "canceled";
+export const isTerminal = (status: RunStatus) =>
+  status === "succeeded" || status === "failed" || status === "canceled";
 
 export function allowedActions(run: RunRow, tasks: TaskRow[]): RunAction[] {
-  const waiting = tasks.some((task) => task.state === "waiting_approval");
+  const waiting = tasks.some((task) => task.status === "waiting_approval");
   return (Object.keys(ALLOWED_FROM) as RunAction[]).filter(
-    (action) => ALLOWED_FROM[action].includes(run.state) && (action !== "approve" || waiting),
+    (action) => ALLOWED_FROM[action].includes(run.status) && (action !== "approve" || waiting),
   );
 }
 
@@ -38,17 +39,17 @@ export function assertRunAction(run: RunRow, tasks: TaskRow[], action: RunAction
   if (allowed.includes(action)) return;
   throw new ApiError(
     "conflict",
-    action === "approve" && ALLOWED_FROM.approve.includes(run.state)
+    action === "approve" && ALLOWED_FROM.approve.includes(run.status)
       ? "no task of the run is waiting for approval"
-      : `cannot ${action} a run that is ${run.state}; allowed: ${allowed.join(", ") || "none"}`,
-    { details: { state: run.state, action, allowed_actions: allowed } },
+      : `cannot ${action} a run that is ${run.status}; allowed: ${allowed.join(", ") || "none"}`,
+    { details: { status: run.status, action, allowed_actions: allowed } },
   );
 }
 
 export function taskActions(run: RunRow, task: TaskRow): TaskAction[] {
-  if (run.state === "canceled" || run.state === "created") return [];
+  if (run.status === "canceled" || run.status === "created") return [];
   return (Object.keys(TASK_ALLOWED_FROM) as TaskAction[]).filter((action) =>
-    TASK_ALLOWED_FROM[action].includes(task.state),
+    TASK_ALLOWED_FROM[action].includes(task.status),
   );
 }
 
@@ -57,12 +58,12 @@ export function assertTaskAction(run: RunRow, task: TaskRow, action: TaskAction)
   if (allowed.includes(action)) return;
   throw new ApiError(
     "conflict",
-    `cannot ${action} task '${task.taskId}', which is ${task.state} in a run that is ${run.state}; allowed: ${allowed.join(", ") || "none"}`,
+    `cannot ${action} task '${task.taskId}', which is ${task.status} in a run that is ${run.status}; allowed: ${allowed.join(", ") || "none"}`,
     {
       details: {
         task: task.taskId,
-        task_state: task.state,
-        run_state: run.state,
+        task_status: task.status,
+        run_status: run.status,
         action,
         allowed_actions: allowed,
       },
@@ -75,13 +76,13 @@ export const specTasks = (spec: ProcessSpec) =>
 
 /** Whether a task lets the tasks that need it (and later phases) go on. */
 export const isSatisfied = (task: TaskRow, spec: TaskSpec | undefined) =>
-  task.state === "succeeded" ||
-  task.state === "skipped" ||
-  (task.state === "failed" && spec?.continue_on_error === true);
+  task.status === "succeeded" ||
+  task.status === "skipped" ||
+  (task.status === "failed" && spec?.continue_on_error === true);
 
 /** A failed task that fails the run (no retry left, not continue_on_error). */
 export const isFatal = (task: TaskRow, spec: TaskSpec | undefined) =>
-  task.state === "failed" && spec?.continue_on_error !== true;
+  task.status === "failed" && spec?.continue_on_error !== true;
 
 /** Pending tasks whose phase has come and whose needs are met (due or not). */
 export function readyTasks(tasks: TaskRow[], specs: Map<string, TaskSpec>): TaskRow[] {
@@ -93,7 +94,7 @@ export function readyTasks(tasks: TaskRow[], specs: Map<string, TaskSpec>): Task
   }
   return tasks.filter(
     (task) =>
-      task.state === "pending" &&
+      task.status === "pending" &&
       task.phaseIndex <= openPhase &&
       (specs.get(task.taskId)?.needs ?? []).every((need) => {
         const needed = byId.get(need);
@@ -132,19 +133,19 @@ export function dependents(id: string, specs: Map<string, TaskSpec>): Set<string
 }
 
 /** Where a running (or awaiting) run stands after a change to its tasks. */
-export function derivedState(
+export function derivedStatus(
   tasks: TaskRow[],
   specs: Map<string, TaskSpec>,
-): { state: RunState; error: string | null } {
+): { status: RunStatus; error: string | null } {
   const fatal = tasks.find((task) => isFatal(task, specs.get(task.taskId)));
-  if (fatal) return { state: "failed", error: `task '${fatal.taskId}' failed: ${fatal.error}` };
+  if (fatal) return { status: "failed", error: `task '${fatal.taskId}' failed: ${fatal.error}` };
   if (tasks.every((task) => isSatisfied(task, specs.get(task.taskId)))) {
-    return { state: "succeeded", error: null };
+    return { status: "succeeded", error: null };
   }
-  const busy = tasks.some((task) => task.state === "running");
-  const waiting = tasks.some((task) => task.state === "waiting_approval");
+  const busy = tasks.some((task) => task.status === "running");
+  const waiting = tasks.some((task) => task.status === "waiting_approval");
   if (!busy && waiting && readyTasks(tasks, specs).length === 0) {
-    return { state: "awaiting_approval", error: null };
+    return { status: "awaiting_approval", error: null };
   }
-  return { state: "running", error: null };
+  return { status: "running", error: null };
 }

@@ -11,7 +11,7 @@ export function taskView(run: RunRow, task: TaskRow) {
     id: task.taskId,
     phase: task.phase,
     kind: task.kind,
-    state: task.state,
+    status: task.status,
     attempt: task.attempt,
     output: task.output ?? null,
     error: task.error,
@@ -30,7 +30,7 @@ export function runSummary(run: RunRow) {
   return {
     id: run.id,
     process: run.process,
-    state: run.state,
+    status: run.status,
     error: run.error,
     metadata: run.metadata,
     created_at: iso(run.createdAt) as string,

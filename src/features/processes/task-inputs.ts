@@ -19,26 +19,6 @@ const KIND_INPUTS: Record<TaskKind, { schema: z.ZodType; takes: string }> = {
   approval: { schema: ApprovalWithSchema, takes: APPROVAL_TAKES },
 };
 
-/** The names clients guess for a kind's main key: `command` for `run`, `message` for `prompt`. */
-const ALIASES: Partial<Record<TaskKind, Record<string, string>>> = {
-  command: { command: "run" },
-  prompt: { message: "prompt" },
-};
-
-/** `with` with an alias renamed to its key (left as it is when both are given: a 400 says so). */
-export function withAliases(kind: TaskKind, input: Record<string, unknown>) {
-  const aliases = ALIASES[kind];
-  if (!aliases) return input;
-  const out = { ...input };
-  for (const [alias, key] of Object.entries(aliases)) {
-    if (alias in out && !(key in out)) {
-      out[key] = out[alias];
-      delete out[alias];
-    }
-  }
-  return out;
-}
-
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   let current = value;
   for (const key of path) {

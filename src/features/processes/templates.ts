@@ -55,8 +55,8 @@ export interface TemplateContext {
   inputs: Record<string, unknown>;
   /** The outputs tasks may read: succeeded ones', and failed ones' with continue_on_error. */
   outputs: Record<string, unknown>;
-  /** Every task's state, to say why a task has no output (skipped, failed…). */
-  states: Record<string, string>;
+  /** Every task's status, to say why a task has no output (skipped, failed…). */
+  statuses: Record<string, string>;
 }
 
 /** Why a template could not be rendered: the task that holds it fails with this message. */
@@ -85,7 +85,7 @@ function lookup(ref: TemplateRef, context: TemplateContext): unknown {
     return context.inputs[ref.name];
   }
   if (!Object.hasOwn(context.outputs, ref.task)) {
-    return fail(`task '${ref.task}' has no output (${context.states[ref.task] ?? "not run"})`);
+    return fail(`task '${ref.task}' has no output (${context.statuses[ref.task] ?? "not run"})`);
   }
   const output = context.outputs[ref.task];
   const direct = walk(output, ref.path);
@@ -171,12 +171,12 @@ export const contextOf = (
     tasks
       .filter(
         (t) =>
-          t.state === "succeeded" ||
-          (t.state === "failed" && t.output !== null && specs.get(t.taskId)?.continue_on_error),
+          t.status === "succeeded" ||
+          (t.status === "failed" && t.output !== null && specs.get(t.taskId)?.continue_on_error),
       )
       .map((t) => [t.taskId, t.output]),
   ),
-  states: Object.fromEntries(tasks.map((t) => [t.taskId, t.state])),
+  statuses: Object.fromEntries(tasks.map((t) => [t.taskId, t.status])),
 });
 
 /** `render()`'s value, or the message of the TemplateError it threw (other errors go on up). */

@@ -100,10 +100,10 @@ export function clockOf(
 /** What a wait or an approval whose time has come ends with, or null if none has. */
 export function dueOutcome(task: TaskRow, spec: TaskSpec | undefined, now: number): Outcome | null {
   const timedOut = task.deadlineAt !== null && task.deadlineAt <= now;
-  if (task.kind === "approval" && task.state === "waiting_approval" && timedOut) {
+  if (task.kind === "approval" && task.status === "waiting_approval" && timedOut) {
     return { ok: false, error: `approval timed out after ${spec?.timeout_s} s` };
   }
-  if (task.kind !== "wait" || task.state !== "running") return null;
+  if (task.kind !== "wait" || task.status !== "running") return null;
   // A timeout no shorter than the wait never cuts it off: the wait ends first (or with it).
   if (timedOut && (task.dueAt === null || (task.deadlineAt as number) < task.dueAt)) {
     return { ok: false, error: `timed out after ${spec?.timeout_s} s` };

@@ -155,7 +155,7 @@ describe("definition delete", () => {
     expect(none.status).toBe(404);
     await control(ctx, created.body.id, "start");
     const view = await drive(ctx, created.body.id);
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
     expect((view.outputs.a as { stdout: string }).stdout).toBe("saved\n");
     const runs = await api<{ items: { id: string }[] }>("GET", `${path("deploy")}/runs`, {
       key: ctx.account.key,

@@ -57,8 +57,8 @@ describe("ordering", () => {
       ]),
     );
     const view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
-    expect(view.tasks.map((t) => [t.id, t.state, t.attempt])).toEqual([
+    expect(view.status).toBe("succeeded");
+    expect(view.tasks.map((t) => [t.id, t.status, t.attempt])).toEqual([
       ["d", "succeeded", 1],
       ["b", "succeeded", 1],
       ["c", "succeeded", 1],
@@ -79,7 +79,7 @@ describe("ordering", () => {
       specOf([sh("slow", "sleep 0.2; echo 1")], [sh("next", "echo 2")]),
     );
     const view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
     expect(ms(taskOf(view, "next").started_at)).toBeGreaterThanOrEqual(
       ms(taskOf(view, "slow").finished_at),
     );
@@ -106,7 +106,7 @@ describe("ordering", () => {
     const slow = await startRun(ctx, specOf([sh("slow", "sleep 2; echo slow")]));
     // The tick that runs the slow command (the alarm start set; run here, not awaited).
     const ticking = runDurableObjectAlarm(workspaceStub(ctx.ws));
-    await waitForRun(ctx, slow, (view) => taskOf(view, "slow").state === "running");
+    await waitForRun(ctx, slow, (view) => taskOf(view, "slow").status === "running");
     const quick = await startRun(
       ctx,
       specOf([
@@ -114,18 +114,18 @@ describe("ordering", () => {
         sh("after", "echo quick", { needs: ["pause"] }),
       ]),
     );
-    await waitForRun(ctx, quick, (view) => view.state === "succeeded");
+    await waitForRun(ctx, quick, (view) => view.status === "succeeded");
     // Done while the slow one still runs: neither the start nor the wait's end waited for it.
-    expect(taskOf(await getRun(ctx, slow), "slow").state).toBe("running");
+    expect(taskOf(await getRun(ctx, slow), "slow").status).toBe("running");
     await ticking;
-    expect((await drive(ctx, slow)).state).toBe("succeeded");
+    expect((await drive(ctx, slow)).status).toBe("succeeded");
   });
 
   it("Should keep to the concurrency cap", async () => {
     const tasks = ["a", "b", "c"].map((id) => sh(id, "sleep 0.2; echo x"));
     const run = await startRun(ctx, { ...specOf(tasks), concurrency: 1 });
     const view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
     const lines = await order(run);
     expect(index(lines, "b started")).toBeGreaterThan(index(lines, "a succeeded"));
     expect(index(lines, "c started")).toBeGreaterThan(index(lines, "b succeeded"));
@@ -140,8 +140,8 @@ describe("ticks", () => {
       with: { seconds: 0 },
     }));
     const run = await startRun(ctx, specOf(tasks.slice(0, 100), tasks.slice(100)));
-    const view = await drive(ctx, run, (v) => v.state === "succeeded");
-    expect(view.tasks.every((t) => t.state === "succeeded" && t.attempt === 1)).toBe(true);
+    const view = await drive(ctx, run, (v) => v.status === "succeeded");
+    expect(view.tasks.every((t) => t.status === "succeeded" && t.attempt === 1)).toBe(true);
     expect((view as unknown as { ticks: number }).ticks).toBe(1);
     const first = await api<{ items: { seq: number }[]; next_cursor: string }>(
       "GET",
@@ -196,7 +196,7 @@ describe("outcomes", () => {
     );
     await control(ctx, created.body.id, "start");
     const view = await drive(ctx, created.body.id);
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
     expect(view.outputs.build).toEqual({
       stdout: 'building\n{"version":"1.2.3","ok":true}\n',
       exit_code: 0,
@@ -230,7 +230,7 @@ describe("outcomes", () => {
     );
     await control(ctx, created.body.id, "start");
     const view = await drive(ctx, created.body.id);
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
     expect((view.outputs.say as { stdout: string }).stdout).toBe(
       'hi $(echo pwned); echo "injected\n',
     );
@@ -245,7 +245,7 @@ describe("outcomes", () => {
       ),
     );
     const view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
     expect((view.outputs.b as { json: unknown }).json).toEqual({ x: "it's $HOME", n: 2 });
   });
 
@@ -259,19 +259,19 @@ describe("outcomes", () => {
     let view = await drive(
       ctx,
       run,
-      (v) => taskOf(v, "flaky").attempt === 1 && taskOf(v, "flaky").state === "pending",
+      (v) => taskOf(v, "flaky").attempt === 1 && taskOf(v, "flaky").status === "pending",
     );
     let task = taskOf(view, "flaky");
     expect(task.error).toBe("exited with 7");
     const firstDelay = ms(task.due_at) - Date.now();
     expect(firstDelay).toBeGreaterThan(25_000);
     expect(firstDelay).toBeLessThanOrEqual(30_000);
-    expect(view.state).toBe("running");
+    expect(view.status).toBe("running");
     await elapseBackoff(ctx, run);
     view = await drive(
       ctx,
       run,
-      (v) => taskOf(v, "flaky").attempt === 2 && taskOf(v, "flaky").state === "pending",
+      (v) => taskOf(v, "flaky").attempt === 2 && taskOf(v, "flaky").status === "pending",
     );
     task = taskOf(view, "flaky");
     const secondDelay = ms(task.due_at) - Date.now();
@@ -279,8 +279,8 @@ describe("outcomes", () => {
     expect(secondDelay).toBeLessThanOrEqual(60_000);
     await elapseBackoff(ctx, run);
     view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
-    expect(taskOf(view, "flaky")).toMatchObject({ state: "succeeded", attempt: 3, error: null });
+    expect(view.status).toBe("succeeded");
+    expect(taskOf(view, "flaky")).toMatchObject({ status: "succeeded", attempt: 3, error: null });
   });
 
   it("Should fail the run when the retries are used up, and leave dependents pending", async () => {
@@ -292,17 +292,20 @@ describe("outcomes", () => {
       ]),
     );
     const view = await drive(ctx, run);
-    expect(view.state).toBe("failed");
+    expect(view.status).toBe("failed");
     expect(view.error).toBe("task 'bad' failed: exited with 2");
-    expect(taskOf(view, "bad")).toMatchObject({ state: "failed", attempt: 2 });
-    expect(taskOf(view, "after").state).toBe("pending");
+    expect(taskOf(view, "bad")).toMatchObject({ status: "failed", attempt: 2 });
+    expect(taskOf(view, "after").status).toBe("pending");
   });
 
   it("Should time a task out, as a failure that may be retried", async () => {
     const run = await startRun(ctx, specOf([sh("slow", "sleep 5; echo late", { timeout_s: 0.2 })]));
     const view = await drive(ctx, run);
-    expect(view.state).toBe("failed");
-    expect(taskOf(view, "slow")).toMatchObject({ state: "failed", error: "timed out after 0.2 s" });
+    expect(view.status).toBe("failed");
+    expect(taskOf(view, "slow")).toMatchObject({
+      status: "failed",
+      error: "timed out after 0.2 s",
+    });
     expect(ms(taskOf(view, "slow").finished_at) - ms(taskOf(view, "slow").started_at)).toBeLessThan(
       3000,
     );
@@ -317,9 +320,9 @@ describe("outcomes", () => {
       ]),
     );
     const view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
-    expect(taskOf(view, "lint").state).toBe("failed");
-    expect(taskOf(view, "test").state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
+    expect(taskOf(view, "lint").status).toBe("failed");
+    expect(taskOf(view, "test").status).toBe("succeeded");
   });
 
   it("Should answer a prompt task in a thread, with the run's instructions as context", async () => {
@@ -332,7 +335,7 @@ describe("outcomes", () => {
       { instructions: "You are terse." },
     );
     const view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
     const output = view.outputs.ask as { text: string; thread_id: string; message_id: string };
     expect(output.text).toContain("say hello");
     expect(output.text).toContain("You are terse.");
@@ -401,7 +404,7 @@ describe("outcomes", () => {
         specOf([{ id: "call", kind: "command", with: { trigger: "hook", args: { msg: "a&b" } } }]),
       );
       const view = await drive(ctx, run);
-      expect(view.state).toBe("succeeded");
+      expect(view.status).toBe("succeeded");
       expect(view.outputs.call).toMatchObject({ status: 201, body: "ok" });
       expect(new URL(seen[0]?.url ?? "").searchParams.get("m")).toBe("a&b");
       expect(JSON.parse(seen[0]?.body ?? "")).toEqual({ text: "a&b" });
@@ -421,17 +424,17 @@ describe("approval", () => {
   it("Should wait for approval, then go on when approved", async () => {
     const run = await startRun(ctx, gated());
     let view = await drive(ctx, run);
-    expect(view.state).toBe("awaiting_approval");
-    expect(taskOf(view, "gate").state).toBe("waiting_approval");
+    expect(view.status).toBe("awaiting_approval");
+    expect(taskOf(view, "gate").status).toBe("waiting_approval");
     expect(view.allowed_actions).toEqual(["pause", "cancel", "approve"]);
     const approved = await control(ctx, run, "approve", { decision: "approve", comment: "go" });
     expect(approved.status).toBe(200);
-    view = await drive(ctx, run, (v) => v.state === "succeeded");
+    view = await drive(ctx, run, (v) => v.status === "succeeded");
     expect(taskOf(view, "gate")).toMatchObject({
-      state: "succeeded",
+      status: "succeeded",
       approval: { decision: "approve", comment: "go" },
     });
-    expect(taskOf(view, "ship").state).toBe("succeeded");
+    expect(taskOf(view, "ship").status).toBe("succeeded");
     const again = await control(ctx, run, "approve", { decision: "approve" });
     expect(again.status).toBe(409);
   });
@@ -445,9 +448,9 @@ describe("approval", () => {
       comment: "not today",
     });
     expect(rejected.status).toBe(200);
-    const view = await drive(ctx, run, (v) => v.state === "failed");
-    expect(taskOf(view, "gate")).toMatchObject({ state: "failed", error: "rejected: not today" });
-    expect(taskOf(view, "ship").state).toBe("pending");
+    const view = await drive(ctx, run, (v) => v.status === "failed");
+    expect(taskOf(view, "gate")).toMatchObject({ status: "failed", error: "rejected: not today" });
+    expect(taskOf(view, "ship").status).toBe("pending");
     expect(view.error).toBe("task 'gate' failed: rejected: not today");
   });
 
@@ -467,7 +470,7 @@ describe("approval", () => {
     const twice = await control(ctx, run, "approve", { task: "legal", decision: "approve" });
     expect(twice.status).toBe(409);
     await control(ctx, run, "approve", { decision: "approve" });
-    expect((await drive(ctx, run, (v) => v.state === "succeeded")).state).toBe("succeeded");
+    expect((await drive(ctx, run, (v) => v.status === "succeeded")).status).toBe("succeeded");
   });
 });
 
@@ -484,17 +487,17 @@ describe("pause, resume, cancel", () => {
       body: { spec: long() },
     });
     const canceled = await control(ctx, run.body.id, "cancel");
-    expect(canceled.body.state).toBe("canceled");
-    expect(canceled.body.tasks.every((t) => t.state === "skipped")).toBe(true);
+    expect(canceled.body.status).toBe("canceled");
+    expect(canceled.body.tasks.every((t) => t.status === "skipped")).toBe(true);
   });
 
   it("Should pause a running run (no new task starts), resume it, and cancel it", async () => {
     const run = await startRun(ctx, long());
-    let view = await drive(ctx, run, (v) => taskOf(v, "quick").state === "succeeded");
-    expect(view.state).toBe("running");
-    expect(taskOf(view, "hold").state).toBe("running");
+    let view = await drive(ctx, run, (v) => taskOf(v, "quick").status === "succeeded");
+    expect(view.status).toBe("running");
+    expect(taskOf(view, "hold").status).toBe("running");
     const paused = await control(ctx, run, "pause");
-    expect(paused.body.state).toBe("paused");
+    expect(paused.body.status).toBe("paused");
     expect(paused.body.allowed_actions).toEqual(["resume", "cancel"]);
     const twice = await control(ctx, run, "pause");
     expect(twice.status).toBe(409);
@@ -503,52 +506,52 @@ describe("pause, resume, cancel", () => {
     });
     // The wait comes due while paused: it ends, but nothing new starts.
     await elapseWait(run);
-    view = await drive(ctx, run, (v) => taskOf(v, "hold").state === "succeeded");
-    expect(view.state).toBe("paused");
-    expect(taskOf(view, "later").state).toBe("pending");
+    view = await drive(ctx, run, (v) => taskOf(v, "hold").status === "succeeded");
+    expect(view.status).toBe("paused");
+    expect(taskOf(view, "later").status).toBe("pending");
     const resumed = await control(ctx, run, "resume");
-    expect(resumed.body.state).toBe("running");
+    expect(resumed.body.status).toBe("running");
     view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
   });
 
   it("Should cancel a running run: its running task canceled, the rest skipped", async () => {
     const run = await startRun(ctx, long());
-    await drive(ctx, run, (v) => taskOf(v, "hold").state === "running");
+    await drive(ctx, run, (v) => taskOf(v, "hold").status === "running");
     const canceled = await control(ctx, run, "cancel");
-    expect(canceled.body.state).toBe("canceled");
-    expect(taskOf(canceled.body, "hold").state).toBe("canceled");
-    expect(taskOf(canceled.body, "later").state).toBe("skipped");
+    expect(canceled.body.status).toBe("canceled");
+    expect(taskOf(canceled.body, "hold").status).toBe("canceled");
+    expect(taskOf(canceled.body, "later").status).toBe("skipped");
     expect((await control(ctx, run, "resume")).status).toBe(409);
   });
 
   it("Should cancel a paused run, and refuse start and resume while running", async () => {
     const run = await startRun(ctx, long());
-    await drive(ctx, run, (v) => taskOf(v, "hold").state === "running");
+    await drive(ctx, run, (v) => taskOf(v, "hold").status === "running");
     for (const action of ["start", "resume"]) {
       const refused = await control(ctx, run, action);
       expect(refused.status).toBe(409);
       expect(detailsOf(refused.body)).toMatchObject({
-        state: "running",
+        status: "running",
         allowed_actions: ["pause", "cancel"],
       });
     }
     await control(ctx, run, "pause");
     const canceled = await control(ctx, run, "cancel");
-    expect(canceled.body.state).toBe("canceled");
-    expect(taskOf(canceled.body, "hold").state).toBe("canceled");
-    expect(taskOf(canceled.body, "later").state).toBe("skipped");
+    expect(canceled.body.status).toBe("canceled");
+    expect(taskOf(canceled.body, "hold").status).toBe("canceled");
+    expect(taskOf(canceled.body, "later").status).toBe("skipped");
   });
 
   it("Should cancel a running command at once", async () => {
     const run = await startRun(ctx, specOf([sh("sleepy", "sleep 30; echo never")]));
     // Drive the tick in the background: it waits on the command.
-    const ticking = drive(ctx, run, (v) => v.state === "canceled");
-    await waitForRun(ctx, run, (v) => taskOf(v, "sleepy").state === "running");
+    const ticking = drive(ctx, run, (v) => v.status === "canceled");
+    await waitForRun(ctx, run, (v) => taskOf(v, "sleepy").status === "running");
     const canceled = await control(ctx, run, "cancel");
-    expect(taskOf(canceled.body, "sleepy").state).toBe("canceled");
+    expect(taskOf(canceled.body, "sleepy").status).toBe("canceled");
     const view = await ticking;
-    expect(taskOf(view, "sleepy")).toMatchObject({ state: "canceled", attempt: 1 });
+    expect(taskOf(view, "sleepy")).toMatchObject({ status: "canceled", attempt: 1 });
   });
 
   it("Should pause and cancel a run awaiting approval, and approve while paused", async () => {
@@ -558,20 +561,20 @@ describe("pause, resume, cancel", () => {
     );
     await drive(ctx, run);
     const paused = await control(ctx, run, "pause");
-    expect(paused.body.state).toBe("paused");
+    expect(paused.body.status).toBe("paused");
     expect(paused.body.allowed_actions).toEqual(["resume", "cancel", "approve"]);
     await control(ctx, run, "approve", { decision: "approve" });
     let view = await getRun(ctx, run);
-    expect(view.state).toBe("paused");
+    expect(view.status).toBe("paused");
     await control(ctx, run, "resume");
-    view = await drive(ctx, run, (v) => v.state === "succeeded");
-    expect(taskOf(view, "after").state).toBe("succeeded");
+    view = await drive(ctx, run, (v) => v.status === "succeeded");
+    expect(taskOf(view, "after").status).toBe("succeeded");
 
     const other = await startRun(ctx, specOf([{ id: "gate", kind: "approval" }]));
     await drive(ctx, other);
     const canceled = await control(ctx, other, "cancel");
-    expect(canceled.body.state).toBe("canceled");
-    expect(taskOf(canceled.body, "gate").state).toBe("canceled");
+    expect(canceled.body.status).toBe("canceled");
+    expect(taskOf(canceled.body, "gate").status).toBe("canceled");
   });
 });
 
@@ -583,15 +586,15 @@ describe("retry and skip", () => {
       specOf([sh("fix", script)], [sh("after", "echo after", { needs: ["fix"] })]),
     );
     let view = await drive(ctx, run);
-    expect(view.state).toBe("failed");
+    expect(view.status).toBe("failed");
     expect(taskOf(view, "fix").allowed_actions).toEqual(["retry", "skip"]);
     const retried = await taskAction(ctx, run, "p1", "fix", "retry");
     expect(retried.status).toBe(200);
-    expect(retried.body.state).toBe("running");
+    expect(retried.body.status).toBe("running");
     view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
-    expect(taskOf(view, "fix")).toMatchObject({ state: "succeeded", attempt: 2 });
-    expect(taskOf(view, "after")).toMatchObject({ state: "succeeded", attempt: 1 });
+    expect(view.status).toBe("succeeded");
+    expect(taskOf(view, "fix")).toMatchObject({ status: "succeeded", attempt: 2 });
+    expect(taskOf(view, "after")).toMatchObject({ status: "succeeded", attempt: 1 });
   });
 
   it("Should skip a failed task and let its dependents proceed", async () => {
@@ -600,13 +603,13 @@ describe("retry and skip", () => {
       specOf([sh("broken", "exit 3")], [sh("after", "echo after", { needs: ["broken"] })]),
     );
     let view = await drive(ctx, run);
-    expect(view.state).toBe("failed");
+    expect(view.status).toBe("failed");
     const skipped = await taskAction(ctx, run, "p1", "broken", "skip");
     expect(skipped.status).toBe(200);
     view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
-    expect(taskOf(view, "broken").state).toBe("skipped");
-    expect(taskOf(view, "after").state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
+    expect(taskOf(view, "broken").status).toBe("skipped");
+    expect(taskOf(view, "after").status).toBe("succeeded");
   });
 
   it("Should skip a pending task before it runs", async () => {
@@ -618,9 +621,9 @@ describe("retry and skip", () => {
     const skipped = await taskAction(ctx, run, "p2", "never", "skip");
     expect(skipped.status).toBe(200);
     await control(ctx, run, "approve", { decision: "approve" });
-    const view = await drive(ctx, run, (v) => v.state === "succeeded");
-    expect(taskOf(view, "never")).toMatchObject({ state: "skipped", attempt: 0 });
-    expect(taskOf(view, "also").state).toBe("succeeded");
+    const view = await drive(ctx, run, (v) => v.status === "succeeded");
+    expect(taskOf(view, "never")).toMatchObject({ status: "skipped", attempt: 0 });
+    expect(taskOf(view, "also").status).toBe("succeeded");
   });
 });
 

@@ -12,7 +12,7 @@ export interface TaskView {
   id: string;
   phase: string;
   kind: string;
-  state: string;
+  status: string;
   attempt: number;
   output: unknown;
   error: string | null;
@@ -27,7 +27,7 @@ export interface TaskView {
 export interface RunView {
   id: string;
   process: string;
-  state: string;
+  status: string;
   error: string | null;
   allowed_actions: string[];
   tasks: TaskView[];
@@ -116,7 +116,7 @@ export async function drive(
   ctx: Ctx,
   run: string,
   done: (view: RunView) => boolean = (view) =>
-    ["succeeded", "failed", "canceled", "awaiting_approval"].includes(view.state),
+    ["succeeded", "failed", "canceled", "awaiting_approval"].includes(view.status),
 ): Promise<RunView> {
   for (let i = 0; i < 200; i++) {
     await runDurableObjectAlarm(workspaceStub(ctx.ws));
@@ -126,7 +126,7 @@ export async function drive(
     await scheduler.wait(5);
   }
   const view = await getRun(ctx, run);
-  throw new Error(`run did not settle: ${JSON.stringify(view.tasks.map((t) => [t.id, t.state]))}`);
+  throw new Error(`run did not settle: ${JSON.stringify(view.tasks.map((t) => [t.id, t.status]))}`);
 }
 
 /**

@@ -42,16 +42,16 @@ describe("crash recovery", () => {
       ),
     );
     const ticking = runDurableObjectAlarm(workspaceStub(ctx.ws)).catch(() => "aborted");
-    await waitForRun(ctx, run, (v) => taskOf(v, "second").state === "running");
+    await waitForRun(ctx, run, (v) => taskOf(v, "second").status === "running");
     await runInDurableObject(workspaceStub(ctx.ws), (_instance, state) =>
       state.abort("test crash"),
     ).catch(() => undefined);
     await ticking;
-    const view = await drive(ctx, run, (v) => v.state === "succeeded" || v.state === "failed");
-    expect(view.state).toBe("succeeded");
-    expect(taskOf(view, "first")).toMatchObject({ state: "succeeded", attempt: 1 });
+    const view = await drive(ctx, run, (v) => v.status === "succeeded" || v.status === "failed");
+    expect(view.status).toBe("succeeded");
+    expect(taskOf(view, "first")).toMatchObject({ status: "succeeded", attempt: 1 });
     expect((view.outputs.first as { stdout: string }).stdout).toBe("ran\n");
-    expect(taskOf(view, "second")).toMatchObject({ state: "succeeded", attempt: 2 });
+    expect(taskOf(view, "second")).toMatchObject({ status: "succeeded", attempt: 2 });
     expect((view.outputs.second as { stdout: string }).stdout).toBe("resumed\n");
   });
 
@@ -61,7 +61,7 @@ describe("crash recovery", () => {
       specOf([sh("done", "echo once")], [sh("cut", "echo again", { needs: ["done"] })]),
     );
     let view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
     // Rewind: `cut` as a dead instance left it (running, attempt 1, its claim), the run running.
     await runInDurableObject(workspaceStub(ctx.ws), async (_instance, state) => {
       state.storage.sql.exec(
@@ -74,9 +74,9 @@ describe("crash recovery", () => {
       );
       await state.storage.setAlarm(Date.now());
     });
-    view = await drive(ctx, run, (v) => v.state === "succeeded");
-    expect(taskOf(view, "done")).toMatchObject({ state: "succeeded", attempt: 1 });
-    expect(taskOf(view, "cut")).toMatchObject({ state: "succeeded", attempt: 2 });
+    view = await drive(ctx, run, (v) => v.status === "succeeded");
+    expect(taskOf(view, "done")).toMatchObject({ status: "succeeded", attempt: 1 });
+    expect(taskOf(view, "cut")).toMatchObject({ status: "succeeded", attempt: 2 });
     // The succeeded task's outcome is recorded once: one "succeeded" line for it in the log.
     const logs = await dispatch(
       new Request(`https://api.test/v1/workspaces/${ctx.ws}/processes/runs/${run}/logs?task=done`, {
@@ -130,7 +130,7 @@ describe("run events", () => {
       "process.task.finished",
       "process.task.started",
       "process.task.finished",
-      "process.run.state_changed",
+      "process.run.status_changed",
       "process.run.finished",
     ]);
     expect(events.every((e) => (e.data as { run_id: string }).run_id === run)).toBe(true);

@@ -35,7 +35,7 @@ describe("earlier phases", () => {
       ),
     );
     const view = await drive(ctx, run);
-    expect(view.state, JSON.stringify(view.tasks)).toBe("succeeded");
+    expect(view.status, JSON.stringify(view.tasks)).toBe("succeeded");
     expect(stdoutOf(view, "ship")).toBe("ship 1.2.3\n");
   });
 
@@ -68,13 +68,13 @@ describe("earlier phases", () => {
       ),
     );
     let view = await drive(ctx, run);
-    expect(view.state, JSON.stringify(view.tasks)).toBe("succeeded");
-    expect(taskOf(view, "lint").state).toBe("failed");
+    expect(view.status, JSON.stringify(view.tasks)).toBe("succeeded");
+    expect(taskOf(view, "lint").status).toBe("failed");
     expect(stdoutOf(view, "report")).toBe("lint exited 3\n");
     // A retry of lint runs again what read its output, though it does not `need` it.
     const retried = await taskAction(ctx, run, "p1", "lint", "retry");
     expect(retried.status, JSON.stringify(retried.body)).toBe(200);
-    expect(taskOf(retried.body, "report").state).toBe("pending");
+    expect(taskOf(retried.body, "report").status).toBe("pending");
     view = await drive(ctx, run);
     expect(taskOf(view, "lint").attempt).toBe(2);
     expect(taskOf(view, "report").attempt).toBe(2);
@@ -92,9 +92,9 @@ describe("earlier phases", () => {
     const skipped = await taskAction(ctx, run, "p1", "gate", "skip");
     expect(skipped.status).toBe(200);
     const view = await drive(ctx, run);
-    expect(view.state).toBe("failed");
+    expect(view.status).toBe("failed");
     expect(taskOf(view, "after")).toMatchObject({
-      state: "failed",
+      status: "failed",
       error: `\`${ref("tasks.gate.output.decision")}\` resolves to nothing: task 'gate' has no output (skipped)`,
     });
   });
@@ -116,7 +116,7 @@ describe("output paths", () => {
       ]),
     );
     const view = await drive(ctx, run);
-    expect(view.state, JSON.stringify(view.tasks)).toBe("succeeded");
+    expect(view.status, JSON.stringify(view.tasks)).toBe("succeeded");
     expect(stdoutOf(view, "upload")).toBe("up app.tgz 12\n");
   });
 
@@ -136,7 +136,7 @@ describe("output paths", () => {
       ]),
     );
     const view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
     expect(taskOf(view, "typo").error).toBe(
       `\`${ref("tasks.pack.output.artefact")}\` resolves to nothing: the output of 'pack' has no 'artefact', nor has the JSON it printed last (output.json)`,
     );
@@ -166,7 +166,7 @@ describe("output paths", () => {
       ),
     );
     const view = await drive(ctx, run);
-    expect(view.state).toBe("failed");
+    expect(view.status).toBe("failed");
     expect(taskOf(view, "w").error).toMatch(
       /^`\$\{\{ tasks\.pack\.output\.delay \}\}` resolves to nothing/,
     );

@@ -31,19 +31,19 @@ describe("workspace reset", () => {
       [sh("later", "echo l")],
     );
     const done = await startRun(ctx, specOf([sh("quick", "echo q")]));
-    expect((await drive(ctx, done)).state).toBe("succeeded");
+    expect((await drive(ctx, done)).status).toBe("succeeded");
     const created = (await createRun(ctx, long)).id;
     const running = await startRun(ctx, long);
-    await drive(ctx, running, (v) => taskOf(v, "hold").state === "running");
+    await drive(ctx, running, (v) => taskOf(v, "hold").status === "running");
     const awaiting = await startRun(ctx, specOf([{ id: "gate", kind: "approval" }]));
     await drive(ctx, awaiting);
     const paused = await startRun(ctx, long);
-    await drive(ctx, paused, (v) => taskOf(v, "hold").state === "running");
+    await drive(ctx, paused, (v) => taskOf(v, "hold").status === "running");
     await control(ctx, paused, "pause");
     // A command in the middle of its tick: the reset aborts it.
     const busy = await startRun(ctx, specOf([sh("sleepy", "sleep 30; echo never")]));
-    const ticking = drive(ctx, busy, (v) => v.state === "canceled");
-    await waitForRun(ctx, busy, (v) => taskOf(v, "sleepy").state === "running");
+    const ticking = drive(ctx, busy, (v) => v.status === "canceled");
+    await waitForRun(ctx, busy, (v) => taskOf(v, "sleepy").status === "running");
 
     const reset = await api<{ process_runs_canceled: number; event_id: number }>(
       "POST",
@@ -53,11 +53,11 @@ describe("workspace reset", () => {
     expect(reset.status, JSON.stringify(reset.body)).toBe(200);
     expect(reset.body.process_runs_canceled).toBe(5);
 
-    const states = async (run: string) => {
+    const statuses = async (run: string) => {
       const view = await getRun(ctx, run);
-      return [view.state, view.error, view.tasks.map((t) => [t.id, t.state])];
+      return [view.status, view.error, view.tasks.map((t) => [t.id, t.status])];
     };
-    expect(await states(created)).toEqual([
+    expect(await statuses(created)).toEqual([
       "canceled",
       "workspace reset",
       [
@@ -66,7 +66,7 @@ describe("workspace reset", () => {
       ],
     ]);
     for (const run of [running, paused]) {
-      expect(await states(run)).toEqual([
+      expect(await statuses(run)).toEqual([
         "canceled",
         "workspace reset",
         [
@@ -75,11 +75,15 @@ describe("workspace reset", () => {
         ],
       ]);
     }
-    expect(await states(awaiting)).toEqual(["canceled", "workspace reset", [["gate", "canceled"]]]);
+    expect(await statuses(awaiting)).toEqual([
+      "canceled",
+      "workspace reset",
+      [["gate", "canceled"]],
+    ]);
     const stopped = await ticking;
-    expect(taskOf(stopped, "sleepy")).toMatchObject({ state: "canceled", attempt: 1 });
+    expect(taskOf(stopped, "sleepy")).toMatchObject({ status: "canceled", attempt: 1 });
     expect(stopped.error).toBe("workspace reset");
-    expect((await getRun(ctx, done)).state).toBe("succeeded");
+    expect((await getRun(ctx, done)).status).toBe("succeeded");
 
     const finished = await eventsOf(ctx, "process.run.finished");
     expect(

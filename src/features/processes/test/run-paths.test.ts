@@ -39,18 +39,18 @@ describe("nested run paths", () => {
     const run = (await createRun(ctx, gated(), {}, "deploy")).id;
     const got = await call("GET", nested("deploy", run));
     expect(got.status).toBe(200);
-    expect(got.body).toMatchObject({ id: run, process: "deploy", state: "created" });
+    expect(got.body).toMatchObject({ id: run, process: "deploy", status: "created" });
     const started = await call("POST", nested("deploy", run, "/start"));
     expect(started.status, JSON.stringify(started.body)).toBe(200);
-    expect(started.body.state).toBe("running");
+    expect(started.body.status).toBe("running");
     await drive(ctx, run);
     const paused = await call("POST", nested("deploy", run, "/pause"));
-    expect(paused.body.state).toBe("paused");
-    expect((await call("POST", nested("deploy", run, "/resume"))).body.state).not.toBe("paused");
+    expect(paused.body.status).toBe("paused");
+    expect((await call("POST", nested("deploy", run, "/resume"))).body.status).not.toBe("paused");
     const approved = await call("POST", nested("deploy", run, "/approve"), { decision: "approve" });
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
     let view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
     const retried = await call("POST", nested("deploy", run, "/tasks/p2/flaky/retry"));
     expect(retried.status, JSON.stringify(retried.body)).toBe(200);
     view = await drive(ctx, run);
@@ -77,8 +77,8 @@ describe("nested run paths", () => {
       expect(response.status, `${method} ${rest}`).toBe(404);
     }
     const view = await call("GET", nested("deploy", run));
-    expect(view.body.state).toBe("created");
-    expect(view.body.tasks.every((t) => t.state === "pending")).toBe(true);
+    expect(view.body.status).toBe("created");
+    expect(view.body.tasks.every((t) => t.status === "pending")).toBe(true);
   });
 
   it("Should document both forms of every run route", async () => {

@@ -88,12 +88,12 @@ describe("phase ids", () => {
     expect(saved.body.spec.phases.map((p) => p.id)).toEqual(["build", "p2", "deploy-stage", "p4"]);
     const run = await startRun(ctx, spec);
     const view = await drive(ctx, run);
-    expect(view.state).toBe("failed");
+    expect(view.status).toBe("failed");
     expect(taskOf(view, "compile").phase).toBe("build");
     expect(taskOf(view, "flaky").phase).toBe("p2");
     const skipped = await taskAction(ctx, run, "p2", "flaky", "skip");
     expect(skipped.status, JSON.stringify(skipped.body)).toBe(200);
-    expect((await drive(ctx, run)).state).toBe("succeeded");
+    expect((await drive(ctx, run)).status).toBe("succeeded");
   });
 
   it("Should refuse a derived id that duplicates another phase's", async () => {
@@ -176,7 +176,7 @@ describe("each kind's with, checked at creation", () => {
     expect(stored?.map((t) => t.with)).toEqual([{ run: "echo aliased" }, { prompt: "say hi" }]);
     const run = await startRun(ctx, spec);
     const view = await drive(ctx, run);
-    expect(view.state, JSON.stringify(view.tasks)).toBe("succeeded");
+    expect(view.status, JSON.stringify(view.tasks)).toBe("succeeded");
     expect((view.outputs.c as { stdout: string }).stdout).toBe("aliased\n");
     expect((view.outputs.ask as { text: string }).text).toContain("say hi");
   });

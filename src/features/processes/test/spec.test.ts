@@ -176,7 +176,7 @@ describe("definitions", () => {
       input_schema: inputSchema,
     });
     const post = (inputs: unknown) =>
-      api<{ id: string; state: string; inputs: Record<string, unknown>; error?: unknown }>(
+      api<{ id: string; status: string; inputs: Record<string, unknown>; error?: unknown }>(
         "POST",
         `/v1/workspaces/${ctx.ws}/processes/deploy/runs`,
         { key: ctx.account.key, body: { inputs, metadata: { ticket: "T-1" } } },
@@ -192,12 +192,12 @@ describe("definitions", () => {
     expect(JSON.stringify(unknown.body)).toMatch(/unknown input 'region'/);
     const created = await post({ env: "prod" });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ state: "created", inputs: { env: "prod", count: 3 } });
+    expect(created.body).toMatchObject({ status: "created", inputs: { env: "prod", count: 3 } });
     const view = await drive(
       ctx,
       await control(ctx, created.body.id, "start").then(() => created.body.id),
     );
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
     expect((view.outputs.a as { stdout: string }).stdout).toBe("prod\n");
   });
 
@@ -264,7 +264,7 @@ describe("illegal transitions", () => {
       expect(response.status).toBe(409);
       expect(expectEnvelope(response.body).code).toBe("conflict");
       expect(detailsOf(response.body)).toMatchObject({
-        state: "created",
+        status: "created",
         action,
         allowed_actions: ["start", "cancel"],
       });
@@ -274,7 +274,7 @@ describe("illegal transitions", () => {
     await control(ctx, run.id, "start");
     expect((await control(ctx, run.id, "start")).status).toBe(409);
     const done = await drive(ctx, run.id);
-    expect(done.state).toBe("succeeded");
+    expect(done.status).toBe("succeeded");
     expect(done.allowed_actions).toEqual([]);
     for (const action of ["start", "pause", "resume", "cancel"]) {
       const response = await control(ctx, run.id, action);
@@ -290,7 +290,7 @@ describe("illegal transitions", () => {
     );
     expect(retry.status).toBe(409);
     expect(detailsOf(retry.body)).toMatchObject({
-      task_state: "succeeded",
+      task_status: "succeeded",
       allowed_actions: [],
     });
     const wrongPhase = await api(

@@ -45,10 +45,10 @@ describe("approval timeout", () => {
       ),
     );
     let view = await drive(ctx, run);
-    expect(view.state).toBe("awaiting_approval");
+    expect(view.status).toBe("awaiting_approval");
     let gate = taskOf(view, "gate");
     expect(gate).toMatchObject({
-      state: "waiting_approval",
+      status: "waiting_approval",
       attempt: 1,
       approval: { message: "ship?" },
     });
@@ -62,13 +62,13 @@ describe("approval timeout", () => {
     // Not yet: half the time passes and the approval still waits.
     await elapse(ctx, run, 30);
     view = await drive(ctx, run);
-    expect(taskOf(view, "gate")).toMatchObject({ state: "waiting_approval", attempt: 1 });
+    expect(taskOf(view, "gate")).toMatchObject({ status: "waiting_approval", attempt: 1 });
 
     await elapse(ctx, run, 31);
     view = await drive(ctx, run, (v) => taskOf(v, "gate").attempt === 2);
     gate = taskOf(view, "gate");
-    expect(gate.state).toBe("waiting_approval");
-    expect(view.state).toBe("awaiting_approval");
+    expect(gate.status).toBe("waiting_approval");
+    expect(view.status).toBe("awaiting_approval");
     const { items } = await logLines(ctx, run, "&task=gate");
     expect(items.map((line) => line.message)).toContain(
       "attempt 1 failed: approval timed out after 60 s; retry at " +
@@ -78,15 +78,15 @@ describe("approval timeout", () => {
     );
 
     await elapse(ctx, run, 61);
-    view = await drive(ctx, run, (v) => v.state === "failed");
+    view = await drive(ctx, run, (v) => v.status === "failed");
     expect(taskOf(view, "gate")).toMatchObject({
-      state: "failed",
+      status: "failed",
       attempt: 2,
       error: "approval timed out after 60 s",
       deadline_at: null,
     });
     expect(view.error).toBe("task 'gate' failed: approval timed out after 60 s");
-    expect(taskOf(view, "ship").state).toBe("pending");
+    expect(taskOf(view, "ship").status).toBe("pending");
     const late = await control(ctx, run, "approve", { decision: "approve" });
     expect(late.status).toBe(409);
   });
@@ -101,12 +101,12 @@ describe("approval timeout", () => {
     );
     await drive(ctx, run);
     await elapse(ctx, run, 6);
-    const view = await drive(ctx, run, (v) => v.state === "succeeded");
+    const view = await drive(ctx, run, (v) => v.status === "succeeded");
     expect(taskOf(view, "gate")).toMatchObject({
-      state: "failed",
+      status: "failed",
       error: "approval timed out after 5 s",
     });
-    expect(taskOf(view, "after").state).toBe("succeeded");
+    expect(taskOf(view, "after").status).toBe("succeeded");
   });
 
   it("Should not time out an approval decided in time", async () => {
@@ -116,8 +116,8 @@ describe("approval timeout", () => {
     expect(approved.status).toBe(200);
     expect(taskOf(approved.body, "gate").deadline_at).toBeNull();
     await elapse(ctx, run, 10);
-    const view = await drive(ctx, run, (v) => v.state === "succeeded");
-    expect(taskOf(view, "gate")).toMatchObject({ state: "succeeded", attempt: 1, error: null });
+    const view = await drive(ctx, run, (v) => v.status === "succeeded");
+    expect(taskOf(view, "gate")).toMatchObject({ status: "succeeded", attempt: 1, error: null });
   });
 
   it("Should time out an approval while the run is paused, and fail the run on resume", async () => {
@@ -125,10 +125,10 @@ describe("approval timeout", () => {
     await drive(ctx, run);
     await control(ctx, run, "pause");
     await elapse(ctx, run, 6);
-    let view = await drive(ctx, run, (v) => taskOf(v, "gate").state === "failed");
-    expect(view.state).toBe("paused");
+    let view = await drive(ctx, run, (v) => taskOf(v, "gate").status === "failed");
+    expect(view.status).toBe("paused");
     view = (await control(ctx, run, "resume")).body;
-    expect(view.state).toBe("failed");
+    expect(view.status).toBe("failed");
     expect(view.error).toBe("task 'gate' failed: approval timed out after 5 s");
   });
 });
@@ -139,15 +139,15 @@ describe("wait timeout", () => {
       ctx,
       specOf([{ id: "hold", kind: "wait", with: { seconds: 3600 }, timeout_s: 60 }]),
     );
-    let view = await drive(ctx, run, (v) => taskOf(v, "hold").state === "running");
+    let view = await drive(ctx, run, (v) => taskOf(v, "hold").status === "running");
     const hold = taskOf(view, "hold");
     expect(ms(hold.deadline_at) - ms(hold.started_at)).toBe(60_000);
     expect(ms(hold.due_at) - ms(hold.started_at)).toBe(3_600_000);
     expect((await alarmAt(ctx)) as number).toBeLessThanOrEqual(ms(hold.deadline_at));
     await elapse(ctx, run, 61);
     view = await drive(ctx, run);
-    expect(view.state).toBe("failed");
-    expect(taskOf(view, "hold")).toMatchObject({ state: "failed", error: "timed out after 60 s" });
+    expect(view.status).toBe("failed");
+    expect(taskOf(view, "hold")).toMatchObject({ status: "failed", error: "timed out after 60 s" });
   });
 
   it("Should let a wait end when its timeout_s is as long as its seconds", async () => {
@@ -155,10 +155,10 @@ describe("wait timeout", () => {
       ctx,
       specOf([{ id: "hold", kind: "wait", with: { seconds: 30 }, timeout_s: 30 }]),
     );
-    await drive(ctx, run, (v) => taskOf(v, "hold").state === "running");
+    await drive(ctx, run, (v) => taskOf(v, "hold").status === "running");
     await elapse(ctx, run, 31);
     const view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
     expect(view.outputs.hold).toEqual({ waited_s: 30 });
   });
 });
@@ -187,16 +187,16 @@ describe("wait seconds from templates", () => {
   it("Should wait the seconds an input gives", async () => {
     expect((await putDelayed("delayed", ref("inputs.delay"))).status).toBe(201);
     const run = await runOf("delayed", 120);
-    let view = await drive(ctx, run, (v) => taskOf(v, "hold").state === "running");
+    let view = await drive(ctx, run, (v) => taskOf(v, "hold").status === "running");
     const hold = taskOf(view, "hold");
     expect(ms(hold.due_at) - ms(hold.started_at)).toBe(120_000);
     // Half the time: one tick, and the wait still runs.
     await elapse(ctx, run, 60);
     view = await drive(ctx, run, () => true);
-    expect(taskOf(view, "hold").state).toBe("running");
+    expect(taskOf(view, "hold").status).toBe("running");
     await elapse(ctx, run, 61);
     view = await drive(ctx, run);
-    expect(view.state).toBe("succeeded");
+    expect(view.status).toBe("succeeded");
     expect(view.outputs.hold).toEqual({ waited_s: 120 });
   });
 
@@ -215,7 +215,7 @@ describe("wait seconds from templates", () => {
         ],
       ),
     );
-    const view = await drive(ctx, run, (v) => taskOf(v, "hold").state === "running");
+    const view = await drive(ctx, run, (v) => taskOf(v, "hold").status === "running");
     const hold = taskOf(view, "hold");
     expect(ms(hold.due_at) - ms(hold.started_at)).toBe(45_000);
   });
@@ -223,19 +223,19 @@ describe("wait seconds from templates", () => {
   it("Should fail the wait when the template gives something that is not a number of seconds", async () => {
     expect((await putDelayed("wordy", ref("inputs.delay"), "string")).status).toBe(201);
     let view = await drive(ctx, await runOf("wordy", "soon"));
-    expect(view.state).toBe("failed");
+    expect(view.status).toBe("failed");
     expect(taskOf(view, "hold")).toMatchObject({
-      state: "failed",
+      status: "failed",
       attempt: 1,
       error: `a wait's seconds must be a number from 0 to 2592000, not "soon"`,
     });
-    expect(taskOf(view, "after").state).toBe("pending");
+    expect(taskOf(view, "after").status).toBe("pending");
     expect(view.error).toMatch(/task 'hold' failed: a wait's seconds must be a number/);
 
     expect((await putDelayed("negative", ref("inputs.delay"))).status).toBe(201);
     view = await drive(ctx, await runOf("negative", -5));
     expect(taskOf(view, "hold")).toMatchObject({
-      state: "failed",
+      status: "failed",
       error: "a wait's seconds must be a number from 0 to 2592000, not -5",
     });
   });
