@@ -9,8 +9,7 @@ export type { Definition } from "./definition-store";
 
 // The SQL of processes: runs, their tasks and log lines (definitions: definition-store.ts). No rules here (the
 // engine decides); every function is one statement or a few, run inside the caller's
-// transaction when it has one. A run's and a task's `status` is kept in their `state` column
-// (renamed by a later migration): only the SQL here says `state`.
+// transaction when it has one.
 
 export interface RunRow {
   id: string;
@@ -62,7 +61,7 @@ export interface LogLine {
 const toRun = (row: Row): RunRow => ({
   id: String(row.id),
   process: String(row.process),
-  status: String(row.state) as RunStatus,
+  status: String(row.status) as RunStatus,
   spec: json(row.spec),
   inputs: json(row.inputs),
   metadata: json(row.metadata),
@@ -82,7 +81,7 @@ const toTask = (row: Row): TaskRow => ({
   phaseIndex: Number(row.phase_index),
   position: Number(row.position),
   kind: String(row.kind) as TaskKind,
-  status: String(row.state) as TaskStatus,
+  status: String(row.status) as TaskStatus,
   attempt: Number(row.attempt),
   retryBase: Number(row.retry_base),
   claim: str(row.claim),
@@ -108,7 +107,7 @@ export class ProcessStore {
   insertRun(input: Omit<RunRow, "id" | "status" | "error" | "startedAt" | "finishedAt">): RunRow {
     const id = newId("run");
     this.sql.exec(
-      `INSERT INTO process_runs (id, process, state, spec, inputs, metadata, instructions,
+      `INSERT INTO process_runs (id, process, status, spec, inputs, metadata, instructions,
          account_id, actor, created_at) VALUES (?, ?, 'created', ?, ?, ?, ?, ?, ?, ?)`,
       id,
       input.process,
@@ -122,7 +121,7 @@ export class ProcessStore {
     );
     flattenTasks(input.spec).forEach(({ phase, index, task }, position) => {
       this.sql.exec(
-        `INSERT INTO process_tasks (run_id, task_id, phase, phase_index, position, kind, state)
+        `INSERT INTO process_tasks (run_id, task_id, phase, phase_index, position, kind, status)
          VALUES (?, ?, ?, ?, ?, ?, 'pending')`,
         id,
         task.id,
@@ -162,7 +161,7 @@ export class ProcessStore {
   unfinishedRuns(): RunRow[] {
     return this.sql
       .exec(
-        "SELECT * FROM process_runs WHERE state IN ('created', 'running', 'awaiting_approval', 'paused') ORDER BY id",
+        "SELECT * FROM process_runs WHERE status IN ('created', 'running', 'awaiting_approval', 'paused') ORDER BY id",
       )
       .toArray()
       .map(toRun);
@@ -172,7 +171,7 @@ export class ProcessStore {
   activeRuns(): RunRow[] {
     return this.sql
       .exec(
-        "SELECT * FROM process_runs WHERE state IN ('running', 'awaiting_approval', 'paused') ORDER BY id",
+        "SELECT * FROM process_runs WHERE status IN ('running', 'awaiting_approval', 'paused') ORDER BY id",
       )
       .toArray()
       .map(toRun);
@@ -184,7 +183,7 @@ export class ProcessStore {
     fields: { error?: string | null; startedAt?: number; finishedAt?: number | null } = {},
   ): void {
     this.sql.exec(
-      `UPDATE process_runs SET state = ?, error = ?,
+      `UPDATE process_runs SET status = ?, error = ?,
          started_at = COALESCE(started_at, ?), finished_at = ? WHERE id = ?`,
       status,
       fields.error ?? null,
@@ -212,7 +211,7 @@ export class ProcessStore {
   staleClaims(instance: string): TaskRow[] {
     return this.sql
       .exec(
-        "SELECT * FROM process_tasks WHERE state = 'running' AND claim IS NOT NULL AND claim != ?",
+        "SELECT * FROM process_tasks WHERE status = 'running' AND claim IS NOT NULL AND claim != ?",
         instance,
       )
       .toArray()
@@ -240,7 +239,7 @@ export class ProcessStore {
     >,
   ): void {
     const columns: Record<string, string> = {
-      status: "state",
+      status: "status",
       attempt: "attempt",
       retryBase: "retry_base",
       claim: "claim",
@@ -283,12 +282,12 @@ export class ProcessStore {
       .exec(
         `SELECT MIN(MIN(COALESCE(t.due_at, t.deadline_at), COALESCE(t.deadline_at, t.due_at))) AS due
          FROM process_tasks t JOIN process_runs r ON r.id = t.run_id
-         WHERE (t.state = 'pending' AND t.due_at IS NOT NULL
-                AND r.state IN ('running', 'awaiting_approval'))
-            OR (t.state = 'running' AND t.kind = 'wait'
-                AND r.state IN ('running', 'awaiting_approval', 'paused'))
-            OR (t.state = 'waiting_approval' AND t.deadline_at IS NOT NULL
-                AND r.state IN ('running', 'awaiting_approval', 'paused'))`,
+         WHERE (t.status = 'pending' AND t.due_at IS NOT NULL
+                AND r.status IN ('running', 'awaiting_approval'))
+            OR (t.status = 'running' AND t.kind = 'wait'
+                AND r.status IN ('running', 'awaiting_approval', 'paused'))
+            OR (t.status = 'waiting_approval' AND t.deadline_at IS NOT NULL
+                AND r.status IN ('running', 'awaiting_approval', 'paused'))`,
       )
       .one();
     return row.due === null ? null : Number(row.due);

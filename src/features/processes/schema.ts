@@ -2,7 +2,7 @@
 // of a run with its state, attempt and claim (a claim from an instance that is gone is a crashed
 // attempt); log lines per run in order. Then a definition's etag and a task's deadline (a wait's or
 // an approval's timeout_s), and the id of a run's `process.run.created` event (its events replay
-// from there).
+// from there). Last, `state` renamed `status`, as the API calls it.
 // Steps run once each, in order (see src/kernel/migrations.ts); append new ones, never edit.
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS process_definitions (
@@ -65,4 +65,8 @@ export const MIGRATIONS: readonly string[] = [
    UPDATE process_definitions SET etag = lower(hex(randomblob(16))) WHERE etag = '';
    ALTER TABLE process_tasks ADD COLUMN deadline_at INTEGER;`,
   `ALTER TABLE process_runs ADD COLUMN created_event_id INTEGER;`,
+  `ALTER TABLE process_runs RENAME COLUMN state TO status;
+   ALTER TABLE process_tasks RENAME COLUMN state TO status;
+   DROP INDEX IF EXISTS process_runs_by_state;
+   CREATE INDEX IF NOT EXISTS process_runs_by_status ON process_runs (status);`,
 ];

@@ -106,11 +106,16 @@ describe("schema step", () => {
     const etag = await runInDurableObject(workspaceStub(ctx.ws), (_instance, state) => {
       const sql = state.storage.sql;
       // As the DO stood before the processes' etag step (their second) and the agents' template
-      // etag step (their third): no etag, no deadline_at, no created_event_id (processes' third).
+      // etag step (their third): no etag, no deadline_at, no created_event_id (processes' third),
+      // and `state` where the fourth says `status`.
       sql.exec("ALTER TABLE process_definitions DROP COLUMN etag");
       sql.exec("ALTER TABLE process_tasks DROP COLUMN deadline_at");
       sql.exec("ALTER TABLE role_templates DROP COLUMN etag");
       sql.exec("ALTER TABLE process_runs DROP COLUMN created_event_id");
+      sql.exec("ALTER TABLE process_runs RENAME COLUMN status TO state");
+      sql.exec("ALTER TABLE process_tasks RENAME COLUMN status TO state");
+      sql.exec("DROP INDEX process_runs_by_status");
+      sql.exec("CREATE INDEX process_runs_by_state ON process_runs (state)");
       sql.exec("UPDATE schema_versions SET version = 1 WHERE module = 'processes'");
       sql.exec("UPDATE schema_versions SET version = 2 WHERE module = 'agents'");
       migrate(sql, [
@@ -123,6 +128,9 @@ describe("schema step", () => {
       expect(templateColumns.map((column) => column.name)).toContain("etag");
       const runColumns = sql.exec("PRAGMA table_info(process_runs)").toArray();
       expect(runColumns.map((column) => column.name)).toContain("created_event_id");
+      expect(runColumns.map((column) => column.name)).toContain("status");
+      expect(columns.map((column) => column.name)).toContain("status");
+      expect(runColumns.map((column) => column.name)).not.toContain("state");
       return String(sql.exec("SELECT etag FROM process_definitions WHERE name = 'old'").one().etag);
     });
     expect(etag).toMatch(/^[0-9a-f]{32}$/);

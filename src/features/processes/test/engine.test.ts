@@ -632,7 +632,7 @@ async function elapseWait(run: string) {
   const { workspaceStub } = await import("../../events/test/event-helpers");
   await runInDurableObject(workspaceStub(ctx.ws), async (_instance, state) => {
     state.storage.sql.exec(
-      "UPDATE process_tasks SET due_at = ? WHERE run_id = ? AND kind = 'wait' AND state = 'running'",
+      "UPDATE process_tasks SET due_at = ? WHERE run_id = ? AND kind = 'wait' AND status = 'running'",
       Date.now() - 1,
       run,
     );

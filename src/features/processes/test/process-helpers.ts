@@ -159,7 +159,7 @@ export const ms = (iso: string | null) => (iso === null ? Number.NaN : Date.pars
 export async function elapseBackoff(ctx: Ctx, run: string): Promise<void> {
   await runInDurableObject(workspaceStub(ctx.ws), async (_instance: WorkspaceDO, state) => {
     state.storage.sql.exec(
-      "UPDATE process_tasks SET due_at = ? WHERE run_id = ? AND state = 'pending' AND due_at IS NOT NULL",
+      "UPDATE process_tasks SET due_at = ? WHERE run_id = ? AND status = 'pending' AND due_at IS NOT NULL",
       Date.now() - 1,
       run,
     );
@@ -199,7 +199,7 @@ export async function elapse(ctx: Ctx, run: string, seconds: number): Promise<vo
     state.storage.sql.exec(
       `UPDATE process_tasks SET started_at = started_at - ?, due_at = due_at - ?,
          deadline_at = deadline_at - ?
-       WHERE run_id = ? AND state IN ('pending', 'running', 'waiting_approval')`,
+       WHERE run_id = ? AND status IN ('pending', 'running', 'waiting_approval')`,
       shift,
       shift,
       shift,

@@ -65,11 +65,11 @@ describe("crash recovery", () => {
     // Rewind: `cut` as a dead instance left it (running, attempt 1, its claim), the run running.
     await runInDurableObject(workspaceStub(ctx.ws), async (_instance, state) => {
       state.storage.sql.exec(
-        "UPDATE process_tasks SET state = 'running', claim = 'dead-instance', output = NULL, finished_at = NULL WHERE run_id = ? AND task_id = 'cut'",
+        "UPDATE process_tasks SET status = 'running', claim = 'dead-instance', output = NULL, finished_at = NULL WHERE run_id = ? AND task_id = 'cut'",
         run,
       );
       state.storage.sql.exec(
-        "UPDATE process_runs SET state = 'running', finished_at = NULL WHERE id = ?",
+        "UPDATE process_runs SET status = 'running', finished_at = NULL WHERE id = ?",
         run,
       );
       await state.storage.setAlarm(Date.now());
