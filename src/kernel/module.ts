@@ -1,4 +1,5 @@
 import type { Caller } from "./caller";
+import type { EventSchemas } from "./events";
 import type { FeatureApi } from "./feature-api";
 
 /**
@@ -11,6 +12,8 @@ export interface WorkspaceModule {
   readonly name: string;
   /** SQL steps, applied once each in order (step i is version i + 1); append, never edit. */
   readonly migrations?: readonly string[];
+  /** The events it emits (its `events.ts`; the catalog of them all is in modules.ts). */
+  readonly events?: EventSchemas;
   /** The facades the Worker calls through `WorkspaceDO.call`, by name (see feature-api.ts). */
   readonly apis?: Readonly<Record<string, FeatureApi>>;
   /** A new instance on a workspace that exists: pick up what the previous instance left. */

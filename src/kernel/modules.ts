@@ -1,12 +1,18 @@
 import { agentsModule } from "../features/agents/agents-module";
+import { AGENT_EVENTS } from "../features/agents/events";
 import { commandsModule } from "../features/commands/commands-module";
 import { commandConfig } from "../features/commands/config";
+import { COMMAND_EVENTS } from "../features/commands/events";
 import { shellFileHost } from "../features/commands/file-host";
 import { eventsModule } from "../features/events/events-module";
 import { agentFiles } from "../features/files/agent-files";
+import { FILE_EVENTS } from "../features/files/events";
 import { filesModule } from "../features/files/files-module";
+import { PROCESS_EVENTS } from "../features/processes/events";
 import { processesModule } from "../features/processes/processes-module";
+import { THREAD_EVENTS } from "../features/threads/events";
 import { threadsModule } from "../features/threads/threads-module";
+import { WORKSPACE_EVENTS } from "../features/workspaces/events";
 import { workspacesModule } from "../features/workspaces/workspaces-module";
 import type { Kernel } from "./kernel";
 import { MIGRATIONS as KERNEL_MIGRATIONS } from "./kernel-schema";
@@ -68,6 +74,16 @@ export function composeModules(kernel: Kernel, hooks: { walk: WorkspaceWalks }) 
   };
   return { modules, apis, events, threads };
 }
+
+/** Every feature's events (type → the schema of its data), for the one WorkspaceEvent schema. */
+export const EVENT_SCHEMAS = {
+  ...WORKSPACE_EVENTS,
+  ...FILE_EVENTS,
+  ...THREAD_EVENTS,
+  ...COMMAND_EVENTS,
+  ...AGENT_EVENTS,
+  ...PROCESS_EVENTS,
+};
 
 /** The walks over every module that the workspace record's create, reset and delete make. */
 export interface WorkspaceWalks {

@@ -5,6 +5,7 @@ import type { Kernel } from "../../kernel/kernel";
 import type { WorkspaceModule } from "../../kernel/module";
 import type { RoleTemplateInput, SpawnAgentInput } from "./agent.schemas";
 import { type AgentPort, Agents } from "./agents";
+import { AGENT_EVENTS } from "./events";
 import { MIGRATIONS } from "./schema";
 
 /** Roles (from files and templates) and agents, each driving one thread. */
@@ -34,6 +35,7 @@ export function agentsModule(kernel: Kernel, ports: Omit<AgentPort, "commit">) {
   const module: WorkspaceModule = {
     name: "agents",
     migrations: MIGRATIONS,
+    events: AGENT_EVENTS,
     apis: { agents: api },
     onReset: (caller) => ({ agents_closed: agents.closeAll(caller, "workspace reset") }),
     onDelete: (caller) => {

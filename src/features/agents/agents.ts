@@ -1,6 +1,7 @@
 import { ApiError, notFound } from "../../http/errors";
 import type { WriteConditions } from "../../http/etag";
 import type { Caller } from "../../kernel/caller";
+import type { Emit } from "../../kernel/events";
 import { encodeCursor } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
 import { type Row, str } from "../../lib/sql-values";
@@ -8,7 +9,6 @@ import { PROVIDER_NAMES, type ProviderName } from "../../models/providers";
 import { THREAD_TOOLS, type WorkspaceFiles, workspaceTools } from "../../models/workspace-tools";
 import type { CommandConfig } from "../commands/config";
 import type { FileHost } from "../commands/workspace-fs";
-import type { Emit } from "../events/event-schema";
 import { assembleMessage } from "../threads/assemble";
 import type { ThreadStreams } from "../threads/thread-streams";
 import type { Threads } from "../threads/threads";

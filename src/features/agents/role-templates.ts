@@ -1,6 +1,6 @@
 import { assertWriteConditions, type WriteConditions } from "../../http/etag";
+import type { Emit } from "../../kernel/events";
 import { randomToken } from "../../lib/crypto";
-import type { Emit } from "../events/event-schema";
 import type { RoleTemplate, RoleTemplateInput } from "./agent.schemas";
 
 // Role templates in the DO's SQLite: the stored defaults of agents spawned for a role. A PUT

@@ -5,6 +5,7 @@ import type { WorkspaceModule } from "../../kernel/module";
 import type { CreateCommandInput, ExecuteCommandInput, PatchCommandInput } from "./command.schemas";
 import { Commands } from "./commands";
 import type { CommandConfig } from "./config";
+import { COMMAND_EVENTS } from "./events";
 import type { PromptRun } from "./execution-runner";
 import { type ShellFiles, shellFileHost } from "./file-host";
 import type { OutputFormat } from "./output-stream";
@@ -50,6 +51,7 @@ export function commandsModule(kernel: Kernel, ports: CommandsPorts) {
   const module: WorkspaceModule = {
     name: "commands",
     migrations: MIGRATIONS,
+    events: COMMAND_EVENTS,
     apis: { commands: api },
     // A new instance runs nothing yet: executions left running were cut off by a restart.
     onWake: () => commands.reapInterrupted(),

@@ -1,6 +1,6 @@
 import { ApiError } from "../../http/errors";
 import type { Caller } from "../../kernel/caller";
-import type { Emit } from "../events/event-schema";
+import type { Emit } from "../../kernel/events";
 import { namedArgs, resolveArgs } from "./args";
 import type {
   Command,

@@ -1,6 +1,6 @@
 import { ApiError, notFound } from "../../http/errors";
 import { assertIfMatch } from "../../http/etag";
-import type { Emit } from "../events/event-schema";
+import type { Emit } from "../../kernel/events";
 import { checkDeclarations } from "./args";
 import {
   type ArgDeclaration,

@@ -1,9 +1,5 @@
-import {
-  EVENT_SCHEMA_VERSION,
-  type EventData,
-  type EventType,
-  type WorkspaceEvent,
-} from "./event-schema";
+import type { EventData, EventType } from "../../kernel/events";
+import { EVENT_SCHEMA_VERSION } from "./event-schema";
 
 // The workspace's event log, in the Durable Object's SQLite. Ids are assigned here, one past the
 // head, and never reused: trimming always keeps the newest events, so the head survives it. The
@@ -49,7 +45,7 @@ export class EventLog {
       actor,
       created_at: new Date(now).toISOString(),
       data,
-    } as WorkspaceEvent;
+    };
     const json = JSON.stringify(event);
     this.sql.exec(
       "INSERT INTO events (id, type, actor, created_at, json) VALUES (?, ?, ?, ?, ?)",

@@ -1,4 +1,5 @@
 import type { Caller } from "../../kernel/caller";
+import type { EventData, EventType } from "../../kernel/events";
 import { featureApi } from "../../kernel/feature-api";
 import type { Kernel } from "../../kernel/kernel";
 import type { WorkspaceModule } from "../../kernel/module";
@@ -6,7 +7,6 @@ import { rpcBoundary } from "../../kernel/rpc-errors";
 import { eventConfig } from "./event-config";
 import { EventHub } from "./event-hub";
 import { EventLog, type LoggedEvent } from "./event-log";
-import type { EventData, EventType } from "./event-schema";
 import { MIGRATIONS } from "./schema";
 import { parseSocketRequest } from "./socket-forward";
 import { SOCKET_PING, SOCKET_PONG } from "./socket-hub";

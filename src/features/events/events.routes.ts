@@ -10,11 +10,12 @@ import {
 } from "../../http/openapi-helpers";
 import { relayUntilCancelled } from "../../lib/relay-stream";
 import { ThreadStreamInfoSchema, ThreadStreamReplaySchema } from "../threads/stream.schemas";
-import { TypePrefixSchema, WorkspaceEventSchema } from "./event-schema";
+import { TypePrefixSchema } from "./event-schema";
 import { isWebSocketUpgrade, socketForwardRequest, upgradeRequired } from "./socket-forward";
 import { resumeCursor, SSE_HEADERS } from "./sse";
 import { newTicket, TICKET_TTL_MS } from "./stream-tickets";
 import { SubscriberInfoSchema } from "./subscriber";
+import { WorkspaceEventSchema } from "./workspace-event";
 
 // The workspace's live event feed: an SSE tail and a hibernatable WebSocket over the same log,
 // the tickets that let a browser open either without an Authorization header, and a view of

@@ -1,8 +1,8 @@
 import { notFound } from "../../http/errors";
 import type { Caller } from "../../kernel/caller";
+import type { Emit } from "../../kernel/events";
 import { featureApi } from "../../kernel/feature-api";
 import type { Kernel } from "../../kernel/kernel";
-import type { Emit } from "../events/event-schema";
 import type { StoredAttachment } from "./attachments";
 import type { FileService } from "./file-service";
 

@@ -1,6 +1,6 @@
 import { ApiError, notFound } from "../../http/errors";
+import type { Emit } from "../../kernel/events";
 import { newId } from "../../lib/ids";
-import type { Emit } from "../events/event-schema";
 import type { AttachmentType } from "./attachment-types";
 import { extensionOf } from "./content-types";
 

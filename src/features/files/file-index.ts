@@ -1,5 +1,5 @@
 import { ApiError, notFound } from "../../http/errors";
-import type { Emit } from "../events/event-schema";
+import type { Emit } from "../../kernel/events";
 import { ancestorsOf, baseName, isWithin, parentOf } from "./paths";
 
 // The workspace's file index, in its Durable Object's SQLite: path → R2 object. R2 objects are

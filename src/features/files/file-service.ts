@@ -1,9 +1,9 @@
 import { ApiError, notFound } from "../../http/errors";
 import type { WriteConditions } from "../../http/etag";
 import type { Caller } from "../../kernel/caller";
+import type { Emit } from "../../kernel/events";
 import type { Kernel } from "../../kernel/kernel";
 import { nowIso } from "../../lib/time";
-import type { Emit } from "../events/event-schema";
 import { AttachmentIndex } from "./attachments";
 import { contentTypeFor } from "./content-types";
 import { DeletionQueue, UNCOMMITTED_UPLOAD_GRACE_MS } from "./deletion-queue";

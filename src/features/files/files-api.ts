@@ -1,9 +1,9 @@
 import type { WriteConditions } from "../../http/etag";
 import type { Caller } from "../../kernel/caller";
+import type { Emit } from "../../kernel/events";
 import { featureApi } from "../../kernel/feature-api";
 import type { Kernel } from "../../kernel/kernel";
 import { nowIso } from "../../lib/time";
-import type { Emit } from "../events/event-schema";
 import { ZIP_READ_HOLD_MS } from "./deletion-queue";
 import type { StoredObject } from "./file-index";
 import type { FileService } from "./file-service";

@@ -2,6 +2,7 @@ import type { Kernel } from "../../kernel/kernel";
 import type { WorkspaceModule } from "../../kernel/module";
 import { deletePrefix, workspacePrefix } from "../../lib/r2-prefix";
 import { attachmentsApi } from "./attachments-api";
+import { FILE_EVENTS } from "./events";
 import { FileService } from "./file-service";
 import { filesApi } from "./files-api";
 import { abortInR2, MultipartUploads } from "./multipart-uploads";
@@ -56,6 +57,7 @@ export function filesModule(kernel: Kernel) {
   const module: WorkspaceModule = {
     name: "files",
     migrations: MIGRATIONS,
+    events: FILE_EVENTS,
     apis,
     async onAlarm(now) {
       await abortExpiredUploads(now);

@@ -1,8 +1,8 @@
 import type { Caller } from "../../kernel/caller";
+import type { Emit } from "../../kernel/events";
 import type { CommandConfig } from "../commands/config";
 import type { CommandRegistry } from "../commands/registry";
 import type { FileHost } from "../commands/workspace-fs";
-import type { Emit } from "../events/event-schema";
 import { recordInterrupted, recordOutcome, reviveTasks } from "./outcomes";
 import { type RunStatus, type TaskStatus, taskEvent } from "./process-events";
 import { ProcessStore, type RunRow, type TaskRow } from "./process-store";

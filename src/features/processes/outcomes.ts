@@ -1,4 +1,4 @@
-import type { Emit } from "../events/event-schema";
+import type { Emit } from "../../kernel/events";
 import { taskEvent } from "./process-events";
 import type { ProcessStore, RunRow, TaskRow } from "./process-store";
 import { dependents, specTasks } from "./run-rules";

@@ -1,10 +1,11 @@
 import type { Caller } from "../../kernel/caller";
+import type { Emit } from "../../kernel/events";
 import { featureApi } from "../../kernel/feature-api";
 import type { Kernel } from "../../kernel/kernel";
 import type { WorkspaceModule } from "../../kernel/module";
-import type { Emit } from "../events/event-schema";
 import type { SubscriptionRequest } from "../events/subscriber";
 import { type EnginePort, ProcessEngine } from "./engine";
+import { PROCESS_EVENTS } from "./events";
 import {
   type ApproveInput,
   type DefinitionConditions,
@@ -126,6 +127,7 @@ export function processesModule(kernel: Kernel, ports: ProcessesPorts) {
   const module: WorkspaceModule = {
     name: "processes",
     migrations: MIGRATIONS,
+    events: PROCESS_EVENTS,
     apis: { processes: api },
     // A task left running by the previous instance is a crashed attempt: wake to rerun it.
     async onWake() {

@@ -13,8 +13,8 @@ import {
 import { conditionsOf } from "../../http/write-conditions";
 import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
 import { relayUntilCancelled } from "../../lib/relay-stream";
-import { WorkspaceEventSchema } from "../events/event-schema";
 import { resumeCursor, SSE_HEADERS } from "../events/sse";
+import { WorkspaceEventSchema } from "../events/workspace-event";
 import {
   ApproveSchema,
   CreateRunSchema,

@@ -1,7 +1,7 @@
 import { ApiError, notFound } from "../../http/errors";
 import { assertIfMatch, assertWriteConditions, type WriteConditions } from "../../http/etag";
 import type { Caller } from "../../kernel/caller";
-import type { Emit } from "../events/event-schema";
+import type { Emit } from "../../kernel/events";
 import type { ProcessEngine } from "./engine";
 import {
   EMPTY_INPUT_SCHEMA,

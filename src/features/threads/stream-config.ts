@@ -1,8 +1,8 @@
 import type { ToolSet, UIMessageChunk } from "ai";
 import type { Caller } from "../../kernel/caller";
+import type { Emit } from "../../kernel/events";
 import type { WorkspaceFiles } from "../../models/workspace-tools";
 import type { EventConfig } from "../events/event-config";
-import type { Emit } from "../events/event-schema";
 import type { ProducerOptions, ThreadStream } from "./stream-producer";
 import type { StreamStatus } from "./stream-store";
 import type { MessageInput } from "./thread.schemas";

@@ -1,6 +1,6 @@
 import type { UIMessage } from "ai";
 import { ApiError } from "../../http/errors";
-import type { Emit } from "../events/event-schema";
+import type { Emit } from "../../kernel/events";
 import { prepareMessage } from "./prepare-messages";
 import type { Message, MessageInput, Thread } from "./thread.schemas";
 import type { Threads } from "./threads";

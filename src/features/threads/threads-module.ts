@@ -1,11 +1,12 @@
 import type { Caller } from "../../kernel/caller";
+import type { Emit } from "../../kernel/events";
 import { featureApi } from "../../kernel/feature-api";
 import type { Kernel } from "../../kernel/kernel";
 import type { WorkspaceModule } from "../../kernel/module";
 import { THREAD_TOOLS, type WorkspaceFiles, workspaceTools } from "../../models/workspace-tools";
 import type { EventConfig } from "../events/event-config";
-import type { Emit } from "../events/event-schema";
 import { unpersistedEchoStream } from "./bench-stream";
+import { THREAD_EVENTS } from "./events";
 import { MIGRATIONS } from "./schema";
 import { DEFAULT_MAX_STEPS, type StreamRequest } from "./stream.schemas";
 import { streamConfig } from "./stream-config";
@@ -140,6 +141,7 @@ export function threadsModule(kernel: Kernel, ports: ThreadsPorts) {
   const module: WorkspaceModule = {
     name: "threads",
     migrations: MIGRATIONS,
+    events: THREAD_EVENTS,
     apis: { threads: api },
     // A stream still marked streaming lost its producer with the previous instance.
     async onWake() {

@@ -1,8 +1,8 @@
 import { ApiError } from "../../http/errors";
 import { assertIfMatch, assertWriteConditions, type WriteConditions } from "../../http/etag";
+import type { Emit } from "../../kernel/events";
 import { newId } from "../../lib/ids";
 import { type JsonObject, mergePatch } from "../../lib/merge";
-import type { Emit } from "../events/event-schema";
 import { hasChanges, type MessageChanges, MessageStore } from "./message-store";
 import { pairsPage } from "./pairs";
 import { type PreparedMessage, prepareMessages } from "./prepare-messages";

@@ -1,11 +1,11 @@
 import { ApiError } from "../../http/errors";
 import { assertIfMatch } from "../../http/etag";
 import type { Caller } from "../../kernel/caller";
+import type { Emit } from "../../kernel/events";
 import { featureApi } from "../../kernel/feature-api";
 import type { Kernel } from "../../kernel/kernel";
 import type { WorkspaceModule } from "../../kernel/module";
 import { nowIso } from "../../lib/time";
-import type { Emit } from "../events/event-schema";
 import {
   addCodebase,
   type CreateCodebaseInput,
@@ -21,6 +21,7 @@ import {
   updateWorkspaceRow,
   writeWorkspaceRow,
 } from "./d1-mirror";
+import { WORKSPACE_EVENTS } from "./events";
 import {
   type CreateLifecycleEventInput,
   countLifecycleEvents,
@@ -335,6 +336,7 @@ export function workspacesModule(kernel: Kernel, ports: WorkspacesPorts) {
   const module: WorkspaceModule = {
     name: "workspaces",
     migrations: MIGRATIONS,
+    events: WORKSPACE_EVENTS,
     apis: { workspaces: api },
     onPurge: async () => store.forget(),
   };

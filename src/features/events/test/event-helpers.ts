@@ -1,10 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import { api, dispatch, env, type TestAccount } from "../../../../test/helpers";
+import type { Emit } from "../../../kernel/events";
 import type { Kernel } from "../../../kernel/kernel";
 import type { composeModules } from "../../../kernel/modules";
 import type { WorkspaceDO } from "../../../kernel/workspace-do";
-import { type Emit, type WorkspaceEvent, WorkspaceEventSchema } from "../event-schema";
+import { type WorkspaceEvent, WorkspaceEventSchema } from "../workspace-event";
 import { type SocketMessage, SocketReader } from "./socket-reader";
 import { type SseFrame, SseReader } from "./sse-reader";
 

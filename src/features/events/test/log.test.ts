@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, createAccount, createWorkspace, type WorkspaceBody } from "../../../../test/helpers";
 import type { WorkspaceDO } from "../../../kernel/workspace-do";
-import type { WorkspaceEvent } from "../event-schema";
+import type { WorkspaceEvent } from "../workspace-event";
 import {
   commitOf,
   doSql,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, createAccount, createWorkspace, expectEnvelope } from "../../../../test/helpers";
-import type { WorkspaceEvent } from "../event-schema";
+import type { WorkspaceEvent } from "../workspace-event";
 import {
   HEARTBEAT_MS,
   headOf,

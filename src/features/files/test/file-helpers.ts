@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { api, dispatch, env, type TestAccount } from "../../../../test/helpers";
-import { WorkspaceEventSchema } from "../../events/event-schema";
 import { doSql, workspaceStub } from "../../events/test/event-helpers";
+import { WorkspaceEventSchema } from "../../events/workspace-event";
 
 // Shared by the file suites: raw uploads and downloads the way a client sends them, the R2 keys
 // under a workspace's prefix, the index's own object keys, and the DO's alarm on demand.

@@ -1,9 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dispatch } from "../../../../test/helpers";
-import { WorkspaceEventSchema } from "../../events/event-schema";
 import { workspaceStub } from "../../events/test/event-helpers";
 import { SseReader } from "../../events/test/sse-reader";
+import { WorkspaceEventSchema } from "../../events/workspace-event";
 import {
   type Ctx,
   drive,

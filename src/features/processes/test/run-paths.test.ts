@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { api, dispatch } from "../../../../test/helpers";
-import { WorkspaceEventSchema } from "../../events/event-schema";
 import { SseReader } from "../../events/test/sse-reader";
+import { WorkspaceEventSchema } from "../../events/workspace-event";
 import {
   type Ctx,
   control,

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { api } from "../../../../test/helpers";
-import { EVENT_TYPES } from "../../events/event-schema";
+import { EVENT_TYPES } from "../../events/workspace-event";
 import {
   type Ctx,
   control,

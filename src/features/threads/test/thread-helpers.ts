@@ -1,7 +1,7 @@
 import { expect } from "vitest";
 import { type ApiResponse, api, type TestAccount } from "../../../../test/helpers";
-import type { WorkspaceEvent } from "../../events/event-schema";
 import { replayFrom } from "../../events/test/event-helpers";
+import type { WorkspaceEvent } from "../../events/workspace-event";
 
 // Shared by the thread suites: typed calls to the thread routes and the shapes they answer.
 
