@@ -14,6 +14,12 @@ export interface EventJournal {
 /** An event sink as `commit` hands it to a change: type and data in, the event's id out. */
 export type RawEmit = (type: string, data: unknown) => number;
 
+/**
+ * Why a deleted workspace's object was reset (see `resetDeleted`): a call that meets it was made
+ * to a deleted workspace, and the Worker answers it as such (404).
+ */
+export const DELETED_RESET_REASON = "the workspace was deleted; its object was reset";
+
 /** Who owns this workspace, as stored at creation. */
 export interface Owner {
   accountId: string;
@@ -109,6 +115,15 @@ export class Kernel {
     }
     journal.publish(appended);
     return value;
+  }
+
+  /**
+   * Resets the object of a deleted workspace, dropping what it holds in memory and the
+   * connections it still has; the purge alarm, if it was running, is retried by a new instance.
+   */
+  resetDeleted(): void {
+    if (this.owner().live) return;
+    this.ctx.abort(DELETED_RESET_REASON);
   }
 
   /** Sets the alarm to `at` unless one is already set sooner: how a module asks to be woken. */

@@ -1,5 +1,7 @@
+import { notFound } from "../http/errors";
 import type { Caller } from "./caller";
 import type { Remote } from "./feature-api";
+import { DELETED_RESET_REASON } from "./kernel";
 import type { WorkspaceApis } from "./modules";
 import { type RpcResult, unwrapRpc } from "./rpc-errors";
 
@@ -42,7 +44,7 @@ export function workspaceApi(env: Env, workspaceId: string, caller: Caller | nul
             get: (_facade, method) =>
               typeof method === "string"
                 ? async (...args: unknown[]) =>
-                    unwrapRpc(await stub.call(caller, feature, method, args))
+                    unwrapRpc(await deletedIsNotFound(stub.call(caller, feature, method, args)))
                 : undefined,
           },
         );
@@ -53,6 +55,18 @@ export function workspaceApi(env: Env, workspaceId: string, caller: Caller | nul
   });
 }
 
+/** A call that met the reset of a deleted workspace's object (see Kernel.resetDeleted): 404. */
+async function deletedIsNotFound<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof Error && error.message.includes(DELETED_RESET_REASON)) {
+      throw notFound("workspace");
+    }
+    throw error;
+  }
+}
+
 /** A bare round trip to a workspace's DO (the benchmark's baseline). */
 export function pingWorkspace(env: Env, workspaceId: string): Promise<string> {
   return workspaceStub(env, workspaceId).ping();
@@ -60,7 +74,7 @@ export function pingWorkspace(env: Env, workspaceId: string): Promise<string> {
 
 /** Forwards a request (a WebSocket upgrade) to the workspace's DO. */
 export function forwardToWorkspace(env: Env, workspaceId: string, request: Request) {
-  return workspaceStub(env, workspaceId).fetch(request);
+  return deletedIsNotFound(workspaceStub(env, workspaceId).fetch(request));
 }
 
 /**

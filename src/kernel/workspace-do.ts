@@ -86,11 +86,11 @@ export class WorkspaceDO extends DurableObject<Env> {
   }
 
   webSocketClose(ws: WebSocket, code: number, reason: string): void {
-    this.composed.events.hub.sockets.closed(ws, code, reason);
+    this.composed.events.socketClosed(ws, code, reason);
   }
 
   webSocketError(ws: WebSocket): void {
-    this.composed.events.hub.sockets.closed(ws, 1011, "socket error");
+    this.composed.events.socketClosed(ws, 1011, "socket error");
   }
 
   /**

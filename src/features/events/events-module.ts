@@ -31,6 +31,8 @@ export function eventsModule<D extends Record<string, unknown>>(
   const hub = new EventHub(kernel.ctx, log, config);
   /** Whether an alarm is known to be set for trimming the log. */
   let trimArmed = false;
+  /** The sockets told the workspace is deleted whose closing reply has not come yet. */
+  let closing: Set<WebSocket> | null = null;
 
   /**
    * Sets an alarm for when the oldest event beyond the retained count ages out; none while the
@@ -107,7 +109,10 @@ export function eventsModule<D extends Record<string, unknown>>(
       await armTrim();
     },
     // After `workspace.deleted` is committed, so every tail and socket has seen it.
-    onDeleted: () => hub.closeAll("workspace_deleted"),
+    onDeleted() {
+      closing = new Set(kernel.ctx.getWebSockets());
+      hub.closeAll("workspace_deleted");
+    },
     onPurge: async () => log.forgetHead(),
   };
 
@@ -117,6 +122,18 @@ export function eventsModule<D extends Record<string, unknown>>(
     hub,
     log,
     config,
+    /**
+     * A socket's closing handshake is done. The runtime releases a hibernatable socket's
+     * connection only when the object hibernates (~10 s idle, longer while the purge runs), so
+     * a client would see its close that late. Once every socket of a deleted workspace has
+     * answered, the object is reset instead (`kernel.reset`), which releases them at once.
+     */
+    socketClosed(ws: WebSocket, code: number, reason: string): void {
+      hub.sockets.closed(ws, code, reason);
+      if (!closing) return;
+      closing.delete(ws);
+      if (closing.size === 0) kernel.resetDeleted();
+    },
     /**
      * The WebSocket upgrade, forwarded by the Worker after it authenticated the caller (the DO
      * is reachable only through the Worker, so the caller header is trusted like an RPC
