@@ -2,7 +2,7 @@ import { ApiError, notFound } from "../../http/errors";
 import type { WriteConditions } from "../../http/etag";
 import { encodeCursor } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
-import { type Row, str } from "../../lib/sql-values";
+import { bool, type Row, str } from "../../lib/sql-values";
 import { PROVIDER_NAMES, type ProviderName } from "../../models/providers";
 import { THREAD_TOOLS, type WorkspaceFiles, workspaceTools } from "../../models/workspace-tools";
 import type { CommandConfig } from "../commands/config";
@@ -302,7 +302,7 @@ export class Agents {
       task: String(row.task),
       thread_id: threadId,
       parent_id: str(row.parent_id),
-      is_orchestrator: row.is_orchestrator === 1,
+      is_orchestrator: bool(row.is_orchestrator),
       stream_status: this.port.streams.store.latest(threadId)?.status ?? null,
       created_by: str(row.actor),
       created_at: String(row.created_at),

@@ -1,5 +1,6 @@
 import { assertWriteConditions, type WriteConditions } from "../../http/etag";
 import { randomToken } from "../../lib/crypto";
+import { json } from "../../lib/sql-values";
 import type { Emit } from "../events/event-schema";
 import type { RoleTemplate, RoleTemplateInput } from "./agent.schemas";
 
@@ -26,7 +27,7 @@ export class RoleTemplates {
       .exec("SELECT template, etag, updated_at FROM role_templates WHERE role = ?", role)
       .toArray()[0];
     if (!row) return null;
-    const stored = JSON.parse(String(row.template)) as Stored;
+    const stored = json(row.template) as Stored;
     return {
       role,
       ...DEFAULTS,

@@ -1,5 +1,6 @@
 import { ApiError, notFound } from "../../http/errors";
 import { assertIfMatch } from "../../http/etag";
+import { json, num, type Row, str } from "../../lib/sql-values";
 import type { Emit } from "../events/event-schema";
 import { checkDeclarations } from "./args";
 import {
@@ -16,8 +17,6 @@ import { indexCommand, unindexCommand } from "./fts";
 // The command registry in the workspace's Durable Object: one row per trigger, written inside
 // the DO's commit() with its event and its FTS row, so the three never disagree.
 
-type Row = Record<string, SqlStorageValue>;
-
 const nowIso = () => new Date().toISOString();
 const newEtag = () => crypto.randomUUID().replaceAll("-", "");
 
@@ -30,10 +29,10 @@ export function toCommand(row: Row): Command {
     category: String(row.category),
     type,
     body: type === "http" ? (JSON.parse(body) as HttpTemplate) : body,
-    args: JSON.parse(String(row.args)) as ArgDeclaration[],
-    timeout_ms: row.timeout_ms === null ? null : Number(row.timeout_ms),
+    args: json(row.args) as ArgDeclaration[],
+    timeout_ms: num(row.timeout_ms),
     etag: String(row.etag),
-    created_by: row.created_by === null ? null : String(row.created_by),
+    created_by: str(row.created_by),
     created_at: String(row.created_at),
     updated_at: String(row.updated_at),
   };

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError, notFound } from "../../http/errors";
 import { newId } from "../../lib/ids";
+import { type Row, str } from "../../lib/sql-values";
 import type { Emit } from "../events/event-schema";
 import type { AttachmentType } from "./attachment-types";
 import { extensionOf } from "./content-types";
@@ -84,8 +85,6 @@ export function safeName(original: string, type: StoredAttachment["type"]): stri
   return `${stem || "file"}.${suffix}`;
 }
 
-type Row = Record<string, SqlStorageValue>;
-
 const toAttachment = (row: Row): Attachment => ({
   name: String(row.name),
   original_name: String(row.original_name),
@@ -93,7 +92,7 @@ const toAttachment = (row: Row): Attachment => ({
   size: Number(row.size),
   etag: String(row.sha256),
   created_at: String(row.created_at),
-  author: row.author === null ? null : String(row.author),
+  author: str(row.author),
 });
 
 export class AttachmentIndex {

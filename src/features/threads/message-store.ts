@@ -1,3 +1,4 @@
+import { type Row, str } from "../../lib/sql-values";
 import { splitChunks } from "./chunks";
 import type { PreparedMessage } from "./prepare-messages";
 import type { Message, MessageRef, MessageRole } from "./thread.schemas";
@@ -5,8 +6,6 @@ import type { Message, MessageRef, MessageRole } from "./thread.schemas";
 // A thread's messages in the Durable Object's SQLite, one row per message at its position
 // (`seq`, from 1). The serialized parts are cut into pieces (chunks.ts): the first lives in the
 // row, the rest in message_chunks, and a read joins them back.
-
-type Row = Record<string, SqlStorageValue>;
 
 /** A stored message without its parts: what lists, diffs and the index need. */
 interface StoredRef extends MessageRef {
@@ -39,7 +38,7 @@ const toRef = (row: Row): StoredRef => ({
   bytes: Number(row.bytes),
   created_at: String(row.created_at),
   updated_at: String(row.updated_at),
-  metadataJson: row.metadata === null ? null : String(row.metadata),
+  metadataJson: str(row.metadata),
   chunks: Number(row.chunks),
 });
 
@@ -207,9 +206,9 @@ export class MessageStore {
       .toArray()[0];
     return {
       count: Number(totals.n),
-      maxUpdatedAt: totals.updated === null ? null : String(totals.updated),
+      maxUpdatedAt: str(totals.updated),
       lastCreatedAt: last ? String(last.created_at) : null,
-      lastPreview: last?.preview == null ? null : String(last.preview),
+      lastPreview: str(last?.preview),
     };
   }
 

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { newId } from "../../lib/ids";
+import { type Row, str } from "../../lib/sql-values";
 
 export const LifecycleEventSchema = z
   .object({
@@ -27,15 +28,13 @@ export const CreateLifecycleEventSchema = z
   .openapi("CreateLifecycleEvent");
 export type CreateLifecycleEventInput = z.infer<typeof CreateLifecycleEventSchema>;
 
-type Row = Record<string, SqlStorageValue>;
-
 const toEvent = (row: Row): LifecycleEvent => ({
   id: String(row.id),
   event: String(row.event),
-  notes: row.notes === null ? null : String(row.notes),
-  from_status: row.from_status === null ? null : String(row.from_status),
-  to_status: row.to_status === null ? null : String(row.to_status),
-  actor: row.actor === null ? null : String(row.actor),
+  notes: str(row.notes),
+  from_status: str(row.from_status),
+  to_status: str(row.to_status),
+  actor: str(row.actor),
   created_at: String(row.created_at),
 });
 
