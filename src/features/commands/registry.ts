@@ -1,5 +1,6 @@
 import { ApiError, notFound } from "../../http/errors";
 import { assertIfMatch } from "../../http/etag";
+import { splitPage } from "../../lib/pagination";
 import { json, num, type Row, str } from "../../lib/sql-values";
 import type { Emit } from "../events/event-schema";
 import { checkDeclarations } from "./args";
@@ -99,7 +100,8 @@ export class CommandRegistry {
         query.limit + 1,
       )
       .toArray();
-    return { items: rows.slice(0, query.limit).map(toCommand), more: rows.length > query.limit };
+    const { items, more } = splitPage(rows, query.limit);
+    return { items: items.map(toCommand), more };
   }
 
   create(input: CreateCommandInput, author: string | null, emit: Emit): Command {

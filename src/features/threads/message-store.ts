@@ -1,3 +1,4 @@
+import { splitPage } from "../../lib/pagination";
 import { type Row, str } from "../../lib/sql-values";
 import { splitChunks } from "./chunks";
 import type { PreparedMessage } from "./prepare-messages";
@@ -143,9 +144,10 @@ export class MessageStore {
       total += bytes;
       taken++;
     }
-    const last = rows[taken - 1];
+    const page = splitPage(rows, taken);
+    const last = page.items.at(-1);
     const items = last ? this.range(threadId, Number(rows[0]?.seq), Number(last.seq)) : [];
-    return { items, nextAfter: rows.length > taken && last ? Number(last.seq) : null };
+    return { items, nextAfter: page.more && last ? Number(last.seq) : null };
   }
 
   /** Positions, roles and sizes after `afterSeq`, without parts: for grouping into pairs. */

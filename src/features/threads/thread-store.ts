@@ -1,6 +1,7 @@
 import { notFound } from "../../http/errors";
 import { randomToken } from "../../lib/crypto";
 import type { JsonObject } from "../../lib/merge";
+import { splitPage } from "../../lib/pagination";
 import { json, type Row, str } from "../../lib/sql-values";
 import type { MessageStore } from "./message-store";
 import type { Thread, ThreadStatus } from "./thread.schemas";
@@ -179,10 +180,8 @@ export class ThreadStore {
         query.limit + 1,
       )
       .toArray();
-    return {
-      items: rows.slice(0, query.limit).map(toThread),
-      more: rows.length > query.limit,
-    };
+    const { items, more } = splitPage(rows, query.limit);
+    return { items: items.map(toThread), more };
   }
 
   counts(): { threads: number; messages: number } {

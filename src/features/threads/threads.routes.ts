@@ -17,11 +17,11 @@ import {
   CreateThreadSchema,
   decodeListCursor,
   decodeMessagesCursor,
-  encodeListCursor,
   encodeMessagesCursor,
   ListThreadsQuerySchema,
   MessagesPageSchema,
   MessagesQuerySchema,
+  nextListCursor,
   PatchThreadMetadataSchema,
   PatchThreadSchema,
   RebuildReportSchema,
@@ -167,8 +167,7 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
         limit: query.limit,
       }),
     );
-    const last = page.items.at(-1);
-    const next = page.more && last ? encodeListCursor(query.sort_by, query.sort_order, last) : null;
+    const next = nextListCursor(query.sort_by, query.sort_order, page);
     return c.json({ items: page.items, next_cursor: next }, 200);
   });
 
