@@ -7,8 +7,12 @@ import { isPlainObject } from "./merge";
 /** What a cursor holds: a few named strings and numbers. */
 export type CursorKey = Record<string, string | number>;
 
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 export function encodeCursor(value: CursorKey): string {
-  return btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  // UTF-8 first: btoa takes only Latin-1, and a key may be any path (`日本/x`).
+  const binary = String.fromCharCode(...new TextEncoder().encode(JSON.stringify(value)));
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 export function decodeCursor<T extends CursorKey>(
@@ -17,8 +21,15 @@ export function decodeCursor<T extends CursorKey>(
 ): T {
   try {
     // Standard base64 (with `+`, `/`, `=`) decodes too: cursors from before base64url do.
-    const padded = cursor.replace(/-/g, "+").replace(/_/g, "/");
-    const value: unknown = JSON.parse(atob(padded));
+    const binary = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+    const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      text = binary; // a cursor from before UTF-8: Latin-1, one byte a character
+    }
+    const value: unknown = JSON.parse(text);
     if (isValid(value)) return value;
   } catch {
     // fall through to the error below
