@@ -8,13 +8,13 @@ import {
 } from "../../http/openapi-helpers";
 import { cursorShape, decodeCursor } from "../../lib/cursor";
 import { cursorAfter, cursorKey, nextCursor } from "../../lib/pagination";
-import type { Thread } from "./thread.schemas";
 import {
   boundedObject,
   MessagePairSchema,
   MessageSchema,
   MessagesInputSchema,
   THREAD_LIMITS,
+  type Thread,
   ThreadIdSchema,
   ThreadSchema,
 } from "./thread.schemas";
