@@ -10,7 +10,8 @@ import {
   withErrors,
 } from "../../http/openapi-helpers";
 import { conditionsOf } from "../../http/write-conditions";
-import { decodeCursor } from "../../lib/cursor";
+import { cursorShape } from "../../lib/cursor";
+import { cursorKey } from "../../lib/pagination";
 import {
   AgentListSchema,
   AgentLogPageSchema,
@@ -137,10 +138,7 @@ const closeRoute = createRoute({
   responses: { 200: jsonResponse(AgentSchema, "The closed agent"), ...withErrors() },
 });
 
-const isIndexCursor = (value: unknown): value is { index: number } =>
-  typeof value === "object" &&
-  value !== null &&
-  Number.isInteger((value as { index?: unknown }).index);
+const isIndexCursor = cursorShape({ index: "position" });
 
 export function registerAgentRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(rolesRoute, async (c) => {
@@ -185,10 +183,7 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(logRoute, async (c) => {
     const { id } = c.req.valid("param");
     const query = c.req.valid("query");
-    const after =
-      query.cursor !== undefined
-        ? decodeCursor(query.cursor, isIndexCursor).index
-        : (query.after ?? -1);
+    const after = cursorKey(query.cursor, isIndexCursor)?.index ?? query.after ?? -1;
     const page = await c.var.workspace.agents.log(id, after, query.limit);
     return c.json(page, 200);
   });

@@ -2,9 +2,9 @@ import { ApiError, notFound } from "../../http/errors";
 import type { WriteConditions } from "../../http/etag";
 import type { Caller } from "../../kernel/caller";
 import type { Emit } from "../../kernel/events";
-import { encodeCursor } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
-import { type Row, str } from "../../lib/sql-values";
+import { cursorPage } from "../../lib/pagination";
+import { bool, type Row, str } from "../../lib/sql-values";
 import { PROVIDER_NAMES, type ProviderName } from "../../models/providers";
 import { THREAD_TOOLS, type WorkspaceFiles, workspaceTools } from "../../models/workspace-tools";
 import type { CommandConfig } from "../commands/config";
@@ -185,14 +185,8 @@ export class Agents {
   async log(id: string, after: number, limit: number) {
     const agent = this.get(id);
     const entries = await this.entries(agent.thread_id);
-    const page = entries.slice(after + 1, after + 1 + limit);
-    const last = page.at(-1);
-    return {
-      items: page,
-      next_cursor:
-        last && last.index < entries.length - 1 ? encodeCursor({ index: last.index }) : null,
-      total: entries.length,
-    };
+    const rows = entries.slice(after + 1, after + 2 + limit);
+    return { ...cursorPage(rows, limit, (last) => ({ index: last.index })), total: entries.length };
   }
 
   /** DELETE …/agents/{id}: its stream cancelled (the partial answer saved), then closed. */
@@ -302,7 +296,7 @@ export class Agents {
       task: String(row.task),
       thread_id: threadId,
       parent_id: str(row.parent_id),
-      is_orchestrator: row.is_orchestrator === 1,
+      is_orchestrator: bool(row.is_orchestrator),
       stream_status: this.port.streams.store.latest(threadId)?.status ?? null,
       created_by: str(row.actor),
       created_at: String(row.created_at),

@@ -1,6 +1,7 @@
 import { assertWriteConditions, type WriteConditions } from "../../http/etag";
 import type { Emit } from "../../kernel/events";
 import { randomToken } from "../../lib/crypto";
+import { json } from "../../lib/sql-values";
 import type { RoleTemplate, RoleTemplateInput } from "./agent.schemas";
 
 // Role templates in the DO's SQLite: the stored defaults of agents spawned for a role. A PUT
@@ -26,7 +27,7 @@ export class RoleTemplates {
       .exec("SELECT template, etag, updated_at FROM role_templates WHERE role = ?", role)
       .toArray()[0];
     if (!row) return null;
-    const stored = JSON.parse(String(row.template)) as Stored;
+    const stored = json(row.template) as Stored;
     return {
       role,
       ...DEFAULTS,

@@ -10,7 +10,8 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
-import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
+import { isAfterCursor } from "../../lib/cursor";
+import { cursorKey, nextCursor } from "../../lib/pagination";
 import { CommandSchema, CreateCommandSchema, PatchCommandSchema } from "./command.schemas";
 import { registerCommandExecutionRoutes } from "./command-executions.routes";
 import {
@@ -142,16 +143,12 @@ const deleteRoute = createRoute({
   responses: { 204: noContent, ...withErrors(412) },
 });
 
-function page<T extends { trigger: string }>(result: { items: T[]; more: boolean }) {
-  const last = result.items.at(-1);
-  return {
-    items: result.items,
-    next_cursor: result.more && last ? encodeCursor({ after: last.trigger }) : null,
-  };
-}
+const page = <T extends { trigger: string }>(result: { items: T[]; more: boolean }) => ({
+  items: result.items,
+  next_cursor: nextCursor(result, (last) => ({ after: last.trigger })),
+});
 
-const afterOf = (cursor: string | undefined) =>
-  cursor ? decodeCursor(cursor, isAfterCursor).after : null;
+const afterOf = (cursor: string | undefined) => cursorKey(cursor, isAfterCursor)?.after ?? null;
 
 export function registerCommandRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listRoute, async (c) => {

@@ -1,5 +1,6 @@
 import { notFound } from "../../http/errors";
 import { newId } from "../../lib/ids";
+import { bool, json, num, type Row, str } from "../../lib/sql-values";
 import {
   type ArgValue,
   type CommandType,
@@ -13,8 +14,6 @@ import {
 // produced, each with the next sequence number of its execution, so a reader can replay what
 // exists and then follow: listeners registered here are told of every chunk and of the end.
 
-type Row = Record<string, SqlStorageValue>;
-
 /** The most of one chunk's text in a row (rows must stay well under SQLite's 2 MB). */
 const CHUNK_CHARS = 64 * 1024;
 /** Finished executions kept per workspace (with their output); older ones are pruned. */
@@ -25,21 +24,20 @@ const toExecution = (row: Row): Execution => ({
   trigger: String(row.trigger),
   type: String(row.type) as CommandType,
   status: String(row.status) as ExecutionStatus,
-  args: JSON.parse(String(row.args)) as Record<string, ArgValue>,
-  thread_id: row.thread_id === null ? null : String(row.thread_id),
-  message_id:
-    row.message_id === null || row.message_id === undefined ? null : String(row.message_id),
-  tool_call_id: row.tool_call_id === null ? null : String(row.tool_call_id),
-  rendered: row.rendered === null ? null : String(row.rendered),
-  exit_code: row.exit_code === null ? null : Number(row.exit_code),
-  http_status: row.http_status === null ? null : Number(row.http_status),
-  reason: row.reason === null ? null : String(row.reason),
+  args: json(row.args) as Record<string, ArgValue>,
+  thread_id: str(row.thread_id),
+  message_id: str(row.message_id),
+  tool_call_id: str(row.tool_call_id),
+  rendered: str(row.rendered),
+  exit_code: num(row.exit_code),
+  http_status: num(row.http_status),
+  reason: str(row.reason),
   output_bytes: Number(row.output_bytes),
-  output_truncated: row.output_truncated === 1,
+  output_truncated: bool(row.output_truncated),
   created_at: String(row.created_at),
-  started_at: row.started_at === null ? null : String(row.started_at),
-  finished_at: row.finished_at === null ? null : String(row.finished_at),
-  duration_ms: row.duration_ms === null ? null : Number(row.duration_ms),
+  started_at: str(row.started_at),
+  finished_at: str(row.finished_at),
+  duration_ms: num(row.duration_ms),
 });
 
 export interface OutputListener {

@@ -1,6 +1,8 @@
 import { ApiError, notFound } from "../../http/errors";
 import { assertIfMatch } from "../../http/etag";
 import type { Emit } from "../../kernel/events";
+import { splitPage } from "../../lib/pagination";
+import { json, num, type Row, str } from "../../lib/sql-values";
 import { checkDeclarations } from "./args";
 import {
   type ArgDeclaration,
@@ -16,8 +18,6 @@ import { indexCommand, unindexCommand } from "./fts";
 // The command registry in the workspace's Durable Object: one row per trigger, written inside
 // the DO's commit() with its event and its FTS row, so the three never disagree.
 
-type Row = Record<string, SqlStorageValue>;
-
 const nowIso = () => new Date().toISOString();
 const newEtag = () => crypto.randomUUID().replaceAll("-", "");
 
@@ -30,10 +30,10 @@ export function toCommand(row: Row): Command {
     category: String(row.category),
     type,
     body: type === "http" ? (JSON.parse(body) as HttpTemplate) : body,
-    args: JSON.parse(String(row.args)) as ArgDeclaration[],
-    timeout_ms: row.timeout_ms === null ? null : Number(row.timeout_ms),
+    args: json(row.args) as ArgDeclaration[],
+    timeout_ms: num(row.timeout_ms),
     etag: String(row.etag),
-    created_by: row.created_by === null ? null : String(row.created_by),
+    created_by: str(row.created_by),
     created_at: String(row.created_at),
     updated_at: String(row.updated_at),
   };
@@ -100,7 +100,8 @@ export class CommandRegistry {
         query.limit + 1,
       )
       .toArray();
-    return { items: rows.slice(0, query.limit).map(toCommand), more: rows.length > query.limit };
+    const { items, more } = splitPage(rows, query.limit);
+    return { items: items.map(toCommand), more };
   }
 
   create(input: CreateCommandInput, author: string | null, emit: Emit): Command {

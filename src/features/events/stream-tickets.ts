@@ -1,4 +1,5 @@
 import { randomToken, sha256Hex } from "../../lib/crypto";
+import { str } from "../../lib/sql-values";
 
 // Stream tickets let a browser open an EventSource or WebSocket, which cannot carry an
 // Authorization header: a short-lived, single-use secret for one workspace, passed as
@@ -56,6 +57,6 @@ export function consumeTicket(sql: SqlStorage, hash: string, now: number): Ticke
   if (!row || Number(row.expires_at) <= now) return null;
   return {
     accountId: String(row.account_id),
-    actor: row.actor === null ? null : String(row.actor),
+    actor: str(row.actor),
   };
 }

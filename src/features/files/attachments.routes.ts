@@ -14,7 +14,8 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
-import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
+import { isAfterCursor } from "../../lib/cursor";
+import { cursorKey, cursorPage } from "../../lib/pagination";
 import {
   ALLOWED_TYPES_TEXT,
   ATTACHMENT_TYPES,
@@ -198,15 +199,10 @@ export function registerAttachmentRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const after = query.cursor ? decodeCursor(query.cursor, isAfterCursor).after : null;
+    const after = cursorKey(query.cursor, isAfterCursor)?.after ?? null;
     const items = await c.var.workspace.attachments.list(after, query.limit + 1);
-    const page = items.slice(0, query.limit);
-    const last = page.at(-1);
     return c.json(
-      {
-        items: page,
-        next_cursor: items.length > query.limit && last ? encodeCursor({ after: last.name }) : null,
-      },
+      cursorPage(items, query.limit, (last) => ({ after: last.name })),
       200,
     );
   });

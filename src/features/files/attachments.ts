@@ -1,6 +1,7 @@
 import { ApiError, notFound } from "../../http/errors";
 import type { Emit } from "../../kernel/events";
 import { newId } from "../../lib/ids";
+import { type Row, str } from "../../lib/sql-values";
 import type { AttachmentType } from "./attachment-types";
 import { extensionOf } from "./content-types";
 
@@ -69,8 +70,6 @@ export function safeName(original: string, type: StoredAttachment["type"]): stri
   return `${stem || "file"}.${suffix}`;
 }
 
-type Row = Record<string, SqlStorageValue>;
-
 const toAttachment = (row: Row): Attachment => ({
   name: String(row.name),
   original_name: String(row.original_name),
@@ -78,7 +77,7 @@ const toAttachment = (row: Row): Attachment => ({
   size: Number(row.size),
   etag: String(row.sha256),
   created_at: String(row.created_at),
-  author: row.author === null ? null : String(row.author),
+  author: str(row.author),
 });
 
 export class AttachmentIndex {

@@ -1,3 +1,5 @@
+import { num } from "../../lib/sql-values";
+
 // R2 objects no longer named by the file index, waiting for the DO alarm to delete them. A key
 // is queued in the same transaction that dropped its last reference, so none is forgotten; a
 // failed delete is retried with backoff. An upload queues its own object in advance (with a
@@ -86,7 +88,7 @@ export class DeletionQueue {
 
   nextDue(): number | null {
     const row = this.sql.exec("SELECT min(due_at) AS due FROM object_deletions").one();
-    return row.due === null ? null : Number(row.due);
+    return num(row.due);
   }
 
   pending(): number {

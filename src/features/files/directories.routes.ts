@@ -10,7 +10,8 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
-import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
+import { isAfterCursor } from "../../lib/cursor";
+import { cursorKey, cursorPage } from "../../lib/pagination";
 import { contentDisposition } from "./content-disposition";
 import { FileEntrySchema } from "./file-index";
 import { baseName, normalizeDirectory, normalizePath } from "./paths";
@@ -105,15 +106,10 @@ export function registerDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const path = normalizeDirectory(query.path);
-    const after = query.cursor ? decodeCursor(query.cursor, isAfterCursor).after : null;
+    const after = cursorKey(query.cursor, isAfterCursor)?.after ?? null;
     const items = await c.var.workspace.files.listDirectory(path, after, query.limit + 1);
-    const page = items.slice(0, query.limit);
-    const last = page.at(-1);
     return c.json(
-      {
-        items: page,
-        next_cursor: items.length > query.limit && last ? encodeCursor({ after: last.path }) : null,
-      },
+      cursorPage(items, query.limit, (last) => ({ after: last.path })),
       200,
     );
   });

@@ -1,5 +1,6 @@
 import { ApiError, notFound } from "../../http/errors";
 import type { Emit } from "../../kernel/events";
+import { type Row, str } from "../../lib/sql-values";
 import { ancestorsOf, baseName, isWithin, parentOf } from "./paths";
 
 // The workspace's file index, in its Durable Object's SQLite: path → R2 object. R2 objects are
@@ -19,18 +20,16 @@ export interface StoredObject {
   contentType: string;
 }
 
-type Row = Record<string, SqlStorageValue>;
-
 const toEntry = (row: Row): FileEntry => ({
   path: String(row.path),
   name: baseName(String(row.path)),
   kind: row.kind === "directory" ? "directory" : "file",
   size: Number(row.size),
-  etag: row.sha256 === null ? null : String(row.sha256),
-  content_type: row.content_type === null ? null : String(row.content_type),
+  etag: str(row.sha256),
+  content_type: str(row.content_type),
   created_at: String(row.created_at),
   updated_at: String(row.updated_at),
-  author: row.author === null ? null : String(row.author),
+  author: str(row.author),
 });
 
 /** Rows at `?1` or below it: a range on the primary key ('0' sorts right after '/'). */
@@ -41,9 +40,7 @@ export class FileIndex {
 
   row(path: string): (FileEntry & { objectKey: string | null }) | null {
     const row = this.sql.exec("SELECT * FROM files WHERE path = ?", path).toArray()[0];
-    return row
-      ? { ...toEntry(row), objectKey: row.object_key === null ? null : String(row.object_key) }
-      : null;
+    return row ? { ...toEntry(row), objectKey: str(row.object_key) } : null;
   }
 
   get(path: string): FileEntry {
@@ -252,7 +249,7 @@ export class FileIndex {
           );
     return rows.toArray().map((row) => ({
       ...toEntry(row),
-      objectKey: row.object_key === null ? null : String(row.object_key),
+      objectKey: str(row.object_key),
     }));
   }
 

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError, notFound } from "../../http/errors";
 import { randomToken } from "../../lib/crypto";
+import { num, type Row, str } from "../../lib/sql-values";
 
 // Multipart uploads in progress, in the workspace DO's SQLite. The bytes go from the client
 // through the Worker straight into an R2 multipart upload; the DO names the object, records
@@ -64,8 +65,6 @@ export interface MultipartUpload {
 
 export const newUploadId = () => `mpu_${randomToken(18)}`;
 
-type Row = Record<string, SqlStorageValue>;
-
 const toUpload = (row: Row): MultipartUpload => ({
   uploadId: String(row.upload_id),
   path: String(row.path),
@@ -73,8 +72,8 @@ const toUpload = (row: Row): MultipartUpload => ({
   r2UploadId: String(row.r2_upload_id),
   contentType: String(row.content_type),
   state: row.state === "completing" ? "completing" : "open",
-  author: row.author === null ? null : String(row.author),
-  declaredSize: row.declared_size === null ? null : Number(row.declared_size),
+  author: str(row.author),
+  declaredSize: num(row.declared_size),
   bytesReceived: Number(row.bytes_received),
   createdAt: Number(row.created_at),
   expiresAt: Number(row.expires_at),
@@ -188,7 +187,7 @@ export class MultipartUploads {
 
   nextExpiry(): number | null {
     const row = this.sql.exec("SELECT min(expires_at) AS at FROM multipart_uploads").one();
-    return row.at === null ? null : Number(row.at);
+    return num(row.at);
   }
 
   /** The abort failed: try again later, or give up after a few tries. */

@@ -7,7 +7,8 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
-import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
+import { isAfterCursor } from "../../lib/cursor";
+import { cursorKey, nextCursor } from "../../lib/pagination";
 import { FileEntrySchema } from "./file-index";
 
 const SearchPathsSchema = z
@@ -62,18 +63,17 @@ const searchRoute = createRoute({
 export function registerSearchRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(searchRoute, async (c) => {
     const input = c.req.valid("json");
-    const after = input.cursor ? decodeCursor(input.cursor, isAfterCursor).after : null;
+    const after = cursorKey(input.cursor, isAfterCursor)?.after ?? null;
     const { items, more } = await c.var.workspace.files.searchPaths({
       glob: input.glob,
       maxDepth: input.max_depth ?? null,
       after,
       limit: input.limit,
     });
-    const last = items.at(-1);
     return c.json(
       {
         items: input.stats ? items : items.map(({ path, kind }) => ({ path, kind })),
-        next_cursor: more && last ? encodeCursor({ after: last.path }) : null,
+        next_cursor: nextCursor({ items, more }, (last) => ({ after: last.path })),
       },
       200,
     );

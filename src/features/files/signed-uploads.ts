@@ -1,5 +1,6 @@
 import { ApiError } from "../../http/errors";
 import { randomToken, timingSafeEqual } from "../../lib/crypto";
+import { str } from "../../lib/sql-values";
 
 // Signed upload URLs: a URL that lets whoever holds it upload one file to one path, up to a size,
 // until it expires, without an API key. The signature is an HMAC-SHA256 over the workspace id,
@@ -110,8 +111,8 @@ export class SignedUploads {
     if (row.used_at !== null) throw new ApiError("conflict", "the upload URL was already used");
     return {
       accountId: String(row.account_id),
-      actor: row.actor === null ? null : String(row.actor),
-      contentType: row.content_type === null ? null : String(row.content_type),
+      actor: str(row.actor),
+      contentType: str(row.content_type),
     };
   }
 

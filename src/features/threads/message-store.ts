@@ -1,3 +1,5 @@
+import { splitPage } from "../../lib/pagination";
+import { type Row, str } from "../../lib/sql-values";
 import { splitChunks } from "./chunks";
 import type { PreparedMessage } from "./prepare-messages";
 import type { Message, MessageRef, MessageRole } from "./thread.schemas";
@@ -5,8 +7,6 @@ import type { Message, MessageRef, MessageRole } from "./thread.schemas";
 // A thread's messages in the Durable Object's SQLite, one row per message at its position
 // (`seq`, from 1). The serialized parts are cut into pieces (chunks.ts): the first lives in the
 // row, the rest in message_chunks, and a read joins them back.
-
-type Row = Record<string, SqlStorageValue>;
 
 /** A stored message without its parts: what lists, diffs and the index need. */
 interface StoredRef extends MessageRef {
@@ -39,7 +39,7 @@ const toRef = (row: Row): StoredRef => ({
   bytes: Number(row.bytes),
   created_at: String(row.created_at),
   updated_at: String(row.updated_at),
-  metadataJson: row.metadata === null ? null : String(row.metadata),
+  metadataJson: str(row.metadata),
   chunks: Number(row.chunks),
 });
 
@@ -144,9 +144,10 @@ export class MessageStore {
       total += bytes;
       taken++;
     }
-    const last = rows[taken - 1];
+    const page = splitPage(rows, taken);
+    const last = page.items.at(-1);
     const items = last ? this.range(threadId, Number(rows[0]?.seq), Number(last.seq)) : [];
-    return { items, nextAfter: rows.length > taken && last ? Number(last.seq) : null };
+    return { items, nextAfter: page.more && last ? Number(last.seq) : null };
   }
 
   /** Positions, roles and sizes after `afterSeq`, without parts: for grouping into pairs. */
@@ -207,9 +208,9 @@ export class MessageStore {
       .toArray()[0];
     return {
       count: Number(totals.n),
-      maxUpdatedAt: totals.updated === null ? null : String(totals.updated),
+      maxUpdatedAt: str(totals.updated),
       lastCreatedAt: last ? String(last.created_at) : null,
-      lastPreview: last?.preview == null ? null : String(last.preview),
+      lastPreview: str(last?.preview),
     };
   }
 

@@ -1,4 +1,5 @@
 import { isPlainObject } from "../../lib/merge";
+import { splitPage } from "../../lib/pagination";
 import type { MessageStore } from "./message-store";
 import {
   type Message,
@@ -134,7 +135,7 @@ export function pairsPage(
     total += group.bytes;
     taken++;
   }
-  const page = groups.slice(0, taken);
+  const { items: page, more } = splitPage(groups, taken);
   const first = page[0];
   const last = page.at(-1);
   if (!first || !last) return { items: [], nextAfter: null };
@@ -146,5 +147,5 @@ export function pairsPage(
     const whole = grouped.map(({ seq: _, ...message }) => message);
     return toPair(whole, thread.status === "streaming" && group === lastGroup);
   });
-  return { items, nextAfter: groups.length > taken ? last.last : null };
+  return { items, nextAfter: more ? last.last : null };
 }

@@ -1,3 +1,4 @@
+import { num, type Row, str } from "../../lib/sql-values";
 import { splitChunks } from "./chunks";
 
 // Thread streams in the Durable Object's SQLite: the stream rows and their parts. Parts are the
@@ -36,19 +37,17 @@ export interface StoredPart {
 const ROW_PARTS = 256;
 const ROW_UNITS = 64 * 1024;
 
-type Row = Record<string, SqlStorageValue>;
-
 const toStream = (row: Row): StreamRow => ({
   id: String(row.id),
   threadId: String(row.thread_id),
   messageId: String(row.message_id),
   status: String(row.status) as StreamStatus,
   model: String(row.model),
-  actor: row.actor == null ? null : String(row.actor),
+  actor: str(row.actor),
   parts: Number(row.parts),
   startedAt: Number(row.started_at),
-  finishedAt: row.finished_at == null ? null : Number(row.finished_at),
-  error: row.error == null ? null : String(row.error),
+  finishedAt: num(row.finished_at),
+  error: str(row.error),
 });
 
 export class StreamStore {
@@ -191,7 +190,7 @@ export class StreamStore {
     const row = this.sql
       .exec("SELECT min(finished_at) AS at FROM thread_streams WHERE status != 'streaming'")
       .one();
-    return row.at == null ? null : Number(row.at);
+    return num(row.at);
   }
 
   deleteForThread(threadId: string): void {

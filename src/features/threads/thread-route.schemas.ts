@@ -6,13 +6,15 @@ import {
   LimitSchema,
   WorkspaceParamsSchema,
 } from "../../http/openapi-helpers";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { cursorShape, decodeCursor } from "../../lib/cursor";
+import { cursorAfter, cursorKey, nextCursor } from "../../lib/pagination";
 import {
   boundedObject,
   MessagePairSchema,
   MessageSchema,
   MessagesInputSchema,
   THREAD_LIMITS,
+  type Thread,
   ThreadIdSchema,
   ThreadSchema,
 } from "./thread.schemas";
@@ -143,25 +145,12 @@ export const RebuildReportSchema = z
 
 // Cursors. A list cursor carries its sort, so it cannot be used with another one.
 
-interface ListCursor {
-  s: SortField;
-  o: SortOrder;
-  v: string;
-  id: string;
-  [key: string]: string;
-}
-
-const isListCursor = (value: unknown): value is ListCursor => {
-  const cursor = value as Partial<ListCursor> | null;
-  return (
-    typeof cursor === "object" &&
-    cursor !== null &&
-    (cursor.s === "created_at" || cursor.s === "updated_at") &&
-    (cursor.o === "asc" || cursor.o === "desc") &&
-    typeof cursor.v === "string" &&
-    typeof cursor.id === "string"
-  );
-};
+const isListCursor = cursorShape({
+  s: ["created_at", "updated_at"],
+  o: ["asc", "desc"],
+  v: "string",
+  id: "string",
+});
 
 export function decodeListCursor(cursor: string, sortBy: SortField, order: SortOrder) {
   const decoded = decodeCursor(cursor, isListCursor);
@@ -173,33 +162,20 @@ export function decodeListCursor(cursor: string, sortBy: SortField, order: SortO
   return { value: decoded.v, id: decoded.id };
 }
 
-export const encodeListCursor = (
+/** The cursor after a page of threads: its sort, and the last thread's sort value and id. */
+export const nextListCursor = (
   sortBy: SortField,
   order: SortOrder,
-  last: { id: string; created_at: string; updated_at: string },
-) => encodeCursor({ s: sortBy, o: order, v: last[sortBy], id: last.id });
+  page: { items: readonly Thread[]; more: boolean },
+) => nextCursor(page, (last) => ({ s: sortBy, o: order, v: last[sortBy], id: last.id }));
 
-interface SeqCursor {
-  view: "messages" | "pairs";
-  after: number;
-  [key: string]: string | number;
-}
-
-const isSeqCursor = (value: unknown): value is SeqCursor => {
-  const cursor = value as Partial<SeqCursor> | null;
-  return (
-    typeof cursor === "object" &&
-    cursor !== null &&
-    (cursor.view === "messages" || cursor.view === "pairs") &&
-    Number.isSafeInteger(cursor.after) &&
-    (cursor.after ?? -1) >= 0
-  );
-};
+type MessagesView = "messages" | "pairs";
+const isSeqCursor = cursorShape({ view: ["messages", "pairs"], after: "position" });
 
 /** Where a messages page resumes; a cursor from the other view is refused. */
-export function decodeMessagesCursor(cursor: string | undefined, view: SeqCursor["view"]): number {
-  if (cursor === undefined) return 0;
-  const decoded = decodeCursor(cursor, isSeqCursor);
+export function decodeMessagesCursor(cursor: string | undefined, view: MessagesView): number {
+  const decoded = cursorKey(cursor, isSeqCursor);
+  if (decoded === null) return 0;
   if (decoded.view !== view) {
     throw new ApiError("invalid_request", `cursor belongs to view=${decoded.view}`, {
       details: [{ field: "cursor", message: "use it with the view it came from" }],
@@ -208,5 +184,5 @@ export function decodeMessagesCursor(cursor: string | undefined, view: SeqCursor
   return decoded.after;
 }
 
-export const encodeMessagesCursor = (view: SeqCursor["view"], after: number | null) =>
-  after === null ? null : encodeCursor({ view, after });
+export const encodeMessagesCursor = (view: MessagesView, after: number | null) =>
+  cursorAfter(after, (seq) => ({ view, after: seq }));

@@ -1,6 +1,8 @@
 import { notFound } from "../../http/errors";
 import { randomToken } from "../../lib/crypto";
 import type { JsonObject } from "../../lib/merge";
+import { splitPage } from "../../lib/pagination";
+import { json, type Row, str } from "../../lib/sql-values";
 import type { MessageStore } from "./message-store";
 import type { Thread, ThreadStatus } from "./thread.schemas";
 
@@ -8,8 +10,6 @@ import type { Thread, ThreadStatus } from "./thread.schemas";
 // (count, last message, updated_at). Every write goes through `save`, which recomputes that
 // index from the messages, so it can only drift if rows are changed behind its back — which
 // `rebuild` then repairs.
-
-type Row = Record<string, SqlStorageValue>;
 
 export interface ThreadFields {
   title: string | null;
@@ -36,22 +36,20 @@ export type IndexFix = { [F in IndexField]?: { from: unknown; to: unknown } };
 
 const newEtag = () => randomToken(9);
 
-const text = (value: SqlStorageValue | undefined) => (value == null ? null : String(value));
-
 function toThread(row: Row): Thread {
   return {
     id: String(row.id),
-    title: text(row.title),
-    summary: text(row.summary),
-    metadata: JSON.parse(String(row.metadata)) as JsonObject,
+    title: str(row.title),
+    summary: str(row.summary),
+    metadata: json(row.metadata) as JsonObject,
     status: String(row.status) as ThreadStatus,
-    created_by: text(row.created_by),
+    created_by: str(row.created_by),
     created_at: String(row.created_at),
     updated_at: String(row.updated_at),
     etag: String(row.etag),
     message_count: Number(row.message_count),
-    last_message_at: text(row.last_message_at),
-    last_message_preview: text(row.last_message_preview),
+    last_message_at: str(row.last_message_at),
+    last_message_preview: str(row.last_message_preview),
   };
 }
 
@@ -182,10 +180,8 @@ export class ThreadStore {
         query.limit + 1,
       )
       .toArray();
-    return {
-      items: rows.slice(0, query.limit).map(toThread),
-      more: rows.length > query.limit,
-    };
+    const { items, more } = splitPage(rows, query.limit);
+    return { items: items.map(toThread), more };
   }
 
   counts(): { threads: number; messages: number } {

@@ -17,11 +17,11 @@ import {
   CreateThreadSchema,
   decodeListCursor,
   decodeMessagesCursor,
-  encodeListCursor,
   encodeMessagesCursor,
   ListThreadsQuerySchema,
   MessagesPageSchema,
   MessagesQuerySchema,
+  nextListCursor,
   PatchThreadMetadataSchema,
   PatchThreadSchema,
   RebuildReportSchema,
@@ -165,8 +165,7 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
       after,
       limit: query.limit,
     });
-    const last = page.items.at(-1);
-    const next = page.more && last ? encodeListCursor(query.sort_by, query.sort_order, last) : null;
+    const next = nextListCursor(query.sort_by, query.sort_order, page);
     return c.json({ items: page.items, next_cursor: next }, 200);
   });
 

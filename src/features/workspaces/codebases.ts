@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { notFound } from "../../http/errors";
 import { newId } from "../../lib/ids";
+import { type Row, str } from "../../lib/sql-values";
 import type { Codebase } from "./workspace.schemas";
 
 const GITHUB_URL = /^https:\/\/github\.com\/[A-Za-z0-9-]+\/[A-Za-z0-9._-]+?(?:\.git)?\/?$/;
@@ -30,16 +31,13 @@ export type CreateCodebaseInput = z.infer<typeof CreateCodebaseSchema>;
 /** A workspace may hold at most this many codebases. */
 export const MAX_CODEBASES = 100;
 
-type Row = Record<string, SqlStorageValue>;
-const orNull = (value: SqlStorageValue | undefined) => (value == null ? null : String(value));
-
 const toCodebase = (row: Row): Codebase => ({
   id: String(row.id),
   name: String(row.name),
   source_type: row.source_type === "github" ? "github" : "local",
-  path: orNull(row.path),
-  url: orNull(row.url),
-  branch: orNull(row.branch),
+  path: str(row.path),
+  url: str(row.url),
+  branch: str(row.branch),
   created_at: String(row.created_at),
 });
 

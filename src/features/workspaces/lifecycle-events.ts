@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { newId } from "../../lib/ids";
+import { type CursorPage, cursorPage } from "../../lib/pagination";
+import { type Row, str } from "../../lib/sql-values";
 
 export const LifecycleEventSchema = z
   .object({
@@ -27,15 +29,13 @@ export const CreateLifecycleEventSchema = z
   .openapi("CreateLifecycleEvent");
 export type CreateLifecycleEventInput = z.infer<typeof CreateLifecycleEventSchema>;
 
-type Row = Record<string, SqlStorageValue>;
-
 const toEvent = (row: Row): LifecycleEvent => ({
   id: String(row.id),
   event: String(row.event),
-  notes: row.notes === null ? null : String(row.notes),
-  from_status: row.from_status === null ? null : String(row.from_status),
-  to_status: row.to_status === null ? null : String(row.to_status),
-  actor: row.actor === null ? null : String(row.actor),
+  notes: str(row.notes),
+  from_status: str(row.from_status),
+  to_status: str(row.to_status),
+  actor: str(row.actor),
   created_at: String(row.created_at),
 });
 
@@ -65,16 +65,10 @@ export function recordLifecycleEvent(
   return toEvent(sql.exec("SELECT * FROM lifecycle_events WHERE id = ?", id).one());
 }
 
-export interface LifecycleEventPage {
-  items: LifecycleEvent[];
-  /** The sequence number after which the next page starts, or null at the end. */
-  nextAfter: number | null;
-}
-
 export function listLifecycleEvents(
   sql: SqlStorage,
   options: { limit: number; after: number | null; order: "asc" | "desc" },
-): LifecycleEventPage {
+): CursorPage<LifecycleEvent> {
   const comparison = options.order === "asc" ? ">" : "<";
   const start = options.after ?? (options.order === "asc" ? 0 : Number.MAX_SAFE_INTEGER);
   const rows = sql
@@ -84,12 +78,9 @@ export function listLifecycleEvents(
       options.limit + 1,
     )
     .toArray();
-  const page = rows.slice(0, options.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toEvent),
-    nextAfter: rows.length > options.limit && last ? Number(last.seq) : null,
-  };
+  // The cursor holds the sequence number the next page starts after.
+  const page = cursorPage(rows, options.limit, (last) => ({ after: Number(last.seq) }));
+  return { items: page.items.map(toEvent), next_cursor: page.next_cursor };
 }
 
 export function countLifecycleEvents(sql: SqlStorage): number {

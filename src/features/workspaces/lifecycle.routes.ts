@@ -12,7 +12,8 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { cursorShape } from "../../lib/cursor";
+import { cursorKey } from "../../lib/pagination";
 import { CreateLifecycleEventSchema, LifecycleEventSchema } from "./lifecycle-events";
 import type { LifecycleAction } from "./state-machine";
 import { WorkspaceSchema } from "./workspace.schemas";
@@ -107,10 +108,7 @@ const listEventsRoute = createRoute({
   },
 });
 
-const isSeqCursor = (value: unknown): value is { after: number } =>
-  typeof value === "object" &&
-  value !== null &&
-  Number.isSafeInteger((value as { after?: unknown }).after);
+const isSeqCursor = cursorShape({ after: "position" });
 
 export function registerLifecycleRoutes(app: OpenAPIHono<AppEnv>) {
   /** Applies a state-machine action and answers with the workspace and its new etag. */
@@ -140,14 +138,8 @@ export function registerLifecycleRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(listEventsRoute, async (c) => {
     const { limit, cursor, order } = c.req.valid("query");
-    const after = cursor ? decodeCursor(cursor, isSeqCursor).after : null;
+    const after = cursorKey(cursor, isSeqCursor)?.after ?? null;
     const page = await c.var.workspace.workspaces.listLifecycleEvents({ limit, after, order });
-    return c.json(
-      {
-        items: page.items,
-        next_cursor: page.nextAfter === null ? null : encodeCursor({ after: page.nextAfter }),
-      },
-      200,
-    );
+    return c.json(page, 200);
   });
 }

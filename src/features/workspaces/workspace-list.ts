@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../../http/errors";
 import { CursorSchema, LimitSchema } from "../../http/openapi-helpers";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { cursorShape } from "../../lib/cursor";
+import { cursorKey, cursorPage } from "../../lib/pagination";
 import { type Workspace, WorkspaceStatusSchema } from "./workspace.schemas";
 import { parseRecord } from "./workspace-record";
 
@@ -43,8 +44,7 @@ function parseTags(tag: string | string[] | undefined): { scope: string; value: 
   });
 }
 
-const isCursor = (value: unknown): value is { id: string } =>
-  typeof value === "object" && value !== null && typeof (value as { id?: unknown }).id === "string";
+const isCursor = cursorShape({ id: "string" });
 
 /**
  * One page of an account's workspaces, newest first, with the total that match the filters.
@@ -76,7 +76,7 @@ export async function listWorkspaces(
     binds.push(query.q, query.q, query.q);
   }
   const filter = where.join(" AND ");
-  const after = query.cursor ? decodeCursor(query.cursor, isCursor).id : null;
+  const after = cursorKey(query.cursor, isCursor)?.id ?? null;
   const pageFilter = after ? `${filter} AND w.id < ?` : filter;
   const pageBinds = after ? [...binds, after] : binds;
 
@@ -86,12 +86,9 @@ export async function listWorkspaces(
       .bind(...pageBinds, query.limit + 1),
     db.prepare(`SELECT COUNT(*) AS total FROM workspaces w WHERE ${filter}`).bind(...binds),
   ]);
-  const rows = page?.results ?? [];
-  const items = rows.slice(0, query.limit).map((row) => parseRecord(String(row.record)));
-  const last = items[items.length - 1];
+  const rows = (page?.results ?? []).map((row) => parseRecord(String(row.record)));
   return {
-    items,
-    next_cursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null,
+    ...cursorPage(rows, query.limit, (last) => ({ id: last.id })),
     total: Number(count?.results[0]?.total ?? 0),
   };
 }
