@@ -1,4 +1,3 @@
-import { z } from "@hono/zod-openapi";
 import type { CatalogOf, EventSchemas } from "../../kernel/events";
 import {
   ProcessDefinitionDeletedEventSchema,
