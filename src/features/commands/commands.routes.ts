@@ -1,8 +1,7 @@
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
-import { quoteEtag } from "../../http/etag";
+import { conditionsOf, jsonWithEtag } from "../../http/etag";
 import {
-  IdempotencyHeaderSchema,
   IfMatchHeaderSchema,
   jsonBody,
   jsonResponse,
@@ -10,6 +9,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
 import { CommandSchema, CreateCommandSchema, PatchCommandSchema } from "./command.schemas";
 import { registerCommandExecutionRoutes } from "./command-executions.routes";
@@ -35,23 +35,24 @@ import {
 const tags = ["Commands"];
 const base = "/v1/workspaces/{ws}/commands";
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: "get",
   path: base,
+  auth: "key",
   tags,
   summary: "List commands by trigger (filter by type, or a substring of trigger/description)",
   request: { params: WorkspaceParamsSchema, query: ListCommandsQuerySchema },
   responses: { 200: jsonResponse(CommandPageSchema, "A page of commands"), ...withErrors() },
 });
 
-const createCommandRoute = createRoute({
+const createCommandRoute = apiRoute({
   method: "post",
   path: base,
+  auth: "key",
   tags,
   summary: "Register a command: shell script, prompt or http webhook, with declared arguments",
   request: {
     params: WorkspaceParamsSchema,
-    headers: IdempotencyHeaderSchema,
     body: jsonBody(CreateCommandSchema),
   },
   responses: {
@@ -60,18 +61,20 @@ const createCommandRoute = createRoute({
   },
 });
 
-const suggestionsRoute = createRoute({
+const suggestionsRoute = apiRoute({
   method: "get",
   path: `${base}/suggestions`,
+  auth: "key",
   tags,
   summary: "Suggest commands for what was typed: prefix matches first, then fuzzy ones",
   request: { params: WorkspaceParamsSchema, query: DiscoveryQuerySchema },
   responses: { 200: jsonResponse(SuggestionListSchema, "Best first"), ...withErrors() },
 });
 
-const searchRoute = createRoute({
+const searchRoute = apiRoute({
   method: "get",
   path: `${base}/search`,
+  auth: "key",
   tags,
   summary: "Full-text search (FTS5, bm25; trigger weighs more than description, then body)",
   description:
@@ -80,18 +83,20 @@ const searchRoute = createRoute({
   responses: { 200: jsonResponse(SearchResultSchema, "Best first"), ...withErrors() },
 });
 
-const categoriesRoute = createRoute({
+const categoriesRoute = apiRoute({
   method: "get",
   path: `${base}/categories`,
+  auth: "key",
   tags,
   summary: "The categories in use, with how many commands each holds",
   request: { params: WorkspaceParamsSchema },
   responses: { 200: jsonResponse(CategoryListSchema, "By name"), ...withErrors() },
 });
 
-const categoryRoute = createRoute({
+const categoryRoute = apiRoute({
   method: "get",
   path: `${base}/categories/{category}`,
+  auth: "key",
   tags,
   summary: "The commands of one category, by trigger",
   request: { params: CategoryParamsSchema, query: PageQuerySchema },
@@ -99,9 +104,10 @@ const categoryRoute = createRoute({
 });
 
 const usageRoute = (order: "recent" | "popular") =>
-  createRoute({
+  apiRoute({
     method: "get",
     path: `${base}/${order}`,
+    auth: "key",
     tags,
     summary:
       order === "recent"
@@ -111,18 +117,21 @@ const usageRoute = (order: "recent" | "popular") =>
     responses: { 200: jsonResponse(UsageListSchema, "From recorded executions"), ...withErrors() },
   });
 
-const getRoute = createRoute({
+const getRoute = apiRoute({
   method: "get",
   path: `${base}/{trigger}`,
+  auth: "key",
+  etag: true,
   tags,
   summary: "Get a command",
   request: { params: TriggerParamsSchema },
   responses: { 200: jsonResponse(CommandSchema, "The command (ETag: its etag)"), ...withErrors() },
 });
 
-const patchRoute = createRoute({
+const patchRoute = apiRoute({
   method: "patch",
   path: `${base}/{trigger}`,
+  auth: "key",
   tags,
   summary: "Change a command (the trigger stays); If-Match guards against lost updates",
   request: {
@@ -133,9 +142,10 @@ const patchRoute = createRoute({
   responses: { 200: jsonResponse(CommandSchema, "The updated command"), ...withErrors(412) },
 });
 
-const deleteRoute = createRoute({
+const deleteRoute = apiRoute({
   method: "delete",
   path: `${base}/{trigger}`,
+  auth: "key",
   tags,
   summary: "Delete a command (its past executions stay readable)",
   request: { params: TriggerParamsSchema, headers: IfMatchHeaderSchema },
@@ -171,9 +181,8 @@ export function registerCommandRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createCommandRoute, async (c) => {
     const input = c.req.valid("json");
     const command = await c.var.workspace.call((stub, caller) => stub.commandCreate(caller, input));
-    c.header("ETag", quoteEtag(command.etag));
     c.header("Location", `/v1/workspaces/${c.var.workspace.id}/commands/${command.trigger}`);
-    return c.json(command, 201);
+    return jsonWithEtag(c, command, 201);
   });
 
   app.openapi(suggestionsRoute, async (c) => {
@@ -225,24 +234,22 @@ export function registerCommandRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(getRoute, async (c) => {
     const { trigger } = c.req.valid("param");
     const command = await c.var.workspace.call((stub, caller) => stub.commandGet(caller, trigger));
-    c.header("ETag", quoteEtag(command.etag));
-    return c.json(command, 200);
+    return jsonWithEtag(c, command, 200);
   });
 
   app.openapi(patchRoute, async (c) => {
     const { trigger } = c.req.valid("param");
     const input = c.req.valid("json");
-    const ifMatch = c.req.header("if-match") ?? null;
+    const { ifMatch } = conditionsOf(c);
     const command = await c.var.workspace.call((stub, caller) =>
       stub.commandPatch(caller, trigger, input, ifMatch),
     );
-    c.header("ETag", quoteEtag(command.etag));
-    return c.json(command, 200);
+    return jsonWithEtag(c, command, 200);
   });
 
   app.openapi(deleteRoute, async (c) => {
     const { trigger } = c.req.valid("param");
-    const ifMatch = c.req.header("if-match") ?? null;
+    const { ifMatch } = conditionsOf(c);
     await c.var.workspace.call((stub, caller) => stub.commandDelete(caller, trigger, ifMatch));
     return c.body(null, 204);
   });
