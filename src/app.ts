@@ -26,6 +26,7 @@ import { apiRoute, registerSecuritySchemes } from "./http/route";
 import { type AuthKind, policyMiddleware } from "./http/route-policy";
 import { unmatchedRoute } from "./http/unmatched-route";
 import { validationError } from "./http/validation";
+import { workspaceOpener } from "./workspace-opener";
 
 export const OPENAPI_PATH = "/v1/openapi.json";
 
@@ -57,6 +58,7 @@ export function createApp() {
   app.notFound(unmatched);
 
   app.use("*", requestContext);
+  app.use("*", workspaceOpener);
 
   registerHealthRoutes(app);
   registerAdminRoutes(app);

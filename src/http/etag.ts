@@ -1,6 +1,5 @@
-import type { Context } from "hono";
+import type { Context, Env } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors";
 
 // Etags in one place: the ETag header a JSON answer carries, the conditional headers a request
@@ -37,7 +36,7 @@ export interface WriteConditions {
 }
 
 /** A request's `If-Match` / `If-None-Match`, as the DO checks them (assertWriteConditions). */
-export function conditionsOf(c: Context<AppEnv>): WriteConditions {
+export function conditionsOf(c: Context): WriteConditions {
   return {
     ifMatch: c.req.header("if-match") ?? null,
     ifNoneMatch: c.req.header("if-none-match") ?? null,
@@ -48,12 +47,11 @@ export function conditionsOf(c: Context<AppEnv>): WriteConditions {
  * Answers `body` as JSON with its etag (the body's own unless given) in the `ETag` header, the
  * tag a later `If-Match` or `If-None-Match` names; a null etag sends no header.
  */
-export function jsonWithEtag<T extends { etag: string | null }, S extends ContentfulStatusCode>(
-  c: Context<AppEnv>,
-  body: T,
-  status: S,
-  etag: string | null = body.etag,
-) {
+export function jsonWithEtag<
+  E extends Env,
+  T extends { etag: string | null },
+  S extends ContentfulStatusCode,
+>(c: Context<E>, body: T, status: S, etag: string | null = body.etag) {
   if (etag !== null) c.header("ETag", quoteEtag(etag));
   return c.json(body, status);
 }

@@ -1,5 +1,4 @@
 import { createMiddleware } from "hono/factory";
-import { WorkspaceClient } from "../kernel/workspace-client";
 import { SLUG_PATTERN, WORKSPACE_ID_PATTERN } from "../lib/ids";
 import type { AppEnv } from "./app-env";
 import { ApiError, notFound } from "./errors";
@@ -29,14 +28,15 @@ const resolve = (runnerTokens: boolean) =>
         "a runner token may not delete its workspace or manage tokens",
       );
     }
-    c.set("workspace", new WorkspaceClient(c.env, workspaceId, auth));
+    c.set("workspace", c.var.openWorkspace(workspaceId, auth));
     await next();
   });
 
 const byRunnerTokens = { allowed: resolve(true), refused: resolve(false) };
 
 /**
- * Resolves `{ws}` (a workspace id or the account's slug) to the workspace's DO client, for the
+ * Resolves `{ws}` (a workspace id or the account's slug) to the workspace's DO client (opened
+ * with the app's `openWorkspace`), for the
  * caller the route's auth set. An id goes straight to its DO, which checks the owner; a slug is
  * looked up in D1 for this account. Anything else, and another account's workspace, is a 404.
  * `runnerTokens: false` (deleting the workspace, managing its runner token) refuses a runner
