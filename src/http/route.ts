@@ -158,6 +158,9 @@ export function apiRoute<P extends string, D extends Omit<RouteDeclaration, "pat
   if (policy.idempotent && config.method !== "post") {
     throw new Error(`${where}: an Idempotency-Key is taken on POST only`);
   }
+  if (!runnerTokens && !policy.workspace) {
+    throw new Error(`${where}: runnerTokens is for {ws} routes (others refuse them anyway)`);
+  }
   if (policy.workspace && (auth === "public" || auth === "admin")) {
     throw new Error(`${where}: {ws} names a workspace of the caller; ${auth} routes have none`);
   }
@@ -173,7 +176,7 @@ export function operationOf({ middleware: _, hide: __, ...route }: RouteConfig):
   return route;
 }
 
-/** The route's middleware (for the routes served by hand, see wildcard-route.ts). */
+/** The route's middleware (for the routes served by hand, see by-hand-route.ts). */
 export const middlewareOf = (route: RouteConfig): MiddlewareHandler<AppEnv>[] =>
   route.middleware === undefined
     ? []
