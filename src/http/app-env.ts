@@ -1,5 +1,3 @@
-import type { WorkspaceClient } from "../kernel/workspace-client";
-
 export interface SignedUploadGrant {
   nonce: string;
   path: string;
@@ -15,14 +13,21 @@ export interface AuthContext {
   workspaceId: string | null;
 }
 
+/**
+ * The context's variables. `workspace` (the kernel's WorkspaceClient: the workspace a
+ * `/v1/workspaces/{ws}/…` route addresses, resolved from id or slug) is declared onto this
+ * interface by src/workspace-opener.ts, so that http/ never imports the kernel.
+ */
+export interface AppVariables {
+  requestId: string;
+  auth: AuthContext;
+  /** Opens the workspace client resolveWorkspace sets as `workspace` (src/workspace-opener.ts). */
+  openWorkspace: (workspaceId: string, auth: AuthContext) => AppVariables["workspace"];
+  /** Set by signedUploadAuth on the signed upload route: what the verified URL allows. */
+  signedUpload?: SignedUploadGrant;
+}
+
 export interface AppEnv {
   Bindings: Env;
-  Variables: {
-    requestId: string;
-    auth: AuthContext;
-    /** The workspace a `/v1/workspaces/{ws}/…` route addresses, resolved from id or slug. */
-    workspace: WorkspaceClient;
-    /** Set by signedUploadAuth on the signed upload route: what the verified URL allows. */
-    signedUpload?: SignedUploadGrant;
-  };
+  Variables: AppVariables;
 }

@@ -1,16 +1,16 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env";
-import { etagList, notModified } from "./etag";
+import { conditionsOf, etagList, notModified } from "./etag";
 
 /**
- * Any GET that answers 200 with an `ETag` answers 304 instead when `If-None-Match` names it
- * (or is `*`): one place for every resource that carries an etag. Routes that stream bytes
- * (files, attachments) decide this themselves before opening the object.
+ * A GET declared `etag: true` that answers 200 with an `ETag` answers 304 instead when
+ * `If-None-Match` names it (or is `*`): one place for every resource that carries an etag.
+ * Routes that stream bytes (files, attachments) decide this themselves before opening the object.
  */
 export const conditionalGet = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   if (c.req.method !== "GET" || c.res.status !== 200) return;
-  const ifNoneMatch = c.req.header("if-none-match");
+  const { ifNoneMatch } = conditionsOf(c);
   const etag = c.res.headers.get("etag");
   if (!ifNoneMatch || !etag) return;
   if (!notModified(ifNoneMatch, etagList(etag)[0] ?? "")) return;

@@ -1,4 +1,9 @@
+import type { Context, Env } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError } from "./errors";
+
+// Etags in one place: the ETag header a JSON answer carries, the conditional headers a request
+// sends (If-Match, If-None-Match), and the checks against the current etag.
 
 /** The ETag header value for an etag string. */
 export const quoteEtag = (etag: string) => `"${etag}"`;
@@ -30,6 +35,27 @@ export interface WriteConditions {
   ifNoneMatch: string | null;
 }
 
+/** A request's `If-Match` / `If-None-Match`, as the DO checks them (assertWriteConditions). */
+export function conditionsOf(c: Context): WriteConditions {
+  return {
+    ifMatch: c.req.header("if-match") ?? null,
+    ifNoneMatch: c.req.header("if-none-match") ?? null,
+  };
+}
+
+/**
+ * Answers `body` as JSON with its etag (the body's own unless given) in the `ETag` header, the
+ * tag a later `If-Match` or `If-None-Match` names; a null etag sends no header.
+ */
+export function jsonWithEtag<
+  E extends Env,
+  T extends { etag: string | null },
+  S extends ContentfulStatusCode,
+>(c: Context<E>, body: T, status: S, etag: string | null = body.etag) {
+  if (etag !== null) c.header("ETag", quoteEtag(etag));
+  return c.json(body, status);
+}
+
 /**
  * A write's preconditions against what is there now (`null`: nothing yet). `If-None-Match`
  * (`*`, or the current etag) refuses to replace; `If-Match` needs the resource to exist with
@@ -58,7 +84,7 @@ export function assertWriteConditions(
 }
 
 /** Whether a GET's `If-None-Match` names the current etag (answer 304). */
-export function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
+export function notModified(ifNoneMatch: string | null | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   return etagList(ifNoneMatch).some((tag) => tag === "*" || tag === etag);
 }

@@ -13,7 +13,8 @@ import { ApiError } from "./errors";
 // A streamed upload (a file's bytes) is not read to be fingerprinted: its fingerprint is the
 // method, path, query, length and type, and a replay hashes the retried bytes as they arrive
 // and compares them with the first response's ETag (the content's SHA-256), so other bytes
-// under the same key are still a 422 and nothing is ever buffered.
+// under the same key are still a 422 and nothing is ever buffered. A route asks for this with
+// its declaration (route.ts): every POST but a live stream, whose answer is never stored.
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const TTL_SECONDS = 24 * 60 * 60;
@@ -25,14 +26,6 @@ interface StoredResponse {
   response_body: string | null;
   response_headers: string | null;
 }
-
-/**
- * POST …/threads/stream: its answer is a live stream, never stored for an idempotent replay,
- * so it takes no Idempotency-Key. `path` may be a request's or the OpenAPI document's
- * (`{ws}`); the method either case.
- */
-export const isThreadStream = (method: string, path: string) =>
-  method.toUpperCase() === "POST" && /^\/v1\/workspaces\/[^/]+\/threads\/stream\/?$/.test(path);
 
 /** How a request is fingerprinted: from its whole body, or (streamed uploads) without reading it. */
 export type BodyHandling = "read" | "streamed";

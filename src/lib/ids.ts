@@ -63,3 +63,5 @@ export function newId(prefix: IdPrefix): string {
 }
 
 export const WORKSPACE_ID_PATTERN = /^ws_[0-9a-z]{26}$/;
+/** A workspace slug: how `{ws}` may name a workspace besides its id. */
+export const SLUG_PATTERN = /^[a-z0-9-]{1,63}$/;

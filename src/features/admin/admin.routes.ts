@@ -1,8 +1,9 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { forgetCachedKeys, generateKey, insertKey } from "../../db/api-keys";
 import type { AppEnv } from "../../http/app-env";
 import { commonErrorResponses, notFound } from "../../http/errors";
 import { jsonBody, jsonResponse, noContent } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 import { newId } from "../../lib/ids";
 import {
   AccountParamsSchema,
@@ -14,34 +15,33 @@ import {
   KeySchema,
 } from "./admin.schemas";
 
-const security = [{ adminToken: [] }];
 const tags = ["Admin"];
 
-const createAccountRoute = createRoute({
+const createAccountRoute = apiRoute({
   method: "post",
   path: "/v1/admin/accounts",
   tags,
-  security,
+  auth: "admin",
   summary: "Create an account (and its owner user)",
   request: { body: jsonBody(CreateAccountSchema) },
   responses: { 201: jsonResponse(AccountSchema, "The new account"), ...commonErrorResponses },
 });
 
-const createKeyRoute = createRoute({
+const createKeyRoute = apiRoute({
   method: "post",
   path: "/v1/admin/accounts/{account}/keys",
   tags,
-  security,
+  auth: "admin",
   summary: "Create an API key for an account; the key is shown only in this response",
   request: { params: AccountParamsSchema, body: jsonBody(CreateKeySchema) },
   responses: { 201: jsonResponse(CreatedKeySchema, "The new key"), ...commonErrorResponses },
 });
 
-const listKeysRoute = createRoute({
+const listKeysRoute = apiRoute({
   method: "get",
   path: "/v1/admin/accounts/{account}/keys",
   tags,
-  security,
+  auth: "admin",
   summary: "List an account's keys (prefixes only, never secrets)",
   request: { params: AccountParamsSchema },
   responses: {
@@ -50,11 +50,11 @@ const listKeysRoute = createRoute({
   },
 });
 
-const revokeKeyRoute = createRoute({
+const revokeKeyRoute = apiRoute({
   method: "delete",
   path: "/v1/admin/keys/{key_id}",
   tags,
-  security,
+  auth: "admin",
   summary: "Revoke a key (takes effect everywhere within the auth cache window)",
   request: { params: KeyParamsSchema },
   responses: { 204: noContent, ...commonErrorResponses },

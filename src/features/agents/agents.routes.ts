@@ -1,15 +1,14 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
-import { quoteEtag } from "../../http/etag";
+import { conditionsOf, jsonWithEtag } from "../../http/etag";
 import {
   conditionalWriteHeaders,
-  IdempotencyHeaderSchema,
   jsonBody,
   jsonResponse,
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
-import { conditionsOf } from "../../http/write-conditions";
+import { apiRoute } from "../../http/route";
 import { cursorShape } from "../../lib/cursor";
 import { cursorKey } from "../../lib/pagination";
 import {
@@ -42,9 +41,10 @@ const AgentParamsSchema = WorkspaceParamsSchema.extend({
 });
 const ws = "/v1/workspaces/{ws}";
 
-const rolesRoute = createRoute({
+const rolesRoute = apiRoute({
   method: "get",
   path: `${ws}/roles`,
+  auth: "key",
   tags,
   summary: "Roles detected from CLAUDE.md / AGENTS.md and .claude/agents/*.md",
   description:
@@ -53,9 +53,11 @@ const rolesRoute = createRoute({
   responses: { 200: jsonResponse(RoleListSchema, "The roles"), ...withErrors() },
 });
 
-const getTemplateRoute = createRoute({
+const getTemplateRoute = apiRoute({
   method: "get",
   path: `${ws}/role-templates/{role}`,
+  auth: "key",
+  etag: true,
   tags,
   summary: "A role's template (the defaults, `saved: false`, when none is stored)",
   request: { params: RoleParamsSchema },
@@ -65,9 +67,10 @@ const getTemplateRoute = createRoute({
   },
 });
 
-const putTemplateRoute = createRoute({
+const putTemplateRoute = apiRoute({
   method: "put",
   path: `${ws}/role-templates/{role}`,
+  auth: "key",
   tags,
   summary: "Store a role's template (fields left out take their defaults)",
   description:
@@ -83,16 +86,16 @@ const putTemplateRoute = createRoute({
   },
 });
 
-const spawnRoute = createRoute({
+const spawnRoute = apiRoute({
   method: "post",
   path: `${ws}/agents`,
+  auth: "key",
   tags,
   summary: "Spawn an agent of a role: a thread driven by the agent loop; answers at once (201)",
   description:
     "The role must be detected from the files, have a template or be the workspace's `orchestrator_role` (404 otherwise). The task (or the template's `default_task`, 400 when neither) is the thread's first user message; the role's instructions (with the workspace's CLAUDE.md as context) the system prompt. Tools: list_files, read_file, write_file, search_files, run_command (a script on the built-in shell), and spawn_agent when the template has `can_spawn_subagents` or the agent is an orchestrator (its role the workspace's `orchestrator_role`, or its template's `is_orchestrator`: it is also told the other roles); a front matter `tools` list naming some of these narrows them. `effort` sets the model calls per turn (low 5, medium 10, high 20). `model` (or the template's, or the front matter's) picks the provider when it names one; otherwise it is recorded and the configured provider answers. Appends `agent.spawned`, and `agent.updated` when its turn ends.",
   request: {
     params: WorkspaceParamsSchema,
-    headers: IdempotencyHeaderSchema,
     body: jsonBody(SpawnAgentSchema),
   },
   responses: {
@@ -101,36 +104,40 @@ const spawnRoute = createRoute({
   },
 });
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: "get",
   path: `${ws}/agents`,
+  auth: "key",
   tags,
   summary: "Open agents (oldest first) and the newest 100 closed ones, logs cut to 50 entries",
   request: { params: WorkspaceParamsSchema },
   responses: { 200: jsonResponse(AgentListSchema, "The agents"), ...withErrors() },
 });
 
-const getRoute = createRoute({
+const getRoute = apiRoute({
   method: "get",
   path: `${ws}/agents/{id}`,
+  auth: "key",
   tags,
   summary: "An agent",
   request: { params: AgentParamsSchema },
   responses: { 200: jsonResponse(AgentSchema, "The agent"), ...withErrors() },
 });
 
-const logRoute = createRoute({
+const logRoute = apiRoute({
   method: "get",
   path: `${ws}/agents/{id}/log`,
+  auth: "key",
   tags,
   summary: "An agent's full log, paged: its thread's messages (and live answer) part by part",
   request: { params: AgentParamsSchema, query: AgentLogQuerySchema },
   responses: { 200: jsonResponse(AgentLogPageSchema, "A page of entries"), ...withErrors() },
 });
 
-const closeRoute = createRoute({
+const closeRoute = apiRoute({
   method: "delete",
   path: `${ws}/agents/{id}`,
+  auth: "key",
   tags,
   summary: "Close an agent: its stream cancelled (the partial answer kept), status closed",
   description: "Appends `agent.closed`. Closing a closed agent answers it unchanged.",
@@ -149,8 +156,7 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(getTemplateRoute, async (c) => {
     const { role } = c.req.valid("param");
     const template = await c.var.workspace.agents.template(role);
-    if (template.etag) c.header("ETag", quoteEtag(template.etag));
-    return c.json(template, 200);
+    return jsonWithEtag(c, template, 200);
   });
 
   app.openapi(putTemplateRoute, async (c) => {
@@ -158,8 +164,7 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>) {
     const input = c.req.valid("json");
     const conditions = conditionsOf(c);
     const template = await c.var.workspace.agents.putTemplate(role, input, conditions);
-    if (template.etag) c.header("ETag", quoteEtag(template.etag));
-    return c.json(template, 200);
+    return jsonWithEtag(c, template, 200);
   });
 
   app.openapi(spawnRoute, async (c) => {

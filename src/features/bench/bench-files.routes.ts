@@ -1,15 +1,17 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
+import { openapiByHand } from "../../http/by-hand-route";
 import { ApiError } from "../../http/errors";
 import type { Caller } from "../../kernel/caller";
 import { workspaceApi } from "../../kernel/workspace-client";
 import { contentTypeFor } from "../files/content-types";
 import { newObjectKey } from "../files/object-store";
 import { normalizeDirectory, normalizePath } from "../files/paths";
+import { benchRoute } from "./bench-route";
 
 // The files benchmark's baselines and seeding, under `/__bench` (mounted only with
-// BENCH_ROUTES=true, behind the guard in bench.routes.ts). Not part of the API: no auth, the
+// BENCH_ROUTES=true, behind benchRoute's switch). Not part of the API: no auth, the
 // account comes in the query like the other bench routes.
 
 const PREFIX = "/__bench/r2/";
@@ -56,7 +58,7 @@ const toHex = (buffer: ArrayBuffer) =>
 
 export function registerBenchFileRoutes(app: OpenAPIHono<AppEnv>) {
   /** The bare baseline of a download: one R2 object streamed back, nothing else. */
-  app.get(`${PREFIX}*`, async (c) => {
+  openapiByHand(app, benchRoute("get", `${PREFIX}*`), async (c) => {
     const object = await c.env.FILES.get(c.req.path.slice(PREFIX.length));
     if (!object) throw new ApiError("not_found", "no such object");
     return new Response(object.body, { headers: { "content-length": String(object.size) } });
@@ -66,7 +68,7 @@ export function registerBenchFileRoutes(app: OpenAPIHono<AppEnv>) {
    * The bare baseline of an upload's memory: the body (with its Content-Length) streamed into
    * one R2 object, with no index, hash or checks.
    */
-  app.put(`${PREFIX}*`, async (c) => {
+  openapiByHand(app, benchRoute("put", `${PREFIX}*`, "upload"), async (c) => {
     const size = Number(c.req.header("content-length"));
     if (!c.req.raw.body || !Number.isInteger(size)) {
       throw new ApiError("invalid_request", "send a body with a Content-Length");
@@ -80,9 +82,13 @@ export function registerBenchFileRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   /** The R2 key a file's index row names, so the bare route can read the same object. */
-  app.get("/__bench/workspaces/:ws/object-key", async (c) => {
+  openapiByHand(app, benchRoute("get", "/__bench/workspaces/{workspace}/object-key"), async (c) => {
     const path = normalizePath(c.req.query("path") ?? "");
-    const row = await workspaceApi(c.env, c.req.param("ws"), benchCaller(c)).files.stat(path);
+    const row = await workspaceApi(
+      c.env,
+      c.req.param("workspace") ?? "",
+      benchCaller(c),
+    ).files.stat(path);
     return c.json({ object_key: row.objectKey });
   });
 
@@ -90,32 +96,36 @@ export function registerBenchFileRoutes(app: OpenAPIHono<AppEnv>) {
    * Seeds `count` files of `size` random bytes at `dir`/f<start…>.bin: the objects are put in
    * R2 here, then indexed by the DO's own putFile in one commit (file.created events and all).
    */
-  app.post("/__bench/workspaces/:ws/seed-files", async (c) => {
-    const ws = c.req.param("ws");
-    const dir = normalizeDirectory(c.req.query("dir"));
-    const start = intQuery(c, "start", 0, 0, 1_000_000);
-    const count = intQuery(c, "count", 1, 1, MAX_SEED_BATCH);
-    const size = intQuery(c, "size", 1024, 0, MAX_SEED_SIZE);
-    const indexes = Array.from({ length: count }, (_, i) => start + i);
-    const objects: Array<{
-      path: string;
-      objectKey: string;
-      size: number;
-      sha256: string;
-      contentType: string;
-    }> = [];
-    await forEachLimited(indexes, SEED_CONCURRENCY, async (index) => {
-      const path = normalizePath(`${dir ? `${dir}/` : ""}f${String(index).padStart(6, "0")}.bin`);
-      const bytes = randomBytes(size);
-      const objectKey = newObjectKey(ws);
-      const contentType = contentTypeFor(path);
-      await c.env.FILES.put(objectKey, bytes, { httpMetadata: { contentType } });
-      const sha256 = toHex(await crypto.subtle.digest("SHA-256", bytes));
-      objects.push({ path, objectKey, size, sha256, contentType });
-    });
-    const result = await workspaceApi(c.env, ws, benchCaller(c)).files.benchSeed(objects);
-    return c.json(result);
-  });
+  openapiByHand(
+    app,
+    benchRoute("post", "/__bench/workspaces/{workspace}/seed-files"),
+    async (c) => {
+      const ws = c.req.param("workspace") ?? "";
+      const dir = normalizeDirectory(c.req.query("dir"));
+      const start = intQuery(c, "start", 0, 0, 1_000_000);
+      const count = intQuery(c, "count", 1, 1, MAX_SEED_BATCH);
+      const size = intQuery(c, "size", 1024, 0, MAX_SEED_SIZE);
+      const indexes = Array.from({ length: count }, (_, i) => start + i);
+      const objects: Array<{
+        path: string;
+        objectKey: string;
+        size: number;
+        sha256: string;
+        contentType: string;
+      }> = [];
+      await forEachLimited(indexes, SEED_CONCURRENCY, async (index) => {
+        const path = normalizePath(`${dir ? `${dir}/` : ""}f${String(index).padStart(6, "0")}.bin`);
+        const bytes = randomBytes(size);
+        const objectKey = newObjectKey(ws);
+        const contentType = contentTypeFor(path);
+        await c.env.FILES.put(objectKey, bytes, { httpMetadata: { contentType } });
+        const sha256 = toHex(await crypto.subtle.digest("SHA-256", bytes));
+        objects.push({ path, objectKey, size, sha256, contentType });
+      });
+      const result = await workspaceApi(c.env, ws, benchCaller(c)).files.benchSeed(objects);
+      return c.json(result);
+    },
+  );
 
   /**
    * The baseline of a directory move: what a store keyed by path would do for the same objects,
@@ -123,20 +133,24 @@ export function registerBenchFileRoutes(app: OpenAPIHono<AppEnv>) {
    * not updated (its rows then name deleted objects): this is a measurement, on a throwaway
    * workspace, not a feature.
    */
-  app.post("/__bench/workspaces/:ws/copy-delete", async (c) => {
-    const ws = c.req.param("ws");
-    const started = Date.now();
-    const keys = await workspaceApi(c.env, ws, benchCaller(c)).files.benchObjectKeys(
-      normalizeDirectory(c.req.query("path")),
-    );
-    await forEachLimited(keys, COPY_CONCURRENCY, async (key) => {
-      const object = await c.env.FILES.get(key);
-      if (!object) throw new ApiError("internal", `object ${key} is missing`);
-      await c.env.FILES.put(newObjectKey(ws), await object.arrayBuffer(), {
-        httpMetadata: object.httpMetadata,
+  openapiByHand(
+    app,
+    benchRoute("post", "/__bench/workspaces/{workspace}/copy-delete"),
+    async (c) => {
+      const ws = c.req.param("workspace") ?? "";
+      const started = Date.now();
+      const keys = await workspaceApi(c.env, ws, benchCaller(c)).files.benchObjectKeys(
+        normalizeDirectory(c.req.query("path")),
+      );
+      await forEachLimited(keys, COPY_CONCURRENCY, async (key) => {
+        const object = await c.env.FILES.get(key);
+        if (!object) throw new ApiError("internal", `object ${key} is missing`);
+        await c.env.FILES.put(newObjectKey(ws), await object.arrayBuffer(), {
+          httpMetadata: object.httpMetadata,
+        });
+        await c.env.FILES.delete(key);
       });
-      await c.env.FILES.delete(key);
-    });
-    return c.json({ objects: keys.length, duration_ms: Date.now() - started });
-  });
+      return c.json({ objects: keys.length, duration_ms: Date.now() - started });
+    },
+  );
 }

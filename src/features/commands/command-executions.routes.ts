@@ -1,11 +1,7 @@
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
-import {
-  IdempotencyHeaderSchema,
-  jsonBody,
-  jsonResponse,
-  withErrors,
-} from "../../http/openapi-helpers";
+import { jsonBody, jsonResponse, withErrors } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 import { resumeCursor, SSE_HEADERS } from "../events/sse";
 import { ExecuteCommandSchema, ExecutionSchema, OutputChunkSchema } from "./command.schemas";
 import {
@@ -22,9 +18,10 @@ import { commandConfig } from "./config";
 const tags = ["Commands"];
 const base = "/v1/workspaces/{ws}/commands/{trigger}";
 
-const executeRoute = createRoute({
+const executeRoute = apiRoute({
   method: "post",
   path: `${base}/execute`,
+  auth: "key",
   tags,
   summary: "Run a command with arguments; answers the execution at once (202)",
   description:
@@ -34,7 +31,6 @@ const executeRoute = createRoute({
     "A prompt command is answered in a thread (its `thread_id`, else a new one) by the agent loop; the answer's text is its stdout.",
   request: {
     params: TriggerParamsSchema,
-    headers: IdempotencyHeaderSchema,
     body: jsonBody(ExecuteCommandSchema),
   },
   responses: {
@@ -43,18 +39,20 @@ const executeRoute = createRoute({
   },
 });
 
-const getRoute = createRoute({
+const getRoute = apiRoute({
   method: "get",
   path: `${base}/executions/{id}`,
+  auth: "key",
   tags,
   summary: "An execution's status, exit code and timings",
   request: { params: ExecutionParamsSchema },
   responses: { 200: jsonResponse(ExecutionSchema, "The execution"), ...withErrors() },
 });
 
-const cancelRoute = createRoute({
+const cancelRoute = apiRoute({
   method: "delete",
   path: `${base}/executions/{id}`,
+  auth: "key",
   tags,
   summary: "Cancel a running execution (409 once it has ended)",
   description:
@@ -63,9 +61,11 @@ const cancelRoute = createRoute({
   responses: { 200: jsonResponse(ExecutionSchema, "The canceled execution"), ...withErrors(409) },
 });
 
-const outputRoute = createRoute({
+const outputRoute = apiRoute({
   method: "get",
   path: `${base}/executions/{id}/output`,
+  auth: "key",
+  stream: true,
   tags,
   summary: "stdout and stderr as NDJSON: what exists, then live until the execution ends",
   description:
@@ -80,9 +80,11 @@ const outputRoute = createRoute({
   },
 });
 
-const eventsRoute = createRoute({
+const eventsRoute = apiRoute({
   method: "get",
   path: `${base}/executions/{id}/events`,
+  auth: "key",
+  stream: true,
   tags,
   summary: "The output as server-sent events, resumable with Last-Event-ID",
   description:

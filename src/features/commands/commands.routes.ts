@@ -1,8 +1,7 @@
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
-import { quoteEtag } from "../../http/etag";
+import { conditionsOf, jsonWithEtag } from "../../http/etag";
 import {
-  IdempotencyHeaderSchema,
   IfMatchHeaderSchema,
   jsonBody,
   jsonResponse,
@@ -10,6 +9,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 import { isAfterCursor } from "../../lib/cursor";
 import { cursorKey, nextCursor } from "../../lib/pagination";
 import { CommandSchema, CreateCommandSchema, PatchCommandSchema } from "./command.schemas";
@@ -36,23 +36,24 @@ import {
 const tags = ["Commands"];
 const base = "/v1/workspaces/{ws}/commands";
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: "get",
   path: base,
+  auth: "key",
   tags,
   summary: "List commands by trigger (filter by type, or a substring of trigger/description)",
   request: { params: WorkspaceParamsSchema, query: ListCommandsQuerySchema },
   responses: { 200: jsonResponse(CommandPageSchema, "A page of commands"), ...withErrors() },
 });
 
-const createCommandRoute = createRoute({
+const createCommandRoute = apiRoute({
   method: "post",
   path: base,
+  auth: "key",
   tags,
   summary: "Register a command: shell script, prompt or http webhook, with declared arguments",
   request: {
     params: WorkspaceParamsSchema,
-    headers: IdempotencyHeaderSchema,
     body: jsonBody(CreateCommandSchema),
   },
   responses: {
@@ -61,18 +62,20 @@ const createCommandRoute = createRoute({
   },
 });
 
-const suggestionsRoute = createRoute({
+const suggestionsRoute = apiRoute({
   method: "get",
   path: `${base}/suggestions`,
+  auth: "key",
   tags,
   summary: "Suggest commands for what was typed: prefix matches first, then fuzzy ones",
   request: { params: WorkspaceParamsSchema, query: DiscoveryQuerySchema },
   responses: { 200: jsonResponse(SuggestionListSchema, "Best first"), ...withErrors() },
 });
 
-const searchRoute = createRoute({
+const searchRoute = apiRoute({
   method: "get",
   path: `${base}/search`,
+  auth: "key",
   tags,
   summary: "Full-text search (FTS5, bm25; trigger weighs more than description, then body)",
   description:
@@ -81,18 +84,20 @@ const searchRoute = createRoute({
   responses: { 200: jsonResponse(SearchResultSchema, "Best first"), ...withErrors() },
 });
 
-const categoriesRoute = createRoute({
+const categoriesRoute = apiRoute({
   method: "get",
   path: `${base}/categories`,
+  auth: "key",
   tags,
   summary: "The categories in use, with how many commands each holds",
   request: { params: WorkspaceParamsSchema },
   responses: { 200: jsonResponse(CategoryListSchema, "By name"), ...withErrors() },
 });
 
-const categoryRoute = createRoute({
+const categoryRoute = apiRoute({
   method: "get",
   path: `${base}/categories/{category}`,
+  auth: "key",
   tags,
   summary: "The commands of one category, by trigger",
   request: { params: CategoryParamsSchema, query: PageQuerySchema },
@@ -100,9 +105,10 @@ const categoryRoute = createRoute({
 });
 
 const usageRoute = (order: "recent" | "popular") =>
-  createRoute({
+  apiRoute({
     method: "get",
     path: `${base}/${order}`,
+    auth: "key",
     tags,
     summary:
       order === "recent"
@@ -112,18 +118,21 @@ const usageRoute = (order: "recent" | "popular") =>
     responses: { 200: jsonResponse(UsageListSchema, "From recorded executions"), ...withErrors() },
   });
 
-const getRoute = createRoute({
+const getRoute = apiRoute({
   method: "get",
   path: `${base}/{trigger}`,
+  auth: "key",
+  etag: true,
   tags,
   summary: "Get a command",
   request: { params: TriggerParamsSchema },
   responses: { 200: jsonResponse(CommandSchema, "The command (ETag: its etag)"), ...withErrors() },
 });
 
-const patchRoute = createRoute({
+const patchRoute = apiRoute({
   method: "patch",
   path: `${base}/{trigger}`,
+  auth: "key",
   tags,
   summary: "Change a command (the trigger stays); If-Match guards against lost updates",
   request: {
@@ -134,9 +143,10 @@ const patchRoute = createRoute({
   responses: { 200: jsonResponse(CommandSchema, "The updated command"), ...withErrors(412) },
 });
 
-const deleteRoute = createRoute({
+const deleteRoute = apiRoute({
   method: "delete",
   path: `${base}/{trigger}`,
+  auth: "key",
   tags,
   summary: "Delete a command (its past executions stay readable)",
   request: { params: TriggerParamsSchema, headers: IfMatchHeaderSchema },
@@ -166,9 +176,8 @@ export function registerCommandRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createCommandRoute, async (c) => {
     const input = c.req.valid("json");
     const command = await c.var.workspace.commands.create(input);
-    c.header("ETag", quoteEtag(command.etag));
     c.header("Location", `/v1/workspaces/${c.var.workspace.id}/commands/${command.trigger}`);
-    return c.json(command, 201);
+    return jsonWithEtag(c, command, 201);
   });
 
   app.openapi(suggestionsRoute, async (c) => {
@@ -212,22 +221,20 @@ export function registerCommandRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(getRoute, async (c) => {
     const { trigger } = c.req.valid("param");
     const command = await c.var.workspace.commands.get(trigger);
-    c.header("ETag", quoteEtag(command.etag));
-    return c.json(command, 200);
+    return jsonWithEtag(c, command, 200);
   });
 
   app.openapi(patchRoute, async (c) => {
     const { trigger } = c.req.valid("param");
     const input = c.req.valid("json");
-    const ifMatch = c.req.header("if-match") ?? null;
+    const { ifMatch } = conditionsOf(c);
     const command = await c.var.workspace.commands.patch(trigger, input, ifMatch);
-    c.header("ETag", quoteEtag(command.etag));
-    return c.json(command, 200);
+    return jsonWithEtag(c, command, 200);
   });
 
   app.openapi(deleteRoute, async (c) => {
     const { trigger } = c.req.valid("param");
-    const ifMatch = c.req.header("if-match") ?? null;
+    const { ifMatch } = conditionsOf(c);
     await c.var.workspace.commands.delete(trigger, ifMatch);
     return c.body(null, 204);
   });

@@ -1,18 +1,19 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
 import {
-  IdempotencyHeaderSchema,
   jsonResponse,
   lastEventIdHeader,
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 import { relayUntilCancelled } from "../../lib/relay-stream";
 import { ThreadStreamInfoSchema, ThreadStreamReplaySchema } from "../threads/stream.schemas";
 import { TypePrefixSchema } from "./event-schema";
 import { isWebSocketUpgrade, socketForwardRequest, upgradeRequired } from "./socket-forward";
 import { resumeCursor, SSE_HEADERS } from "./sse";
+import { streamTicketAuth } from "./stream-ticket-auth";
 import { newTicket, TICKET_TTL_MS } from "./stream-tickets";
 import { SubscriberInfoSchema } from "./subscriber";
 import { WorkspaceEventSchema } from "./workspace-event";
@@ -48,9 +49,12 @@ const StreamQuerySchema = z.object({
 
 const LastEventIdHeaderSchema = lastEventIdHeader("Sent by a reconnecting EventSource");
 
-const eventsRoute = createRoute({
+const eventsRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/events",
+  auth: "ticket",
+  authenticate: streamTicketAuth("sse"),
+  stream: true,
   tags,
   summary: "Follow the workspace's events (SSE): replay what was missed, then live",
   description:
@@ -74,9 +78,12 @@ const eventsRoute = createRoute({
   },
 });
 
-const socketRoute = createRoute({
+const socketRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/socket",
+  auth: "ticket",
+  authenticate: streamTicketAuth("socket"),
+  stream: true,
   tags,
   summary: "Follow the workspace's events over a WebSocket (hibernatable)",
   description:
@@ -106,12 +113,13 @@ const TicketSchema = z
   })
   .openapi("StreamTicket");
 
-const ticketRoute = createRoute({
+const ticketRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/stream-tickets",
+  auth: "key",
   tags,
   summary: "Issue a single-use, 60-second ticket for `/events` or `/socket` (for browsers)",
-  request: { params: WorkspaceParamsSchema, headers: IdempotencyHeaderSchema },
+  request: { params: WorkspaceParamsSchema },
   responses: { 201: jsonResponse(TicketSchema, "The ticket, shown once"), ...withErrors(422) },
 });
 
@@ -129,9 +137,10 @@ const StreamsDebugSchema = z
   })
   .openapi("StreamsDebug");
 
-const debugRoute = createRoute({
+const debugRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/streams/debug",
+  auth: "key",
   tags,
   summary: "Active SSE tails, sockets and thread streams with their cursor, queued bytes and age",
   request: { params: WorkspaceParamsSchema },

@@ -1,17 +1,15 @@
+import { createMiddleware } from "hono/factory";
 import { unauthorized } from "../../db/api-keys";
-import type { AuthContext } from "../../http/app-env";
+import type { AppEnv, AuthContext } from "../../http/app-env";
 import { workspaceApi } from "../../kernel/workspace-client";
-import { SLUG_PATTERN } from "../workspaces/workspace.schemas";
+import { SLUG_PATTERN } from "../../lib/ids";
 import { isWebSocketUpgrade, upgradeRequired } from "./socket-forward";
 import { ticketHash, ticketWorkspace } from "./stream-tickets";
 
-/** The only routes that accept `?ticket=` in place of an Authorization header. */
-export const TICKET_PATH = /^\/v1\/workspaces\/[^/]+\/(?:events|socket)$/;
-
-/** A socket request that is not an upgrade would fail anyway: refuse it before the ticket is used. */
-export function assertTicketUsable(path: string, upgrade: string | undefined): void {
-  if (path.endsWith("/socket") && !isWebSocketUpgrade(upgrade)) throw upgradeRequired();
-}
+// A stream ticket (`POST …/stream-tickets`) stands in for the Authorization header on the two
+// routes that declare `auth: "ticket"` (the SSE tail and the socket), for browsers, which cannot
+// set headers on an EventSource or a WebSocket. The route's auth sends `?ticket=` here when no
+// Authorization header came.
 
 /**
  * Authenticates a request by its stream ticket, using the ticket up. The caller becomes the key
@@ -39,3 +37,19 @@ export async function authenticateTicket(
   if (!holder) throw unauthorized("the stream ticket is unknown, already used or expired");
   return { keyId: holder.actor ?? "", accountId: holder.accountId, workspaceId };
 }
+
+/**
+ * The ticket check of a route's `auth: "ticket"`. On the socket route a request that is not an
+ * upgrade would fail anyway: it is refused before the ticket is used up.
+ */
+export const streamTicketAuth = (channel: "sse" | "socket") =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    if (channel === "socket" && !isWebSocketUpgrade(c.req.header("upgrade"))) {
+      throw upgradeRequired();
+    }
+    c.set(
+      "auth",
+      await authenticateTicket(c.env, c.req.param("ws") ?? "", c.req.query("ticket") ?? ""),
+    );
+    await next();
+  });

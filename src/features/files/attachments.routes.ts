@@ -1,12 +1,11 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError, errorResponse } from "../../http/errors";
-import { notModified, quoteEtag } from "../../http/etag";
+import { conditionsOf, jsonWithEtag, notModified, quoteEtag } from "../../http/etag";
 import {
   ContentLengthHeaderSchema,
   CursorSchema,
-  IdempotencyHeaderSchema,
   jsonResponse,
   LimitSchema,
   noContent,
@@ -14,6 +13,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 import { isAfterCursor } from "../../lib/cursor";
 import { cursorKey, cursorPage } from "../../lib/pagination";
 import {
@@ -53,9 +53,11 @@ const NameParamsSchema = WorkspaceParamsSchema.extend({
 
 const bytes = z.string().openapi({ format: "binary" });
 
-const uploadRoute = createRoute({
+const uploadRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/attachments",
+  auth: "key",
+  body: "upload",
   tags,
   summary: "Upload an attachment (the raw body): PNG, JPEG, GIF, WebP, PDF, TXT, Markdown or CSV",
   description: `The type is what the content proves (magic bytes; UTF-8 text for TXT, Markdown and CSV, which take their type from the name's extension or the Content-Type). A name or Content-Type the content contradicts is refused with 415, as is any other type: ${ALLOWED_TYPES_TEXT}.`,
@@ -68,7 +70,7 @@ const uploadRoute = createRoute({
         .max(255)
         .openapi({ description: "The file's original name", example: "diagram.png" }),
     }),
-    headers: ContentLengthHeaderSchema.merge(IdempotencyHeaderSchema),
+    headers: ContentLengthHeaderSchema,
     body: { required: true, content: { "application/octet-stream": { schema: bytes } } },
   },
   responses: {
@@ -79,9 +81,10 @@ const uploadRoute = createRoute({
   },
 });
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/attachments",
+  auth: "key",
   tags,
   summary: "List attachments, oldest first",
   request: {
@@ -94,9 +97,10 @@ const listRoute = createRoute({
   },
 });
 
-const serveRoute = createRoute({
+const serveRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/attachments/{name}",
+  auth: "key",
   tags,
   summary: "Serve an attachment: immutable, cacheable for a year, never sniffed into HTML",
   request: {
@@ -120,9 +124,10 @@ const serveRoute = createRoute({
   },
 });
 
-const deleteRoute = createRoute({
+const deleteRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}/attachments/{name}",
+  auth: "key",
   tags,
   summary: "Delete an attachment (its bytes are removed from storage in the background)",
   request: { params: NameParamsSchema },
@@ -193,8 +198,7 @@ export function registerAttachmentRoutes(app: OpenAPIHono<AppEnv>) {
     const originalName = checkOriginalName(c.req.valid("query").name);
     const attachment = await upload(c, originalName, c.req.valid("header")["content-length"]);
     c.header("Location", attachmentUrl(c, attachment.name));
-    c.header("ETag", quoteEtag(attachment.etag));
-    return c.json(attachment, 201);
+    return jsonWithEtag(c, attachment, 201);
   });
 
   app.openapi(listRoute, async (c) => {
@@ -211,7 +215,7 @@ export function registerAttachmentRoutes(app: OpenAPIHono<AppEnv>) {
     const { name } = c.req.valid("param");
     const { objectKey, ...attachment } = await c.var.workspace.attachments.stat(name);
     const headers = serveHeaders(attachment);
-    if (notModified(c.req.valid("header")["if-none-match"], attachment.etag)) {
+    if (notModified(conditionsOf(c).ifNoneMatch, attachment.etag)) {
       return new Response(null, { status: 304, headers });
     }
     const object = await c.env.FILES.get(objectKey);

@@ -1,15 +1,15 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
 import { errorResponse } from "../../http/errors";
 import {
   CursorSchema,
-  IdempotencyHeaderSchema,
   jsonResponse,
   LimitSchema,
   pageOf,
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 import { isAfterCursor } from "../../lib/cursor";
 import { cursorKey, cursorPage } from "../../lib/pagination";
 import { contentDisposition } from "./content-disposition";
@@ -22,15 +22,15 @@ import { zipLength, zipListing, zipStream } from "./zip-stream";
 
 const tags = ["Files"];
 
-const mkdirRoute = createRoute({
+const mkdirRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/directories",
+  auth: "key",
   tags,
   summary: "Create a directory and any missing parents (mkdir -p)",
   request: {
     params: WorkspaceParamsSchema,
     query: z.object({ path: z.string().min(1).openapi({ example: "docs/guides" }) }),
-    headers: IdempotencyHeaderSchema,
   },
   responses: {
     200: jsonResponse(FileEntrySchema, "It already existed"),
@@ -39,9 +39,10 @@ const mkdirRoute = createRoute({
   },
 });
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/directories",
+  auth: "key",
   tags,
   summary: "List a directory's children with their stats (`path` omitted: the root)",
   request: {
@@ -58,9 +59,10 @@ const listRoute = createRoute({
   },
 });
 
-const zipRoute = createRoute({
+const zipRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/directories/zip",
+  auth: "key",
   tags,
   summary:
     "Download a directory as a ZIP, streamed from storage (`path` omitted: the whole workspace)",

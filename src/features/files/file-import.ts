@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
+import { parsePart } from "../../http/by-hand-route";
 import { ApiError } from "../../http/errors";
-import { parsePart } from "../../http/wildcard-route";
 import { type CappedStream, capStream } from "./capped-stream";
 import { contentTypeFor, DEFAULT_CONTENT_TYPE } from "./content-types";
 import type { FileEntry } from "./file-index";

@@ -1,19 +1,19 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
+import { documentOnly, openapiByHand, parsePart } from "../../http/by-hand-route";
 import { ApiError, errorResponse } from "../../http/errors";
-import { notModified, quoteEtag } from "../../http/etag";
+import { conditionsOf, jsonWithEtag, notModified, quoteEtag } from "../../http/etag";
 import {
   ContentLengthHeaderSchema,
-  IdempotencyHeaderSchema,
   jsonBody,
   jsonResponse,
   noContent,
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
-import { openapiWildcard, parsePart } from "../../http/wildcard-route";
-import { conditionsOf } from "../../http/write-conditions";
+import { apiRoute } from "../../http/route";
+import { isJsonRequest } from "../../http/route-policy";
 import { contentTypeFor } from "./content-types";
 import { CreateFileJsonSchema, importFile, parseImportRequest } from "./file-import";
 import { type FileEntry, FileEntrySchema } from "./file-index";
@@ -61,9 +61,11 @@ const rawBody = {
   content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
 } as const;
 
-const putRoute = createRoute({
+const putRoute = apiRoute({
   method: "put",
   path: "/v1/workspaces/{ws}/files/{path}",
+  auth: "key",
+  body: "upload",
   tags,
   summary: "Upload a file (the raw body, streamed); creates parent directories",
   request: { params: FilePathParamsSchema, headers: UploadHeadersSchema, body: rawBody },
@@ -74,9 +76,10 @@ const putRoute = createRoute({
   },
 });
 
-const getRoute = createRoute({
+const getRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/files/{path}",
+  auth: "key",
   tags,
   summary: "Download a file: `ETag`, `If-None-Match` (304), `Range` (206, 416); `?format=pdf`",
   request: {
@@ -116,15 +119,16 @@ const getRoute = createRoute({
   },
 });
 
-const headRoute = createRoute({
+const headRoute = {
   ...getRoute,
-  method: "head",
+  method: "head" as const,
   summary: "A file's headers (`ETag`, `Content-Length`, `Content-Type`) without its bytes",
-});
+};
 
-const deleteRoute = createRoute({
+const deleteRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}/files/{path}",
+  auth: "key",
   tags,
   summary: "Delete a file; a directory only with `recursive=true`",
   request: {
@@ -148,9 +152,11 @@ const importErrors = {
   ),
 } as const;
 
-const createFileRoute = createRoute({
+const createFileRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/files",
+  auth: "key",
+  body: "upload-or-json",
   tags,
   summary: "Create a file at `?path=` (409 if it exists): the raw body, or JSON to import a URL",
   description:
@@ -158,7 +164,7 @@ const createFileRoute = createRoute({
   request: {
     params: WorkspaceParamsSchema,
     query: z.object({ path: z.string().min(1).openapi({ example: "notes/todo.md" }) }),
-    headers: UploadHeadersSchema.pick({ "content-length": true }).merge(IdempotencyHeaderSchema),
+    headers: UploadHeadersSchema.pick({ "content-length": true }),
     body: {
       required: true,
       content: {
@@ -183,14 +189,14 @@ const MoveSchema = z
   .strict()
   .openapi("MoveRequest");
 
-const moveRoute = createRoute({
+const moveRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/files/move",
+  auth: "key",
   tags,
   summary: "Move or rename a file or a whole directory (no bytes are copied)",
   request: {
     params: WorkspaceParamsSchema,
-    headers: IdempotencyHeaderSchema,
     body: jsonBody(MoveSchema),
   },
   responses: {
@@ -198,10 +204,6 @@ const moveRoute = createRoute({
     ...withErrors(409, 422),
   },
 });
-
-/** The JSON form of `POST …/files` (import, empty file); every other content type is raw bytes. */
-export const isJsonBody = (c: Context<AppEnv>) =>
-  (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
 
 async function jsonOf(c: Context<AppEnv>): Promise<unknown> {
   try {
@@ -230,11 +232,11 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
 
   // Documented as one route, served by hand: @hono/zod-openapi would refuse (415) every raw
   // body that is not application/octet-stream, and a raw upload may have any content type.
-  app.openAPIRegistry.registerPath(createFileRoute);
-  app.post("/v1/workspaces/:ws/files", async (c) => {
+  openapiByHand(app, createFileRoute, async (c) => {
     const { path: raw } = parsePart(createFileRoute.request.query, c.req.query(), "query");
     const path = normalizePath(raw);
-    const created = isJsonBody(c)
+    // The JSON form imports a URL or makes an empty file; any other content type is the bytes.
+    const created = isJsonRequest(c)
       ? importFile(c, path, parseImportRequest(await jsonOf(c)))
       : uploadFile(
           c,
@@ -253,31 +255,34 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
       }
       throw error;
     });
-    c.header("ETag", quoteEtag(entry.etag ?? ""));
-    return c.json(entry, 201);
+    return jsonWithEtag(c, entry, 201, entry.etag ?? "");
   });
 
-  openapiWildcard(app, putRoute, "path", async (c) => {
-    const { path: raw } = parsePart(FilePathParamsSchema, c.req.param(), "path");
-    const path = normalizePath(raw);
-    const headers = parsePart(
-      UploadHeadersSchema,
-      {
-        "content-length": c.req.header("content-length"),
-        "if-match": c.req.header("if-match"),
-        "if-none-match": c.req.header("if-none-match"),
-      },
-      "header",
-    );
-    const { entry, created } = await uploadFile(
-      c,
-      path,
-      headers["content-length"],
-      conditionsOf(c),
-    );
-    c.header("ETag", quoteEtag(entry.etag ?? ""));
-    return c.json(entry, created ? 201 : 200);
-  });
+  openapiByHand(
+    app,
+    putRoute,
+    async (c) => {
+      const { path: raw } = parsePart(FilePathParamsSchema, c.req.param(), "path");
+      const path = normalizePath(raw);
+      const headers = parsePart(
+        UploadHeadersSchema,
+        {
+          "content-length": c.req.header("content-length"),
+          "if-match": c.req.header("if-match"),
+          "if-none-match": c.req.header("if-none-match"),
+        },
+        "header",
+      );
+      const { entry, created } = await uploadFile(
+        c,
+        path,
+        headers["content-length"],
+        conditionsOf(c),
+      );
+      return jsonWithEtag(c, entry, created ? 201 : 200, entry.etag ?? "");
+    },
+    "path",
+  );
 
   const download = async (c: Context<AppEnv>) => {
     const { path: raw } = parsePart(FilePathParamsSchema, c.req.param(), "path");
@@ -291,13 +296,14 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
       );
     }
     const headers = fileHeaders(entry);
+    const { ifNoneMatch } = conditionsOf(c);
     if (format === "pdf") {
       const file = { ...entry, objectKey: entry.objectKey };
-      const converted = await pdfResponse(c.env.FILES, file, c.req.header("if-none-match"));
+      const converted = await pdfResponse(c.env.FILES, file, ifNoneMatch);
       if (converted) return converted;
       headers["content-type"] = "application/pdf"; // a PDF by its content, whatever its name
     }
-    if (notModified(c.req.header("if-none-match"), entry.etag ?? "")) {
+    if (notModified(ifNoneMatch, entry.etag ?? "")) {
       return new Response(null, { status: 304, headers });
     }
     const range = parseRange(c.req.header("range"), entry.size);
@@ -327,14 +333,19 @@ export function registerFileRoutes(app: OpenAPIHono<AppEnv>) {
       },
     });
   };
-  openapiWildcard(app, getRoute, "path", download);
-  app.openAPIRegistry.registerPath(headRoute);
+  openapiByHand(app, getRoute, download, "path");
+  documentOnly(app, headRoute);
 
-  openapiWildcard(app, deleteRoute, "path", async (c) => {
-    const { path: raw } = parsePart(FilePathParamsSchema, c.req.param(), "path");
-    const path = normalizePath(raw);
-    const { recursive } = parsePart(deleteRoute.request.query, c.req.query(), "query");
-    await c.var.workspace.files.remove(path, recursive === "true");
-    return c.body(null, 204);
-  });
+  openapiByHand(
+    app,
+    deleteRoute,
+    async (c) => {
+      const { path: raw } = parsePart(FilePathParamsSchema, c.req.param(), "path");
+      const path = normalizePath(raw);
+      const { recursive } = parsePart(deleteRoute.request.query, c.req.query(), "query");
+      await c.var.workspace.files.remove(path, recursive === "true");
+      return c.body(null, 204);
+    },
+    "path",
+  );
 }

@@ -48,7 +48,7 @@ type StoredFile = FileEntry & { objectKey: string };
 export async function pdfResponse(
   bucket: R2Bucket,
   file: StoredFile,
-  ifNoneMatch: string | undefined,
+  ifNoneMatch: string | null,
 ): Promise<Response | null> {
   const head = await readHead(bucket, file);
   const kind = sniff(head);

@@ -1,12 +1,12 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
 import {
-  IdempotencyHeaderSchema,
   jsonBody,
   jsonResponse,
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 import { isAfterCursor } from "../../lib/cursor";
 import { cursorKey, nextCursor } from "../../lib/pagination";
 import { FileEntrySchema } from "./file-index";
@@ -39,14 +39,14 @@ const SearchHitSchema = FileEntrySchema.partial()
   .required({ path: true, kind: true })
   .openapi("PathSearchHit");
 
-const searchRoute = createRoute({
+const searchRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/search/paths",
+  auth: "key",
   tags: ["Files"],
   summary: "Find files and directories by glob (picomatch), by path, a page at a time",
   request: {
     params: WorkspaceParamsSchema,
-    headers: IdempotencyHeaderSchema,
     body: jsonBody(SearchPathsSchema),
   },
   responses: {

@@ -1,14 +1,17 @@
 import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
+import { apiKeyAuth } from "../../http/api-key-auth";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
 import { workspaceApi } from "../../kernel/workspace-client";
-import { SIGNED_UPLOAD_PATH } from "./signed-uploads";
+import { WORKSPACE_ID_PATTERN } from "../../lib/ids";
+import { NonceRegex } from "./signed-uploads";
 
-// The one route a signed upload URL opens, `PUT /v1/workspaces/{id}/uploads/{nonce}?…&sig=`,
-// authenticates by the URL instead of an API key: the workspace's DO checks the signature, and
-// the request goes on as the key that asked for the URL, scoped to that workspace. Any other
-// method or path with the same query is an ordinary request that needs a key.
+// The one route a signed upload URL opens, `PUT /v1/workspaces/{id}/uploads/{nonce}?…&sig=`
+// (its declaration's `auth: "signed-url"`), authenticates by the URL instead of an API key: the
+// workspace's DO checks the signature, and the request goes on as the key that asked for the
+// URL, scoped to that workspace. A `{ws}` that is not a workspace id, or an `{upload_id}` that is
+// not a nonce, is no signed URL: that request is an ordinary one that needs a key.
 
 const unsignedInteger = z
   .string()
@@ -25,11 +28,12 @@ export const SignedUploadQuerySchema = z.object({
     .openapi({ description: "HMAC-SHA256 of the fields above, the workspace id and the nonce" }),
 });
 
-export const isSignedUpload = (method: string, path: string) =>
-  method === "PUT" && SIGNED_UPLOAD_PATH.test(path);
-
 export const signedUploadAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const [, workspaceId = "", nonce = ""] = SIGNED_UPLOAD_PATH.exec(c.req.path) ?? [];
+  const workspaceId = c.req.param("ws") ?? "";
+  const nonce = c.req.param("upload_id") ?? "";
+  if (!WORKSPACE_ID_PATTERN.test(workspaceId) || !NonceRegex.test(nonce)) {
+    return apiKeyAuth("workspace")(c, next);
+  }
   const query = SignedUploadQuerySchema.safeParse(c.req.query());
   if (!query.success) {
     throw new ApiError(

@@ -1,7 +1,7 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError, errorResponse } from "../../http/errors";
-import { quoteEtag } from "../../http/etag";
+import { conditionsOf, jsonWithEtag } from "../../http/etag";
 import {
   ContentLengthHeaderSchema,
   jsonBody,
@@ -10,7 +10,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
-import { conditionsOf } from "../../http/write-conditions";
+import { apiRoute } from "../../http/route";
 import { contentTypeFor } from "./content-types";
 import { FileEntrySchema } from "./file-index";
 import {
@@ -22,7 +22,7 @@ import {
   UploadIdSchema,
 } from "./multipart-uploads";
 import { normalizePath } from "./paths";
-import { SignedUploadQuerySchema } from "./signed-upload-auth";
+import { SignedUploadQuerySchema, signedUploadAuth } from "./signed-upload-auth";
 import { NonceRegex, SIGNED_UPLOAD_TTL_DEFAULT_S, SIGNED_UPLOAD_TTL_MAX_S } from "./signed-uploads";
 import { sizedBody, uploadFile } from "./upload-flow";
 
@@ -81,9 +81,10 @@ const CreateMultipartSchema = z
   .strict()
   .openapi("CreateMultipartUpload");
 
-const createMultipartRoute = createRoute({
+const createMultipartRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/uploads/multipart",
+  auth: "key",
   tags,
   summary: "Start a multipart upload (for files larger than one request); expires in 24 h",
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateMultipartSchema) },
@@ -94,9 +95,11 @@ const createMultipartRoute = createRoute({
   },
 });
 
-const partRoute = createRoute({
+const partRoute = apiRoute({
   method: "put",
   path: "/v1/workspaces/{ws}/uploads/multipart/{upload_id}/parts/{n}",
+  auth: "key",
+  body: "upload",
   tags,
   summary:
     "Upload part `n` (1–10,000), the raw body streamed; every part but the last ≥ 5 MiB, all the same size",
@@ -137,9 +140,10 @@ const CompleteSchema = z
   .strict()
   .openapi("CompleteMultipartUpload");
 
-const completeRoute = createRoute({
+const completeRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/uploads/multipart/{upload_id}/complete",
+  auth: "key",
   tags,
   summary: "Assemble the parts and commit the file (its etag is R2's multipart etag)",
   request: {
@@ -155,9 +159,10 @@ const completeRoute = createRoute({
   },
 });
 
-const abortRoute = createRoute({
+const abortRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}/uploads/multipart/{upload_id}",
+  auth: "key",
   tags,
   summary: "Abort a multipart upload; its parts are discarded",
   request: { params: UploadParamsSchema },
@@ -197,24 +202,27 @@ const SignedUploadSchema = z
   })
   .openapi("SignedUpload");
 
-const createSignedRoute = createRoute({
+const createSignedRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/uploads",
+  auth: "key",
   tags,
   summary: "A signed, expiring URL that lets a client upload one file without an API key",
   request: { params: WorkspaceParamsSchema, body: jsonBody(CreateSignedSchema) },
   responses: { 201: jsonResponse(SignedUploadSchema, "The URL (use it once)"), ...withErrors(409) },
 });
 
-const signedPutRoute = createRoute({
+const signedPutRoute = apiRoute({
   method: "put",
   path: "/v1/workspaces/{ws}/uploads/{upload_id}",
+  auth: "signed-url",
+  authenticate: signedUploadAuth,
+  body: "upload",
   tags,
   summary:
     "Upload through a signed URL: no Authorization; the file is committed as the key that asked for the URL",
   description:
     "A missing signature is a 401; a changed field, a URL for another workspace or an expired URL a 403; a URL already used a 409; a body over `max_size` a 413.",
-  security: [{ uploadSignature: [] }],
   request: {
     params: WorkspaceParamsSchema.extend({
       ws: z.string().openapi({
@@ -276,8 +284,7 @@ export function registerUploadRoutes(app: OpenAPIHono<AppEnv>) {
     const { parts } = c.req.valid("json");
     const conditions = conditionsOf(c);
     const { entry, created } = await c.var.workspace.uploads.complete(uploadId, parts, conditions);
-    c.header("ETag", quoteEtag(entry.etag ?? ""));
-    return c.json(entry, created ? 201 : 200);
+    return jsonWithEtag(c, entry, created ? 201 : 200, entry.etag ?? "");
   });
 
   app.openapi(abortRoute, async (c) => {
@@ -318,7 +325,7 @@ export function registerUploadRoutes(app: OpenAPIHono<AppEnv>) {
     );
   });
 
-  // Reached only through signedUploadAuth, which verified the URL and set the caller.
+  // The grant is signedUploadAuth's, which verified the URL and set the caller.
   app.openapi(signedPutRoute, async (c) => {
     const grant = c.var.signedUpload;
     if (!grant) throw new ApiError("unauthorized", "this route takes a signed upload URL");
@@ -336,7 +343,6 @@ export function registerUploadRoutes(app: OpenAPIHono<AppEnv>) {
       contentType: grant.contentType ?? undefined,
       commit: (object) => workspace.uploads.commitSigned(grant.nonce, path, object, conditions),
     });
-    c.header("ETag", quoteEtag(entry.etag ?? ""));
-    return c.json(entry, created ? 201 : 200);
+    return jsonWithEtag(c, entry, created ? 201 : 200, entry.etag ?? "");
   });
 }

@@ -1,13 +1,14 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
 import { jsonResponse } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 
-const healthRoute = createRoute({
+const healthRoute = apiRoute({
   method: "get",
   path: "/health",
+  auth: "public",
   tags: ["Service"],
   summary: "Liveness of the service (no authentication, touches no storage)",
-  security: [],
   responses: {
     200: jsonResponse(z.object({ status: z.literal("ok") }).openapi("Health"), "The service is up"),
   },

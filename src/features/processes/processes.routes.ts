@@ -1,8 +1,7 @@
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
-import { quoteEtag } from "../../http/etag";
+import { conditionsOf, jsonWithEtag } from "../../http/etag";
 import {
-  IdempotencyHeaderSchema,
   IfMatchHeaderSchema,
   jsonBody,
   jsonResponse,
@@ -10,7 +9,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
-import { conditionsOf } from "../../http/write-conditions";
+import { apiRoute } from "../../http/route";
 import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
 import { relayUntilCancelled } from "../../lib/relay-stream";
 import { resumeCursor, SSE_HEADERS } from "../events/sse";
@@ -44,9 +43,10 @@ const base = "/v1/workspaces/{ws}/processes";
 // Every route under a run is served at `…/processes/{process}/runs/{run}…` too (run-paths.ts).
 const runBase = RUN_BASE;
 
-const putRoute = createRoute({
+const putRoute = apiRoute({
   method: "put",
   path: `${base}/{process}`,
+  auth: "key",
   tags,
   summary: "Save a process definition: spec, description, input schema",
   description:
@@ -63,27 +63,31 @@ const putRoute = createRoute({
   },
 });
 
-const deleteRoute = createRoute({
+const deleteRoute = apiRoute({
   method: "delete",
   path: `${base}/{process}`,
+  auth: "key",
   tags,
   summary: "Delete a process definition (runs already created keep their spec)",
   request: { params: ProcessParamsSchema, headers: IfMatchHeaderSchema },
   responses: { 204: noContent, ...withErrors(412) },
 });
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: "get",
   path: base,
+  auth: "key",
   tags,
   summary: "List process definitions by name",
   request: { params: WorkspaceParamsSchema, query: PageQuerySchema },
   responses: { 200: jsonResponse(DefinitionPageSchema, "A page of definitions"), ...withErrors() },
 });
 
-const getRoute = createRoute({
+const getRoute = apiRoute({
   method: "get",
   path: `${base}/{process}`,
+  auth: "key",
+  etag: true,
   tags,
   summary: "A process definition",
   request: { params: ProcessParamsSchema },
@@ -93,34 +97,36 @@ const getRoute = createRoute({
   },
 });
 
-const createRunRoute = createRoute({
+const createRunRoute = apiRoute({
   method: "post",
   path: `${base}/{process}/runs`,
+  auth: "key",
   tags,
   summary: "Create a run (status `created`) from the given spec or the saved definition",
   description:
     "Inputs are checked against the definition's input schema (400 naming the input). `…/runs/{run}/start` sets it going.",
   request: {
     params: ProcessParamsSchema,
-    headers: IdempotencyHeaderSchema,
     body: jsonBody(CreateRunSchema),
   },
   // 409/422: an Idempotency-Key still in flight / reused with another body.
   responses: { 201: jsonResponse(RunSchema, "The run"), ...withErrors(409, 422) },
 });
 
-const listRunsRoute = createRoute({
+const listRunsRoute = apiRoute({
   method: "get",
   path: `${base}/{process}/runs`,
+  auth: "key",
   tags,
   summary: "List a process's runs, newest first",
   request: { params: ProcessParamsSchema, query: PageQuerySchema },
   responses: { 200: jsonResponse(RunPageSchema, "A page of runs"), ...withErrors() },
 });
 
-const getRunRoute = createRoute({
+const getRunRoute = apiRoute({
   method: "get",
   path: runBase,
+  auth: "key",
   tags,
   summary: "A run: status, tasks with attempts, outputs and timings, allowed actions",
   request: { params: RunParamsSchema },
@@ -128,13 +134,14 @@ const getRunRoute = createRoute({
 });
 
 const controlRoute = (action: "start" | "pause" | "resume" | "cancel", summary: string) =>
-  createRoute({
+  apiRoute({
     method: "post",
     path: `${runBase}/${action}`,
+    auth: "key",
     tags,
     summary,
     description: "An illegal transition is a 409 whose details name `allowed_actions`.",
-    request: { params: RunParamsSchema, headers: IdempotencyHeaderSchema },
+    request: { params: RunParamsSchema },
     // 409: an illegal transition (or an Idempotency-Key in flight); 422: the key reused.
     responses: { 200: jsonResponse(RunSchema, "The run"), ...withErrors(409, 422) },
   });
@@ -146,14 +153,14 @@ const controls = [
   ["cancel", controlRoute("cancel", "Cancel: running tasks are canceled, the rest skipped")],
 ] as const;
 
-const approveRoute = createRoute({
+const approveRoute = apiRoute({
   method: "post",
   path: `${runBase}/approve`,
+  auth: "key",
   tags,
   summary: "Resolve an approval task: approve lets it succeed, reject fails it",
   request: {
     params: RunParamsSchema,
-    headers: IdempotencyHeaderSchema,
     body: jsonBody(ApproveSchema),
   },
   // 409: an illegal transition (or an Idempotency-Key in flight); 422: the key reused.
@@ -161,12 +168,13 @@ const approveRoute = createRoute({
 });
 
 const taskRoute = (action: "retry" | "skip", summary: string) =>
-  createRoute({
+  apiRoute({
     method: "post",
     path: `${runBase}/tasks/{phase}/{task}/${action}`,
+    auth: "key",
     tags,
     summary,
-    request: { params: TaskParamsSchema, headers: IdempotencyHeaderSchema },
+    request: { params: TaskParamsSchema },
     // 409: an illegal transition (or an Idempotency-Key in flight); 422: the key reused.
     responses: { 200: jsonResponse(RunSchema, "The run"), ...withErrors(409, 422) },
   });
@@ -174,18 +182,21 @@ const taskRoute = (action: "retry" | "skip", summary: string) =>
 const retryRoute = taskRoute("retry", "Re-run a failed (or canceled) task and what depends on it");
 const skipRoute = taskRoute("skip", "Mark a task skipped; the tasks that need it go on");
 
-const logsRoute = createRoute({
+const logsRoute = apiRoute({
   method: "get",
   path: `${runBase}/logs`,
+  auth: "key",
   tags,
   summary: "The run's log in order: what its tasks printed and what the engine did",
   request: { params: RunParamsSchema, query: LogQuerySchema },
   responses: { 200: jsonResponse(LogPageSchema, "A page of log lines"), ...withErrors() },
 });
 
-const eventsRoute = createRoute({
+const eventsRoute = apiRoute({
   method: "get",
   path: `${runBase}/events`,
+  auth: "key",
+  stream: true,
   tags,
   summary: "The run's `process.*` events as SSE, from its start, resumable with Last-Event-ID",
   description:
@@ -285,20 +296,18 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
       input,
       conditions,
     );
-    c.header("ETag", quoteEtag(definition.etag));
-    return created ? c.json(definition, 201) : c.json(definition, 200);
+    return created ? jsonWithEtag(c, definition, 201) : jsonWithEtag(c, definition, 200);
   });
 
   app.openapi(getRoute, async (c) => {
     const { process } = c.req.valid("param");
     const definition = await c.var.workspace.processes.getDefinition(process);
-    c.header("ETag", quoteEtag(definition.etag));
-    return c.json(definition, 200);
+    return jsonWithEtag(c, definition, 200);
   });
 
   app.openapi(deleteRoute, async (c) => {
     const { process } = c.req.valid("param");
-    const ifMatch = c.req.header("if-match") ?? null;
+    const { ifMatch } = conditionsOf(c);
     await c.var.workspace.processes.deleteDefinition(process, ifMatch);
     return c.body(null, 204);
   });

@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { UI_MESSAGE_STREAM_HEADERS } from "ai";
 import type { AppEnv } from "../../http/app-env";
 import {
@@ -9,6 +9,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 import type { WorkspaceClient } from "../../kernel/workspace-client";
 import { relayUntilCancelled } from "../../lib/relay-stream";
 import { resumeCursor } from "../events/sse";
@@ -51,9 +52,12 @@ const LastEventIdHeaderSchema = lastEventIdHeader(
   "The id of the last part received: the replay starts after it",
 );
 
-const startRoute = createRoute({
+const startRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/threads/stream",
+  auth: "key",
+  body: "thread",
+  stream: true,
   tags,
   summary: "Send a user message and stream the AI answer (AI SDK UI message stream over SSE)",
   description:
@@ -78,9 +82,11 @@ const startRoute = createRoute({
   },
 });
 
-const reattachRoute = createRoute({
+const reattachRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/threads/{th}/stream",
+  auth: "key",
+  stream: true,
   tags,
   summary: "Reattach to the thread's stream: replay, then follow live, to `[DONE]`",
   description:
@@ -109,9 +115,10 @@ const CancelResultSchema = z
   })
   .openapi("ThreadStreamCanceled");
 
-const cancelRoute = createRoute({
+const cancelRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}/threads/{th}/stream",
+  auth: "key",
   tags,
   summary: "Cancel the thread's stream: the model call is aborted, the partial answer kept",
   description:

@@ -1,9 +1,8 @@
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
 import { errorResponse } from "../../http/errors";
-import { quoteEtag } from "../../http/etag";
+import { conditionsOf, jsonWithEtag } from "../../http/etag";
 import {
-  IdempotencyHeaderSchema,
   IfMatchHeaderSchema,
   jsonBody,
   jsonResponse,
@@ -11,7 +10,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
-import { conditionsOf } from "../../http/write-conditions";
+import { apiRoute } from "../../http/route";
 import { ThreadSchema, ThreadWithMessagesSchema } from "./thread.schemas";
 import {
   CreateThreadSchema,
@@ -40,23 +39,25 @@ const tooLarge = {
   413: errorResponse("A message, or the request body, is too large"),
 } as const;
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/threads",
+  auth: "key",
   tags,
   summary: "List threads (metadata only), by updated_at or created_at",
   request: { params: WorkspaceParamsSchema, query: ListThreadsQuerySchema },
   responses: { 200: jsonResponse(ThreadPageSchema, "A page of threads"), ...withErrors() },
 });
 
-const createThreadRoute = createRoute({
+const createThreadRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/threads",
+  auth: "key",
+  body: "thread",
   tags,
   summary: "Create a thread, optionally with its first messages",
   request: {
     params: WorkspaceParamsSchema,
-    headers: IdempotencyHeaderSchema,
     body: jsonBody(CreateThreadSchema),
   },
   responses: {
@@ -66,18 +67,22 @@ const createThreadRoute = createRoute({
   },
 });
 
-const getRoute = createRoute({
+const getRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/threads/{th}",
+  auth: "key",
+  etag: true,
   tags,
   summary: "Get a thread with its messages (the first 1,000, or 16 MiB; then see the cursor)",
   request: { params: ThreadParamsSchema },
   responses: { 200: jsonResponse(ThreadWithMessagesSchema, "The thread"), ...withErrors() },
 });
 
-const putRoute = createRoute({
+const putRoute = apiRoute({
   method: "put",
   path: "/v1/workspaces/{ws}/threads/{th}",
+  auth: "key",
+  body: "thread",
   tags,
   summary: "Create the thread under this id, or overwrite it (created_by and created_at are kept)",
   request: {
@@ -93,9 +98,11 @@ const putRoute = createRoute({
   },
 });
 
-const patchRoute = createRoute({
+const patchRoute = apiRoute({
   method: "patch",
   path: "/v1/workspaces/{ws}/threads/{th}",
+  auth: "key",
+  body: "thread",
   tags,
   summary: "Change title, summary, metadata (deep-merged) and/or the message list (replaced)",
   request: {
@@ -110,9 +117,10 @@ const patchRoute = createRoute({
   },
 });
 
-const patchMetadataRoute = createRoute({
+const patchMetadataRoute = apiRoute({
   method: "patch",
   path: "/v1/workspaces/{ws}/threads/{th}/metadata",
+  auth: "key",
   tags,
   summary: "Deep-merge the thread's metadata (`null` deletes a key); nothing else changes",
   request: {
@@ -123,30 +131,33 @@ const patchMetadataRoute = createRoute({
   responses: { 200: jsonResponse(ThreadSchema, "The updated thread"), ...withErrors(412) },
 });
 
-const deleteRoute = createRoute({
+const deleteRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}/threads/{th}",
+  auth: "key",
   tags,
   summary: "Delete a thread and its messages",
   request: { params: ThreadParamsSchema, headers: IfMatchHeaderSchema },
   responses: { 204: noContent, ...withErrors(412) },
 });
 
-const rebuildRoute = createRoute({
+const rebuildRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/threads/rebuild-metadata",
+  auth: "key",
   tags,
   summary: "Recompute every thread's index (message count, last message, updated_at)",
-  request: { params: WorkspaceParamsSchema, headers: IdempotencyHeaderSchema },
+  request: { params: WorkspaceParamsSchema },
   responses: {
     200: jsonResponse(RebuildReportSchema, "What was checked and what was wrong"),
     ...withErrors(422),
   },
 });
 
-const messagesRoute = createRoute({
+const messagesRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/threads/{th}/messages",
+  auth: "key",
   tags,
   summary: "A thread's messages, oldest first, or (`view=pairs`) its query/response pairs",
   request: { params: ThreadParamsSchema, query: MessagesQuerySchema },
@@ -172,16 +183,15 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createThreadRoute, async (c) => {
     const input = c.req.valid("json");
     const thread = await c.var.workspace.threads.create(input);
-    c.header("ETag", quoteEtag(thread.etag));
     c.header("Location", `/v1/workspaces/${c.var.workspace.id}/threads/${thread.id}`);
-    return c.json(thread, 201);
+    return jsonWithEtag(c, thread, 201);
   });
 
   app.openapi(getRoute, async (c) => {
     const { th } = c.req.valid("param");
     const { thread, messages, nextAfter } = await c.var.workspace.threads.get(th);
-    c.header("ETag", quoteEtag(thread.etag));
-    return c.json(
+    return jsonWithEtag(
+      c,
       { ...thread, messages, messages_next_cursor: encodeMessagesCursor("messages", nextAfter) },
       200,
     );
@@ -196,31 +206,28 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
       { title, summary, metadata, messages },
       conditions,
     );
-    c.header("ETag", quoteEtag(thread.etag));
-    return created ? c.json(thread, 201) : c.json(thread, 200);
+    return created ? jsonWithEtag(c, thread, 201) : jsonWithEtag(c, thread, 200);
   });
 
   app.openapi(patchRoute, async (c) => {
     const { th } = c.req.valid("param");
     const input = c.req.valid("json");
-    const ifMatch = c.req.header("if-match") ?? null;
+    const { ifMatch } = conditionsOf(c);
     const thread = await c.var.workspace.threads.patch(th, input, ifMatch);
-    c.header("ETag", quoteEtag(thread.etag));
-    return c.json(thread, 200);
+    return jsonWithEtag(c, thread, 200);
   });
 
   app.openapi(patchMetadataRoute, async (c) => {
     const { th } = c.req.valid("param");
     const { metadata } = c.req.valid("json");
-    const ifMatch = c.req.header("if-match") ?? null;
+    const { ifMatch } = conditionsOf(c);
     const thread = await c.var.workspace.threads.patch(th, { metadata }, ifMatch);
-    c.header("ETag", quoteEtag(thread.etag));
-    return c.json(thread, 200);
+    return jsonWithEtag(c, thread, 200);
   });
 
   app.openapi(deleteRoute, async (c) => {
     const { th } = c.req.valid("param");
-    const ifMatch = c.req.header("if-match") ?? null;
+    const { ifMatch } = conditionsOf(c);
     await c.var.workspace.threads.delete(th, ifMatch);
     return c.body(null, 204);
   });

@@ -1,13 +1,13 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
 import {
-  IdempotencyHeaderSchema,
   jsonBody,
   jsonResponse,
   noContent,
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 import { CreateCodebaseSchema } from "./codebases";
 import { CodebaseSchema } from "./workspace.schemas";
 
@@ -21,9 +21,10 @@ const CodebaseParamsSchema = WorkspaceParamsSchema.extend({
     .openapi({ param: { name: "id", in: "path" } }),
 });
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/codebases",
+  auth: "key",
   tags,
   summary: "List the workspace's codebases",
   request: { params: WorkspaceParamsSchema },
@@ -36,31 +37,33 @@ const listRoute = createRoute({
   },
 });
 
-const createCodebaseRoute = createRoute({
+const createCodebaseRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/codebases",
+  auth: "key",
   tags,
   summary: "Add a codebase: `local` with a path, or `github` with a URL (and a branch)",
   request: {
     params: WorkspaceParamsSchema,
-    headers: IdempotencyHeaderSchema,
     body: jsonBody(CreateCodebaseSchema),
   },
   responses: { 201: jsonResponse(CodebaseSchema, "The new codebase"), ...withErrors(409, 422) },
 });
 
-const getRoute = createRoute({
+const getRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/codebases/{id}",
+  auth: "key",
   tags,
   summary: "Get one codebase",
   request: { params: CodebaseParamsSchema },
   responses: { 200: jsonResponse(CodebaseSchema, "The codebase"), ...withErrors() },
 });
 
-const deleteRoute = createRoute({
+const deleteRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}/codebases/{id}",
+  auth: "key",
   tags,
   summary: "Remove a codebase",
   request: { params: CodebaseParamsSchema },

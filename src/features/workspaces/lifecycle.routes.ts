@@ -1,10 +1,9 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
-import { quoteEtag } from "../../http/etag";
+import { jsonWithEtag } from "../../http/etag";
 import {
   CursorSchema,
-  IdempotencyHeaderSchema,
   jsonBody,
   jsonResponse,
   LimitSchema,
@@ -12,6 +11,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 import { cursorShape } from "../../lib/cursor";
 import { cursorKey } from "../../lib/pagination";
 import { CreateLifecycleEventSchema, LifecycleEventSchema } from "./lifecycle-events";
@@ -27,12 +27,13 @@ const ArchiveBodySchema = z
   .openapi("ArchiveRequest");
 
 const transitionRoute = (action: "start" | "stop", summary: string) =>
-  createRoute({
+  apiRoute({
     method: "post",
     path: `/v1/workspaces/{ws}/${action}`,
+    auth: "key",
     tags,
     summary,
-    request: { params: WorkspaceParamsSchema, headers: IdempotencyHeaderSchema },
+    request: { params: WorkspaceParamsSchema },
     responses: {
       200: jsonResponse(WorkspaceSchema, "The workspace in its new state"),
       ...withErrors(409, 422),
@@ -45,14 +46,14 @@ const stopRoute = transitionRoute(
   "Stop a running workspace (running → stopping → stopped)",
 );
 
-const archiveRoute = createRoute({
+const archiveRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/archive",
+  auth: "key",
   tags,
   summary: "Archive (`archive: true`) or unarchive (`archive: false`) the workspace",
   request: {
     params: WorkspaceParamsSchema,
-    headers: IdempotencyHeaderSchema,
     body: jsonBody(ArchiveBodySchema),
   },
   responses: {
@@ -61,26 +62,27 @@ const archiveRoute = createRoute({
   },
 });
 
-const resetRoute = createRoute({
+const resetRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/reset",
+  auth: "key",
   tags,
   summary: "Reset: close every agent, cancel active streams, broadcast `workspace_reset`",
   description:
     'Appends a `workspace.reset` event and sends every socket `{"type":"workspace_reset"}`. ' +
     "The workspace record, its files and threads are kept.",
-  request: { params: WorkspaceParamsSchema, headers: IdempotencyHeaderSchema },
+  request: { params: WorkspaceParamsSchema },
   responses: { 200: jsonResponse(ResetResultSchema, "What was reset"), ...withErrors(422) },
 });
 
-const recordEventRoute = createRoute({
+const recordEventRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/lifecycle-events",
+  auth: "key",
   tags,
   summary: "Record a lifecycle event `{event, notes}`",
   request: {
     params: WorkspaceParamsSchema,
-    headers: IdempotencyHeaderSchema,
     body: jsonBody(CreateLifecycleEventSchema),
   },
   responses: {
@@ -89,9 +91,10 @@ const recordEventRoute = createRoute({
   },
 });
 
-const listEventsRoute = createRoute({
+const listEventsRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/lifecycle-events",
+  auth: "key",
   tags,
   summary: "List lifecycle events (every state change records one)",
   request: {
@@ -114,15 +117,14 @@ export function registerLifecycleRoutes(app: OpenAPIHono<AppEnv>) {
   /** Applies a state-machine action and answers with the workspace and its new etag. */
   const transitioned = async (c: Context<AppEnv>, action: LifecycleAction) => {
     const workspace = await c.var.workspace.workspaces.transition(action);
-    c.header("ETag", quoteEtag(workspace.etag));
-    return workspace;
+    return jsonWithEtag(c, workspace, 200);
   };
 
-  app.openapi(startRoute, async (c) => c.json(await transitioned(c, "start"), 200));
-  app.openapi(stopRoute, async (c) => c.json(await transitioned(c, "stop"), 200));
+  app.openapi(startRoute, async (c) => transitioned(c, "start"));
+  app.openapi(stopRoute, async (c) => transitioned(c, "stop"));
   app.openapi(archiveRoute, async (c) => {
     const action = c.req.valid("json").archive ? "archive" : "unarchive";
-    return c.json(await transitioned(c, action), 200);
+    return transitioned(c, action);
   });
 
   app.openapi(resetRoute, async (c) => {

@@ -1,8 +1,9 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
 import { toApiError } from "../../http/error-handler";
 import { ApiError } from "../../http/errors";
 import { jsonResponse, WorkspaceParamsSchema, withErrors } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 import { workspacePrefix } from "../../lib/r2-prefix";
 import { WorkspaceStatusSchema } from "./workspace.schemas";
 import { WorkspaceSummarySchema } from "./workspace.types";
@@ -46,18 +47,20 @@ const flag = z
   .optional()
   .transform((value) => value === "true" || value === "1");
 
-const statusRoute = createRoute({
+const statusRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/status",
+  auth: "key",
   tags,
   summary: "Status, pending operation and last activity",
   request: { params: WorkspaceParamsSchema },
   responses: { 200: jsonResponse(StatusSchema, "The workspace's status"), ...withErrors() },
 });
 
-const healthRoute = createRoute({
+const healthRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/health",
+  auth: "key",
   tags,
   summary: "Health of each part (index, durable object, storage) with latencies and metrics",
   request: {
@@ -67,9 +70,10 @@ const healthRoute = createRoute({
   responses: { 200: jsonResponse(HealthSchema, "The workspace's health"), ...withErrors() },
 });
 
-const metadataRoute = createRoute({
+const metadataRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/metadata",
+  auth: "key",
   tags,
   summary: "Counts for a UI: threads, files, bytes, runs, agents and more",
   request: { params: WorkspaceParamsSchema },

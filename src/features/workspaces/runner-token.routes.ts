@@ -1,12 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { forgetCachedKeys, generateKey, maskKey } from "../../db/api-keys";
 import type { AppEnv } from "../../http/app-env";
-import {
-  IdempotencyHeaderSchema,
-  jsonResponse,
-  WorkspaceParamsSchema,
-  withErrors,
-} from "../../http/openapi-helpers";
+import { jsonResponse, WorkspaceParamsSchema, withErrors } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 
 // A runner token is an API key scoped to one workspace: it can call that workspace's routes
 // and nothing else. Rotating it revokes the previous one in the same D1 batch.
@@ -27,21 +23,27 @@ const RotatedRunnerTokenSchema = RunnerTokenSchema.extend({
   token: z.string().openapi({ description: "The token itself: shown only in this response" }),
 }).openapi("RotatedRunnerToken");
 
-const showRoute = createRoute({
+const showRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/runner-token",
+  auth: "key",
+  // A runner token may not see or rotate runner tokens, its own included.
+  runnerTokens: false,
   tags,
   summary: "Show the workspace's runner token, masked (all null when none was issued)",
   request: { params: WorkspaceParamsSchema },
   responses: { 200: jsonResponse(RunnerTokenSchema, "The masked token"), ...withErrors() },
 });
 
-const rotateRoute = createRoute({
+const rotateRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/runner-token",
+  auth: "key",
+  // A runner token may not see or rotate runner tokens, its own included.
+  runnerTokens: false,
   tags,
   summary: "Issue a new runner token; the previous one stops working",
-  request: { params: WorkspaceParamsSchema, headers: IdempotencyHeaderSchema },
+  request: { params: WorkspaceParamsSchema },
   responses: {
     201: jsonResponse(RotatedRunnerTokenSchema, "The new token, shown once"),
     ...withErrors(422),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { SLUG_PATTERN } from "../../lib/ids";
 import { RoleNameSchema } from "../agents/agent.schemas";
 
 // The workspace resource: its fields, their limits (stated once, here) and the shapes the
@@ -23,8 +24,6 @@ export const WORKSPACE_STATUSES = [
 ] as const;
 export const WorkspaceStatusSchema = z.enum(WORKSPACE_STATUSES).openapi("WorkspaceStatus");
 export type WorkspaceStatus = z.infer<typeof WorkspaceStatusSchema>;
-
-export const SLUG_PATTERN = /^[a-z0-9-]{1,63}$/;
 
 export const SlugSchema = z
   .string()

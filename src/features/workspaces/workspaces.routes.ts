@@ -1,8 +1,7 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
-import { quoteEtag } from "../../http/etag";
+import { conditionsOf, jsonWithEtag } from "../../http/etag";
 import {
-  IdempotencyHeaderSchema,
   IfMatchHeaderSchema,
   jsonBody,
   jsonResponse,
@@ -10,6 +9,7 @@ import {
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
+import { apiRoute } from "../../http/route";
 import { workspaceClient } from "../../kernel/workspace-client";
 import { newId } from "../../lib/ids";
 import {
@@ -31,39 +31,44 @@ const WorkspaceListSchema = z
   })
   .openapi("WorkspaceList");
 
-const createWorkspaceRoute = createRoute({
+const createWorkspaceRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces",
+  auth: "key",
   tags,
   summary: "Create a workspace; it is `running` once its Durable Object is initialised",
-  request: { headers: IdempotencyHeaderSchema, body: jsonBody(CreateWorkspaceSchema) },
+  request: { body: jsonBody(CreateWorkspaceSchema) },
   responses: {
     201: jsonResponse(WorkspaceSchema, "The new workspace"),
     ...withErrors(403, 409, 422),
   },
 });
 
-const listWorkspacesRoute = createRoute({
+const listWorkspacesRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces",
+  auth: "key",
   tags,
   summary: "List the account's workspaces, newest first",
   request: { query: ListWorkspacesQuerySchema },
   responses: { 200: jsonResponse(WorkspaceListSchema, "A page of workspaces"), ...withErrors(403) },
 });
 
-const getWorkspaceRoute = createRoute({
+const getWorkspaceRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}",
+  auth: "key",
+  etag: true,
   tags,
   summary: "Get one workspace, with its codebases",
   request: { params: WorkspaceParamsSchema },
   responses: { 200: jsonResponse(WorkspaceWithCodebasesSchema, "The workspace"), ...withErrors() },
 });
 
-const patchWorkspaceRoute = createRoute({
+const patchWorkspaceRoute = apiRoute({
   method: "patch",
   path: "/v1/workspaces/{ws}",
+  auth: "key",
   tags,
   summary: "Merge changes (metadata and config deep-merge; null deletes a key or clears a field)",
   request: {
@@ -77,9 +82,10 @@ const patchWorkspaceRoute = createRoute({
   },
 });
 
-const replaceWorkspaceRoute = createRoute({
+const replaceWorkspaceRoute = apiRoute({
   method: "put",
   path: "/v1/workspaces/{ws}",
+  auth: "key",
   tags,
   summary: "Replace the writable fields; omitted ones reset to defaults (an omitted slug is kept)",
   request: {
@@ -93,9 +99,12 @@ const replaceWorkspaceRoute = createRoute({
   },
 });
 
-const deleteWorkspaceRoute = createRoute({
+const deleteWorkspaceRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}",
+  auth: "key",
+  // A runner token works in its workspace; it may not end it.
+  runnerTokens: false,
   tags,
   summary: "Delete the workspace with everything in it (storage is wiped in the background)",
   request: { params: WorkspaceParamsSchema, headers: IfMatchHeaderSchema },
@@ -108,9 +117,8 @@ export function registerWorkspaceRoutes(app: OpenAPIHono<AppEnv>) {
     const id = newId("ws");
     const client = workspaceClient(c.env, id, c.get("auth"));
     const workspace = await client.workspaces.create(id, input);
-    c.header("ETag", quoteEtag(workspace.etag));
     c.header("Location", `/v1/workspaces/${workspace.id}`);
-    return c.json(workspace, 201);
+    return jsonWithEtag(c, workspace, 201);
   });
 
   app.openapi(listWorkspacesRoute, async (c) => {
@@ -120,28 +128,25 @@ export function registerWorkspaceRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(getWorkspaceRoute, async (c) => {
     const workspace = await c.var.workspace.workspaces.get();
-    c.header("ETag", quoteEtag(workspace.etag));
-    return c.json(workspace, 200);
+    return jsonWithEtag(c, workspace, 200);
   });
 
   app.openapi(patchWorkspaceRoute, async (c) => {
     const input = c.req.valid("json");
-    const ifMatch = c.req.header("if-match") ?? null;
+    const { ifMatch } = conditionsOf(c);
     const workspace = await c.var.workspace.workspaces.patch(input, ifMatch);
-    c.header("ETag", quoteEtag(workspace.etag));
-    return c.json(workspace, 200);
+    return jsonWithEtag(c, workspace, 200);
   });
 
   app.openapi(replaceWorkspaceRoute, async (c) => {
     const input = c.req.valid("json");
-    const ifMatch = c.req.header("if-match") ?? null;
+    const { ifMatch } = conditionsOf(c);
     const workspace = await c.var.workspace.workspaces.replace(input, ifMatch);
-    c.header("ETag", quoteEtag(workspace.etag));
-    return c.json(workspace, 200);
+    return jsonWithEtag(c, workspace, 200);
   });
 
   app.openapi(deleteWorkspaceRoute, async (c) => {
-    const ifMatch = c.req.header("if-match") ?? null;
+    const { ifMatch } = conditionsOf(c);
     await c.var.workspace.workspaces.delete(ifMatch);
     return c.body(null, 204);
   });
