@@ -97,7 +97,8 @@ export const lastEventIdHeader = (description: string) =>
   });
 
 export const LimitSchema = z.coerce.number().int().min(1).max(100).default(20);
-export const CursorSchema = z.string().min(1).max(512).optional();
+/** Opaque; long enough for the cursor of a page that ends on a 1,024-byte path. */
+export const CursorSchema = z.string().min(1).max(2048).optional();
 
 export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item), next_cursor: z.string().nullable() }).openapi(name);

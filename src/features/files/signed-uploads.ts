@@ -13,10 +13,6 @@ export const SIGNED_UPLOAD_TTL_DEFAULT_S = 900;
 export const SIGNED_UPLOAD_TTL_MAX_S = 24 * 60 * 60;
 
 const NONCE_PATTERN = "upl_[A-Za-z0-9_-]{24}";
-/** The one route a signed URL opens: `PUT /v1/workspaces/{workspace id}/uploads/{nonce}`. */
-export const SIGNED_UPLOAD_PATH = new RegExp(
-  `^/v1/workspaces/(ws_[0-9a-z]{26})/uploads/(${NONCE_PATTERN})$`,
-);
 export const NonceRegex = new RegExp(`^${NONCE_PATTERN}$`);
 
 const SIGNING_KEY = "upload_signing_key";

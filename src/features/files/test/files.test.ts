@@ -344,6 +344,27 @@ describe("object lifecycle in R2", () => {
   });
 });
 
+describe("pages of long paths", () => {
+  it("pages through a directory whose entries have 1,000-byte paths by next_cursor", async () => {
+    const ws = await newWorkspace();
+    // Four segments of 240 bytes and a short name: each path is close to the 1,024-byte cap.
+    const directory = Array.from({ length: 4 }, (_, i) => String(i).repeat(240)).join("/");
+    const names = ["a.txt", "b.txt", "c.txt"];
+    for (const name of names) await putFile(account, ws, `${directory}/${name}`, name);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query = `path=${encodeURIComponent(directory)}&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const page: { status: number; body: { items: FileEntryBody[]; next_cursor: string | null } } =
+        await api("GET", `/v1/workspaces/${ws}/directories?${query}`, { key: account.key });
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((item) => item.name));
+      cursor = page.body.next_cursor;
+    } while (cursor !== null);
+    expect(seen).toEqual(names);
+  });
+});
+
 describe("events", () => {
   it("appends one event per change, in order, with the entries' data", async () => {
     const ws = await newWorkspace();
