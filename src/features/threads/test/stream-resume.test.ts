@@ -115,7 +115,8 @@ describe("reconnecting without Last-Event-ID", () => {
   it("Should replay from the start while live, and give the same message at every position", async () => {
     const transport = chatTransport(account, ws);
     const response = await postStream(account, ws, {
-      message: { role: "user", content: `/delay 25\n${QUESTION}` },
+      // Slow enough that most clients reattach while it is live, even on a busy machine.
+      message: { role: "user", content: `/delay 60\n${QUESTION}` },
     });
     const th = response.headers.get("x-thread-id") as string;
     const original = new SseReader(response);
