@@ -54,8 +54,8 @@ export async function runProducer({ baseUrl, accountId, workspaceId, count, inte
   const startedAt = performance.now();
   const { status, body } = await request(url, { method: "POST" });
   const elapsedMs = performance.now() - startedAt;
-  if (status !== 200 || body?.ok !== true || typeof body.value?.appended !== "number") {
+  if (status !== 200 || typeof body?.appended !== "number") {
     throw new Error(`POST ${url} answered ${status}: ${JSON.stringify(body)}`);
   }
-  return { appended: body.value.appended, lateMs: body.value.lateMs, elapsedMs };
+  return { appended: body.appended, lateMs: body.lateMs, elapsedMs };
 }
