@@ -3,7 +3,7 @@ import type { Emit } from "../../kernel/events";
 import type { CommandConfig } from "../commands/config";
 import type { CommandRegistry } from "../commands/registry";
 import type { FileHost } from "../commands/workspace-fs";
-import { recordInterrupted, recordOutcome, reviveTasks } from "./outcomes";
+import { recordCanceled, recordInterrupted, recordOutcome } from "./outcomes";
 import { type RunStatus, type TaskStatus, taskEvent } from "./process-events";
 import { ProcessStore, type RunRow, type TaskRow } from "./process-store";
 import { type PromptHost, runPromptTask } from "./prompt-task";
@@ -329,14 +329,14 @@ export class ProcessEngine {
         // The rest stops: running tasks are canceled, approvals withdrawn; retry revives them.
         for (const task of tasks) {
           if (task.status === "running" || task.status === "waiting_approval") {
-            this.cancelTask(run, task, emit);
+            recordCanceled(this.store, run, task, emit, this.port.now());
             abort.push(task.taskId);
           }
         }
       }
       this.changeStatus(run, next.status, next.error, emit);
     });
-    for (const taskId of abort) this.active.get(`${runId}/${taskId}`)?.abort("canceled");
+    for (const taskId of abort) this.abort(runId, taskId);
   }
 
   changeStatus(run: RunRow, status: RunStatus, error: string | null, emit: Emit): void {
@@ -366,21 +366,6 @@ export class ProcessEngine {
     );
   }
 
-  /** Marks a task canceled (its runner, if any, is aborted by the caller after the commit). */
-  cancelTask(run: RunRow, task: TaskRow, emit: Emit): void {
-    const now = this.port.now();
-    this.store.updateTask(run.id, task.taskId, {
-      status: "canceled",
-      claim: null,
-      finishedAt: now,
-      error: "canceled",
-    });
-    emit(
-      "process.task.finished",
-      taskEvent(run, { ...task, status: "canceled", error: "canceled" }),
-    );
-  }
-
   /** Stops every task this instance runs (the workspace is being deleted). */
   abortAll(): void {
     for (const controller of this.active.values()) controller.abort("canceled");
@@ -398,11 +383,6 @@ export class ProcessEngine {
         recordInterrupted(this.store, run, task, emit, this.port.now()),
       );
     }
-  }
-
-  /** Puts a task and every task depending on it back to pending (a retry). */
-  revive(run: RunRow, taskId: string): void {
-    reviveTasks(this.store, run, taskId);
   }
 
   /** The caller of what the engine does by itself: the run's account, no actor. */

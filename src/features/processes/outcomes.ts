@@ -76,6 +76,23 @@ export function recordOutcome(store: ProcessStore, end: AttemptEnd, emit: Emit, 
   );
 }
 
+/** A task canceled (its runner, if any, is aborted by the caller after the commit). */
+export function recordCanceled(
+  store: ProcessStore,
+  run: RunRow,
+  task: TaskRow,
+  emit: Emit,
+  now: number,
+): void {
+  store.updateTask(run.id, task.taskId, {
+    status: "canceled",
+    claim: null,
+    finishedAt: now,
+    error: "canceled",
+  });
+  emit("process.task.finished", taskEvent(run, { ...task, status: "canceled", error: "canceled" }));
+}
+
 /** A task left running by a dead instance: pending again, to run as a new attempt. */
 export function recordInterrupted(
   store: ProcessStore,

@@ -9,6 +9,7 @@ import {
   inferredInputSchema,
   validateInputs,
 } from "./input-schema";
+import { recordCanceled, reviveTasks } from "./outcomes";
 import type { Definition, RunRow, TaskRow } from "./process-store";
 import {
   allowedActions,
@@ -214,7 +215,7 @@ export class Processes {
     const aborted: string[] = [];
     for (const task of tasks) {
       if (task.status === "running" || task.status === "waiting_approval") {
-        this.engine.cancelTask(run, task, emit);
+        recordCanceled(this.store, run, task, emit, Date.now());
         aborted.push(task.taskId);
       } else if (task.status === "pending") {
         this.store.updateTask(run.id, task.taskId, { status: "skipped", finishedAt: Date.now() });
@@ -313,7 +314,7 @@ export class Processes {
     assertTaskAction(run, task, action);
     this.commit(caller, (emit) => {
       if (action === "retry") {
-        this.engine.revive(run, taskId);
+        reviveTasks(this.store, run, taskId);
       } else {
         this.store.updateTask(runId, taskId, {
           status: "skipped",
