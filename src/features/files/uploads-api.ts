@@ -5,7 +5,7 @@ import { featureApi } from "../../kernel/feature-api";
 import type { Kernel } from "../../kernel/kernel";
 import { UNCOMMITTED_UPLOAD_GRACE_MS } from "./deletion-queue";
 import type { StoredObject } from "./file-index";
-import type { FileService } from "./file-service";
+import { type FileService, UNCONDITIONAL } from "./file-service";
 import {
   abortInR2,
   checkPartList,
@@ -44,12 +44,6 @@ export function uploadsApi(
     service.assertQuota(total - (index.row(upload.path)?.size ?? 0));
   }
 
-  const notADirectory = (path: string) => {
-    if (index.row(path)?.kind === "directory") {
-      throw new ApiError("conflict", `'${path}' is a directory`);
-    }
-  };
-
   return featureApi(
     {
       /**
@@ -61,10 +55,8 @@ export function uploadsApi(
         caller: Caller,
         input: { path: string; contentType: string; declaredSize: number | null },
       ) {
-        notADirectory(input.path);
-        if (input.declaredSize !== null) {
-          service.assertQuota(input.declaredSize - (index.row(input.path)?.size ?? 0));
-        }
+        // Any conditions are checked at completion; an undeclared size is checked part by part.
+        service.prepareWriteChecks(input.path, input.declaredSize ?? 0, UNCONDITIONAL);
         const now = Date.now();
         const objectKey = newObjectKey(kernel.owner().workspaceId);
         const r2 = await bucket.createMultipartUpload(objectKey, {
@@ -160,7 +152,9 @@ export function uploadsApi(
         caller: Caller,
         input: { path: string; maxSize: number; expires: number; contentType: string | null },
       ) {
-        notADirectory(input.path);
+        if (index.row(input.path)?.kind === "directory") {
+          throw new ApiError("conflict", `'${input.path}' is a directory`);
+        }
         return signed.issue(
           kernel.owner().workspaceId,
           input,
