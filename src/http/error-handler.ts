@@ -7,9 +7,23 @@ const CODE_BY_STATUS = new Map<number, ErrorCode>(
   Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
 );
 
+/**
+ * D1's answer when the database has none of the tables its migrations make: a fresh local state
+ * under a bare `wrangler dev` (npm start applies them first). Only D1's own errors say `D1_ERROR`,
+ * so a Durable Object's SQL error never reads as this.
+ */
+const D1_NOT_MIGRATED = /^D1_ERROR: no such table: /;
+
+export const NOT_MIGRATED_MESSAGE =
+  "the D1 database has no tables yet: run `npx wrangler d1 migrations apply workspaces --local` " +
+  "(`npm start` does it for you, and prints a development API key)";
+
 /** Any thrown value as an ApiError; what is not ours becomes a bare 500. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof Error && D1_NOT_MIGRATED.test(error.message)) {
+    return new ApiError("unavailable", NOT_MIGRATED_MESSAGE);
+  }
   if (error instanceof HTTPException) {
     const code =
       CODE_BY_STATUS.get(error.status) ?? (error.status < 500 ? "invalid_request" : "internal");
@@ -27,10 +41,10 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
     // The detail goes to the log, never to the client.
     console.error(
       JSON.stringify({
-        level: "error",
+        level: apiError.code === "unavailable" ? "warn" : "error",
         request_id: requestId,
         error: error instanceof Error ? error.message : String(error),
-        stack: error instanceof Error ? error.stack : undefined,
+        stack: error instanceof Error && apiError.code !== "unavailable" ? error.stack : undefined,
       }),
     );
   }
