@@ -1,6 +1,16 @@
 // The files benchmark's requests: uploads through the API, seeding and baselines through the
 // bench-only routes (src/features/bench/bench-files.routes.ts).
-import { randomBytes } from "node:crypto";
+import { randomFill } from "node:crypto";
+import { promisify } from "node:util";
+
+const randomFillAsync = promisify(randomFill);
+
+/**
+ * `size` random bytes, filled on libuv's thread pool. randomBytes(500 MiB) would hold Node's
+ * event loop for seconds; meanwhile wrangler's proxy closes an idle keep-alive connection (5 s)
+ * and the loop never sees its FIN, so the next fetch reuses the dead socket: `write EPIPE`.
+ */
+export const randomBody = (size) => randomFillAsync(Buffer.allocUnsafe(size));
 
 const SEED_BATCH = 500;
 /**
@@ -34,7 +44,7 @@ export class FilesClient {
 
   /** PUT …/files/{path} with `size` random bytes (fetch sends the Content-Length). */
   async upload(path, size) {
-    const body = randomBytes(size);
+    const body = await randomBody(size);
     const res = await fetch(this.fileUrl(path), {
       method: "PUT",
       headers: { ...this.auth, "content-type": "application/octet-stream" },
@@ -48,7 +58,7 @@ export class FilesClient {
   async bareUpload(key, size) {
     const res = await fetch(`${this.baseUrl}/__bench/r2/${key}`, {
       method: "PUT",
-      body: randomBytes(size),
+      body: await randomBody(size),
     });
     await expectStatus(res, [200], `bare PUT ${key} (${size} bytes)`);
   }

@@ -239,8 +239,8 @@ function machineDescription() {
   return `${os.hostname()}, ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores`;
 }
 
-/** `moreFigures`: the live-events and files figures, already in results.json's format. */
-export function writeResults(path, results, ratios, moreFigures) {
+/** The throughput targets and their ratios in results.json's format. */
+export function apiFigures(results, ratios) {
   const figures = [];
   for (const r of results) {
     figures.push({ name: `${r.name}_req_per_s`, value: r.reqPerSec, unit: "req/s" });
@@ -255,6 +255,11 @@ export function writeResults(path, results, ratios, moreFigures) {
     if (ratio.target !== undefined) figure.target = ratio.target;
     figures.push(figure);
   }
-  figures.push(...moreFigures);
-  writeFileSync(path, `${JSON.stringify({ machine: machineDescription(), figures }, null, 2)}\n`);
+  return figures;
+}
+
+/** results.json: the figures measured so far, and the parts that failed (with their error). */
+export function writeResults(path, figures, failed = []) {
+  const results = { machine: machineDescription(), figures, ...(failed.length && { failed }) };
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
 }

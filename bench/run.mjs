@@ -21,6 +21,7 @@ import {
   processFigures,
 } from "./processes-bench.mjs";
 import {
+  apiFigures,
   computeRatios,
   liveFigures,
   printLiveTable,
@@ -28,6 +29,7 @@ import {
   printVerdict,
   writeResults,
 } from "./report.mjs";
+import { runParts } from "./run-parts.mjs";
 import { seed } from "./seed.mjs";
 import { measureThreads, printThreadsTable, threadsFigures } from "./threads-bench.mjs";
 import {
@@ -113,6 +115,97 @@ function targets(baseUrl, { accountId, apiKey, workspaceId }) {
   ];
 }
 
+/**
+ * The parts of the run, in order: each measures, then gives its figures (results.json's
+ * format), its checks and a table printer.
+ */
+function benchParts(baseUrl, seeded, options, serverPid) {
+  return [
+    {
+      name: "api",
+      run: async () => {
+        const results = [];
+        for (const target of targets(baseUrl, seeded)) {
+          console.log(`Measuring ${target.name} (${options.duration} s after a warm-up)`);
+          results.push(await measure(target, options));
+        }
+        const ratios = computeRatios(results);
+        return {
+          figures: apiFigures(results, ratios),
+          ratios,
+          print: () => printTable(results, ratios, options),
+        };
+      },
+    },
+    {
+      name: "live",
+      run: async () => {
+        // Its own two workspaces, not the one workspace_get read, so no other target's state mixes in.
+        console.log(
+          `Measuring live events: ${options.liveSockets} sockets, ${options.liveSse} SSE tails ` +
+            `(${options.duration} s after a warm-up)`,
+        );
+        const [, socketWorkspaceId, sseWorkspaceId] = seeded.workspaceIds;
+        const live = await measureLiveEvents(
+          baseUrl,
+          { apiKey: seeded.apiKey, accountId: seeded.accountId, socketWorkspaceId, sseWorkspaceId },
+          {
+            sockets: options.liveSockets,
+            sse: options.liveSse,
+            intervalMs: options.liveIntervalMs,
+            duration: options.duration,
+            http: options.liveHttp,
+            serverPgid: serverPid,
+          },
+        );
+        const figures = liveFigures(live);
+        return { figures, liveFigures: figures, print: () => printLiveTable(live) };
+      },
+    },
+    {
+      name: "threads",
+      run: async () => {
+        const measured = threadsFigures(await measureThreads(baseUrl, seeded, options.threads));
+        return { ...measured, print: () => printThreadsTable(measured) };
+      },
+    },
+    {
+      // After the others that share the workspaces: its seeding and its copy+delete leave work
+      // (and R2 objects) behind.
+      name: "files",
+      run: async () => {
+        const files = await measureFiles(baseUrl, seeded, serverPid, {
+          connections: options.connections,
+          duration: options.duration,
+          ...options.files,
+        });
+        return { ...filesFigures(files), print: () => printFilesTable(files, options) };
+      },
+    },
+    {
+      name: "commands",
+      run: async () => {
+        const commands = await measureCommands(baseUrl, seeded, {
+          duration: options.duration,
+          connections: options.connections,
+        });
+        return { figures: commandFigures(commands), print: () => printCommandsTable(commands) };
+      },
+    },
+    {
+      name: "processes",
+      run: async () => {
+        const processes = await measureProcesses(baseUrl, seeded);
+        return {
+          figures: processFigures(processes),
+          checks: processChecks(processes),
+          print: () => printProcessesTable(processes),
+        };
+      },
+    },
+  ];
+}
+
 async function main() {
   const options = readOptions();
   const baseUrl = `http://127.0.0.1:${options.port}`;
@@ -144,95 +237,23 @@ async function main() {
     console.log(`Seeding 1 account, 1 key, ${workspaceCount} workspaces`);
     const seeded = await seed(baseUrl, adminToken, workspaceCount);
 
-    const results = [];
-    if (options.only.has("api")) {
-      for (const target of targets(baseUrl, seeded)) {
-        console.log(`Measuring ${target.name} (${options.duration} s after a warm-up)`);
-        results.push(await measure(target, options));
-      }
-    }
-
-    let live = null;
-    if (options.only.has("live")) {
-      // Its own two workspaces, not the one workspace_get read, so no other target's state mixes in.
-      console.log(
-        `Measuring live events: ${options.liveSockets} sockets, ${options.liveSse} SSE tails ` +
-          `(${options.duration} s after a warm-up)`,
-      );
-      const [, socketWorkspaceId, sseWorkspaceId] = seeded.workspaceIds;
-      live = await measureLiveEvents(
-        baseUrl,
-        { apiKey: seeded.apiKey, accountId: seeded.accountId, socketWorkspaceId, sseWorkspaceId },
-        {
-          sockets: options.liveSockets,
-          sse: options.liveSse,
-          intervalMs: options.liveIntervalMs,
-          duration: options.duration,
-          http: options.liveHttp,
-          serverPgid: wrangler.pid,
-        },
-      );
-    }
-
-    let threadResults = null;
-    if (options.only.has("threads")) {
-      threadResults = await measureThreads(baseUrl, seeded, options.threads);
-    }
-
-    // Last: its seeding and its copy+delete leave work (and R2 objects) behind.
-    let files = null;
-    if (options.only.has("files")) {
-      files = await measureFiles(baseUrl, seeded, wrangler.pid, {
-        connections: options.connections,
-        duration: options.duration,
-        ...options.files,
-      });
-    }
-
-    let commands = null;
-    if (options.only.has("commands")) {
-      commands = await measureCommands(baseUrl, seeded, {
-        duration: options.duration,
-        connections: options.connections,
-      });
-    }
-
-    let processes = null;
-    if (options.only.has("processes")) {
-      processes = await measureProcesses(baseUrl, seeded);
-    }
-
-    const ratios = computeRatios(results);
-    const eventFigures = live ? liveFigures(live) : [];
-    const fileResults = files ? filesFigures(files) : { figures: [], checks: [] };
-    const threadFigures = threadResults
-      ? threadsFigures(threadResults)
-      : { figures: [], checks: [] };
-    if (results.length > 0) printTable(results, ratios, options);
-    if (live) printLiveTable(live);
-    if (threadResults) printThreadsTable(threadFigures);
-    if (files) printFilesTable(files, options);
-    if (commands) printCommandsTable(commands);
-    if (processes) printProcessesTable(processes);
-    printVerdict(ratios, eventFigures, [
-      ...threadFigures.checks,
-      ...fileResults.checks,
-      ...(processes ? processChecks(processes) : []),
-    ]);
-    writeResults(RESULTS_PATH, results, ratios, [
-      ...eventFigures,
-      ...threadFigures.figures,
-      ...fileResults.figures,
-      ...(commands ? commandFigures(commands) : []),
-      ...(processes ? processFigures(processes) : []),
-    ]);
+    const parts = benchParts(baseUrl, seeded, options, wrangler.pid);
+    const report = await runParts(
+      parts.filter((part) => options.only.has(part.name)),
+      (figures, failed) => writeResults(RESULTS_PATH, figures, failed),
+    );
+    printVerdict(report.ratios, report.liveFigures, report.checks);
     console.log(`\nWrote ${RESULTS_PATH}`);
+    if (report.failed.length > 0) {
+      console.error(`Failed parts: ${report.failed.map((f) => f.part).join(", ")}`);
+      process.exitCode = 1;
+    }
   } finally {
     await cleanUp();
   }
 }
 
-// A missed target is still exit 0 (this is a measurement); only a broken run fails.
+// A missed target is still exit 0 (this is a measurement); a failed part or a broken run is not.
 main().catch((error) => {
   console.error(`bench failed: ${error.message}`, error.cause ?? "");
   process.exitCode = 1;
