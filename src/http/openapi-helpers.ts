@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_OFFSET } from "../lib/pagination";
 import { commonErrorResponses, errorResponses } from "./errors";
 
 /** A required JSON request body. */
@@ -99,6 +100,32 @@ export const lastEventIdHeader = (description: string) =>
 export const LimitSchema = z.coerce.number().int().min(1).max(100).default(20);
 /** Opaque; long enough for the cursor of a page that ends on a 1,024-byte path. */
 export const CursorSchema = z.string().min(1).max(2048).optional();
+
+export { MAX_OFFSET };
+
+/**
+ * The paging fields every list takes besides its `limit`: `cursor` (a page's `next_cursor`), or
+ * `offset`, or `page` (1-based, of `limit` rows) — one of the three.
+ */
+export const pageFields = {
+  cursor: CursorSchema.openapi({
+    description: "The `next_cursor` of the page before (or give `offset` or `page`)",
+  }),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_OFFSET)
+    .optional()
+    .openapi({ description: "Rows to skip from the start (instead of `cursor`)" }),
+  page: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_OFFSET)
+    .optional()
+    .openapi({ description: "1-based page of `limit` rows (instead of `cursor`)" }),
+};
 
 export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item), next_cursor: z.string().nullable() }).openapi(name);

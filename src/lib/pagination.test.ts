@@ -2,7 +2,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../http/errors";
 import { cursorShape, decodeCursor, encodeCursor, isAfterCursor } from "./cursor";
-import { cursorAfter, cursorKey, cursorPage, nextCursor, splitPage } from "./pagination";
+import {
+  cursorAfter,
+  cursorKey,
+  cursorPage,
+  MAX_OFFSET,
+  nextCursor,
+  pageStart,
+  splitPage,
+} from "./pagination";
 
 // One page at a time: rows are read with `LIMIT limit + 1`, the first `limit` are the page, the
 // one beyond only says that more follow; the cursor is the key of the page's last item, and
@@ -119,5 +127,27 @@ describe("cursorKey", () => {
       ]);
       expect(() => decodeCursor(bad, isSeq)).toThrow("cursor is not valid");
     }
+  });
+});
+
+describe("pageStart", () => {
+  it("Should start after a cursor, at an offset, or at a page of `limit` rows", () => {
+    expect(pageStart({ limit: 10 })).toEqual({ cursor: undefined, skip: 0 });
+    expect(pageStart({ limit: 10, cursor: "abc" })).toEqual({ cursor: "abc", skip: 0 });
+    expect(pageStart({ limit: 10, offset: 7 })).toEqual({ cursor: undefined, skip: 7 });
+    expect(pageStart({ limit: 10, page: 1 })).toEqual({ cursor: undefined, skip: 0 });
+    expect(pageStart({ limit: 10, page: 3 })).toEqual({ cursor: undefined, skip: 20 });
+  });
+
+  it("Should refuse more than one of cursor, offset and page, and a start too deep", () => {
+    for (const query of [
+      { limit: 10, cursor: "abc", offset: 1 },
+      { limit: 10, cursor: "abc", page: 2 },
+      { limit: 10, offset: 1, page: 2 },
+      { limit: 100, page: MAX_OFFSET },
+    ]) {
+      expect(() => pageStart(query), JSON.stringify(query)).toThrow(ApiError);
+    }
+    expect(pageStart({ limit: 1, offset: MAX_OFFSET }).skip).toBe(MAX_OFFSET);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageFields } from "../../http/openapi-helpers";
 
 // Roles (detected from the workspace's files), role templates (stored defaults for agents of a
 // role) and agents (a thread driven by the agent loop), as the routes and events show them.
@@ -166,9 +167,7 @@ export const AgentLogPageSchema = z
   .openapi("AgentLogPage");
 
 export const AgentLogQuerySchema = z.object({
-  cursor: z.string().min(1).max(512).optional().openapi({
-    description: "The `next_cursor` of the page before",
-  }),
+  ...pageFields,
   after: z.coerce.number().int().min(-1).optional().openapi({
     description: "Entries after this index (-1: from the start); `cursor` wins",
   }),

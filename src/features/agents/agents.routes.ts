@@ -10,7 +10,7 @@ import {
 } from "../../http/openapi-helpers";
 import { apiRoute } from "../../http/route";
 import { cursorShape } from "../../lib/cursor";
-import { cursorKey } from "../../lib/pagination";
+import { pageKey } from "../../lib/pagination";
 import {
   AgentListSchema,
   AgentLogPageSchema,
@@ -188,7 +188,10 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(logRoute, async (c) => {
     const { id } = c.req.valid("param");
     const query = c.req.valid("query");
-    const after = cursorKey(query.cursor, isIndexCursor)?.index ?? query.after ?? -1;
+    // The log is addressed by entry index: `offset` n starts at entry n (after n - 1).
+    const { key, skip } = pageKey(query, isIndexCursor);
+    const given = query.offset !== undefined || query.page !== undefined;
+    const after = key?.index ?? (given ? skip - 1 : (query.after ?? -1));
     const page = await c.var.workspace.agents.log(id, after, query.limit);
     return c.json(page, 200);
   });

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import {
-  CursorSchema,
   LimitSchema,
   lastEventIdHeader,
+  pageFields,
   pageOf,
   WorkspaceParamsSchema,
 } from "../../http/openapi-helpers";
@@ -45,10 +45,10 @@ export const ListCommandsQuerySchema = z.object({
     description: "A case-insensitive substring of the trigger or the description",
   }),
   limit: LimitSchema,
-  cursor: CursorSchema,
+  ...pageFields,
 });
 
-export const PageQuerySchema = z.object({ limit: LimitSchema, cursor: CursorSchema });
+export const PageQuerySchema = z.object({ limit: LimitSchema, ...pageFields });
 
 export const DiscoveryQuerySchema = z.object({
   query: z.string().max(200).default("").openapi({ example: "test" }),

@@ -11,7 +11,7 @@ import {
 } from "../../http/openapi-helpers";
 import { apiRoute } from "../../http/route";
 import { isAfterCursor } from "../../lib/cursor";
-import { cursorKey, nextCursor } from "../../lib/pagination";
+import { nextCursor, type PageRequest, pageKey } from "../../lib/pagination";
 import { CommandSchema, CreateCommandSchema, PatchCommandSchema } from "./command.schemas";
 import { registerCommandExecutionRoutes } from "./command-executions.routes";
 import {
@@ -158,7 +158,11 @@ const page = <T extends { trigger: string }>(result: { items: T[]; more: boolean
   next_cursor: nextCursor(result, (last) => ({ after: last.trigger })),
 });
 
-const afterOf = (cursor: string | undefined) => cursorKey(cursor, isAfterCursor)?.after ?? null;
+/** Where a page of commands starts: after the cursor's trigger, or `skip` commands in. */
+const startOf = (query: PageRequest) => {
+  const { key, skip } = pageKey(query, isAfterCursor);
+  return { after: key?.after ?? null, skip };
+};
 
 export function registerCommandRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listRoute, async (c) => {
@@ -167,7 +171,7 @@ export function registerCommandRoutes(app: OpenAPIHono<AppEnv>) {
       type: query.type,
       search: query.search,
       category: undefined,
-      after: afterOf(query.cursor),
+      ...startOf(query),
       limit: query.limit,
     });
     return c.json(page(result), 200);
@@ -204,7 +208,7 @@ export function registerCommandRoutes(app: OpenAPIHono<AppEnv>) {
       type: undefined,
       search: undefined,
       category,
-      after: afterOf(query.cursor),
+      ...startOf(query),
       limit: query.limit,
     });
     return c.json(page(result), 200);

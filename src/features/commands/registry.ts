@@ -57,6 +57,8 @@ export interface CommandListQuery {
   category: string | undefined;
   after: string | null;
   limit: number;
+  /** Commands to skip before the page (`offset` / `page`). */
+  skip?: number;
 }
 
 export class CommandRegistry {
@@ -95,9 +97,10 @@ export class CommandRegistry {
     }
     const rows = this.sql
       .exec(
-        `SELECT * FROM commands WHERE ${where.join(" AND ")} ORDER BY trigger LIMIT ?`,
+        `SELECT * FROM commands WHERE ${where.join(" AND ")} ORDER BY trigger LIMIT ? OFFSET ?`,
         ...params,
         query.limit + 1,
+        query.skip ?? 0,
       )
       .toArray();
     const { items, more } = splitPage(rows, query.limit);

@@ -44,7 +44,8 @@ export function attachmentsApi(kernel: Kernel, service: FileService) {
       return row;
     },
 
-    list: (_caller: Caller, after: string | null, limit: number) => attachments.list(after, limit),
+    list: (_caller: Caller, after: string | null, limit: number, skip = 0) =>
+      attachments.list(after, limit, skip),
 
     async remove(caller: Caller, name: string) {
       const now = Date.now();

@@ -5,17 +5,17 @@ import { ApiError, errorResponse } from "../../http/errors";
 import { conditionsOf, jsonWithEtag, notModified, quoteEtag } from "../../http/etag";
 import {
   ContentLengthHeaderSchema,
-  CursorSchema,
   jsonResponse,
   LimitSchema,
   noContent,
+  pageFields,
   pageOf,
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
 import { apiRoute } from "../../http/route";
 import { isAfterCursor } from "../../lib/cursor";
-import { cursorKey, cursorPage } from "../../lib/pagination";
+import { cursorPage, pageKey } from "../../lib/pagination";
 import {
   ALLOWED_TYPES_TEXT,
   ATTACHMENT_TYPES,
@@ -89,7 +89,7 @@ const listRoute = apiRoute({
   summary: "List attachments, oldest first",
   request: {
     params: WorkspaceParamsSchema,
-    query: z.object({ limit: LimitSchema, cursor: CursorSchema }),
+    query: z.object({ limit: LimitSchema, ...pageFields }),
   },
   responses: {
     200: jsonResponse(pageOf(AttachmentSchema, "AttachmentList"), "A page of attachments"),
@@ -203,8 +203,8 @@ export function registerAttachmentRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const after = cursorKey(query.cursor, isAfterCursor)?.after ?? null;
-    const items = await c.var.workspace.attachments.list(after, query.limit + 1);
+    const { key, skip } = pageKey(query, isAfterCursor);
+    const items = await c.var.workspace.attachments.list(key?.after ?? null, query.limit + 1, skip);
     return c.json(
       cursorPage(items, query.limit, (last) => ({ after: last.name })),
       200,

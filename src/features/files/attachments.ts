@@ -119,9 +119,14 @@ export class AttachmentIndex {
   }
 
   /** A page by name (names begin with a sortable id, so this is upload order). */
-  list(after: string | null, limit: number): Attachment[] {
+  list(after: string | null, limit: number, skip = 0): Attachment[] {
     return this.sql
-      .exec("SELECT * FROM attachments WHERE name > ? ORDER BY name LIMIT ?", after ?? "", limit)
+      .exec(
+        "SELECT * FROM attachments WHERE name > ? ORDER BY name LIMIT ? OFFSET ?",
+        after ?? "",
+        limit,
+        skip,
+      )
       .toArray()
       .map(toAttachment);
   }

@@ -2,16 +2,16 @@ import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
 import { errorResponse } from "../../http/errors";
 import {
-  CursorSchema,
   jsonResponse,
   LimitSchema,
+  pageFields,
   pageOf,
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
 import { apiRoute } from "../../http/route";
 import { isAfterCursor } from "../../lib/cursor";
-import { cursorKey, cursorPage } from "../../lib/pagination";
+import { cursorPage, pageKey } from "../../lib/pagination";
 import { contentDisposition } from "./content-disposition";
 import { FileEntrySchema } from "./file-index";
 import { baseName, normalizeDirectory, normalizePath } from "./paths";
@@ -50,7 +50,7 @@ const listRoute = apiRoute({
     query: z.object({
       path: z.string().optional().openapi({ example: "docs" }),
       limit: LimitSchema,
-      cursor: CursorSchema,
+      ...pageFields,
     }),
   },
   responses: {
@@ -108,8 +108,9 @@ export function registerDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const path = normalizeDirectory(query.path);
-    const after = cursorKey(query.cursor, isAfterCursor)?.after ?? null;
-    const items = await c.var.workspace.files.listDirectory(path, after, query.limit + 1);
+    const { key, skip } = pageKey(query, isAfterCursor);
+    const after = key?.after ?? null;
+    const items = await c.var.workspace.files.listDirectory(path, after, query.limit + 1, skip);
     return c.json(
       cursorPage(items, query.limit, (last) => ({ after: last.path })),
       200,

@@ -193,13 +193,14 @@ export class FileIndex {
   }
 
   /** The entries directly inside `directory`, by name, after `after`. */
-  children(directory: string, after: string | null, limit: number): FileEntry[] {
+  children(directory: string, after: string | null, limit: number, skip = 0): FileEntry[] {
     return this.sql
       .exec(
-        "SELECT * FROM files WHERE parent = ? AND path > ? ORDER BY path LIMIT ?",
+        "SELECT * FROM files WHERE parent = ? AND path > ? ORDER BY path LIMIT ? OFFSET ?",
         directory,
         after ?? "",
         limit,
+        skip,
       )
       .toArray()
       .map(toEntry);

@@ -40,9 +40,9 @@ export function filesApi(kernel: Kernel, service: FileService) {
       searchPaths(index.entriesAfter(search.after), search),
 
     /** The entries directly inside a directory ("" is the root), by name. */
-    listDirectory(_caller: Caller, path: string, after: string | null, limit: number) {
+    listDirectory(_caller: Caller, path: string, after: string | null, limit: number, skip = 0) {
       service.assertDirectory(path);
-      return index.children(path, after, limit);
+      return index.children(path, after, limit, skip);
     },
 
     /**

@@ -11,6 +11,8 @@ export interface PathSearch {
   maxDepth: number | null;
   after: string | null;
   limit: number;
+  /** Matches to pass over before the page starts (`offset` / `page`). */
+  skip?: number;
 }
 
 export function searchPaths(
@@ -19,10 +21,15 @@ export function searchPaths(
 ): { items: FileEntry[]; more: boolean } {
   const matches = picomatch(search.glob);
   const items: FileEntry[] = [];
+  let skip = search.skip ?? 0;
   for (const entry of entries) {
     if (search.after !== null && entry.path <= search.after) continue;
     if (search.maxDepth !== null && entry.path.split("/").length > search.maxDepth) continue;
     if (!matches(entry.path)) continue;
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
     if (items.length === search.limit) return { items, more: true };
     items.push(entry);
   }

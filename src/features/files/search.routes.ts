@@ -3,12 +3,14 @@ import type { AppEnv } from "../../http/app-env";
 import {
   jsonBody,
   jsonResponse,
+  MAX_OFFSET,
+  pageFields,
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
 import { apiRoute } from "../../http/route";
 import { isAfterCursor } from "../../lib/cursor";
-import { cursorKey, nextCursor } from "../../lib/pagination";
+import { nextCursor, pageKey } from "../../lib/pagination";
 import { FileEntrySchema } from "./file-index";
 
 const SearchPathsSchema = z
@@ -30,7 +32,21 @@ const SearchPathsSchema = z
       .default(false)
       .openapi({ description: "Include size, etag, content type and times" }),
     limit: z.number().int().min(1).max(1000).default(100),
-    cursor: z.string().min(1).max(2048).optional(),
+    cursor: pageFields.cursor,
+    offset: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_OFFSET)
+      .optional()
+      .openapi({ description: "Matches to skip (instead of `cursor`)" }),
+    page: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_OFFSET)
+      .optional()
+      .openapi({ description: "1-based page of `limit` matches (instead of `cursor`)" }),
   })
   .strict()
   .openapi("SearchPathsRequest");
@@ -63,12 +79,14 @@ const searchRoute = apiRoute({
 export function registerSearchRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(searchRoute, async (c) => {
     const input = c.req.valid("json");
-    const after = cursorKey(input.cursor, isAfterCursor)?.after ?? null;
+    const { key, skip } = pageKey(input, isAfterCursor);
+    const after = key?.after ?? null;
     const { items, more } = await c.var.workspace.files.searchPaths({
       glob: input.glob,
       maxDepth: input.max_depth ?? null,
       after,
       limit: input.limit,
+      skip,
     });
     return c.json(
       {

@@ -69,12 +69,13 @@ export class DefinitionStore {
     return found;
   }
 
-  page(after: string | null, limit: number): Definition[] {
+  page(after: string | null, limit: number, skip = 0): Definition[] {
     return this.sql
       .exec(
-        "SELECT * FROM process_definitions WHERE name > ? ORDER BY name LIMIT ?",
+        "SELECT * FROM process_definitions WHERE name > ? ORDER BY name LIMIT ? OFFSET ?",
         after ?? "",
         limit,
+        skip,
       )
       .toArray()
       .map(toDefinition);

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import {
-  CursorSchema,
   conditionalWriteHeaders,
   LimitSchema,
+  pageFields,
   pageOf,
   WorkspaceParamsSchema,
 } from "../../http/openapi-helpers";
@@ -170,11 +170,11 @@ export const LogPageSchema = z
   .object({ items: z.array(LogLineSchema), next_cursor: z.string().nullable() })
   .openapi("ProcessLogPage");
 
-export const PageQuerySchema = z.object({ limit: LimitSchema, cursor: CursorSchema });
+export const PageQuerySchema = z.object({ limit: LimitSchema, ...pageFields });
 
 export const LogQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: CursorSchema,
+  ...pageFields,
   task: z.string().min(1).max(64).optional().openapi({ description: "Only this task's lines" }),
 });
 

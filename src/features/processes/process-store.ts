@@ -145,13 +145,14 @@ export class ProcessStore {
     return found;
   }
 
-  runsOf(process: string, before: string | null, limit: number): RunRow[] {
+  runsOf(process: string, before: string | null, limit: number, skip = 0): RunRow[] {
     return this.sql
       .exec(
-        "SELECT * FROM process_runs WHERE process = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        "SELECT * FROM process_runs WHERE process = ? AND id < ? ORDER BY id DESC LIMIT ? OFFSET ?",
         process,
         before ?? "~",
         limit,
+        skip,
       )
       .toArray()
       .map(toRun);
@@ -316,16 +317,17 @@ export class ProcessStore {
     );
   }
 
-  logs(runId: string, after: number, limit: number, taskId: string | null): LogLine[] {
+  logs(runId: string, after: number, limit: number, taskId: string | null, skip = 0): LogLine[] {
     return this.sql
       .exec(
         `SELECT * FROM process_logs WHERE run_id = ? AND seq > ? AND (? IS NULL OR task_id = ?)
-         ORDER BY seq LIMIT ?`,
+         ORDER BY seq LIMIT ? OFFSET ?`,
         runId,
         after,
         taskId,
         taskId,
         limit,
+        skip,
       )
       .toArray()
       .map((row) => ({

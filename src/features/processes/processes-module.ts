@@ -64,12 +64,17 @@ export function processesModule(kernel: Kernel, ports: ProcessesPorts) {
     deleteDefinition: (caller: Caller, name: string, ifMatch: string | null) =>
       processes.deleteDefinition(caller, name, ifMatch),
     getDefinition: (_caller: Caller, name: string) => engine.store.definitions.get(name),
-    listDefinitions: (_caller: Caller, after: string | null, limit: number) =>
-      engine.store.definitions.page(after, limit),
+    listDefinitions: (_caller: Caller, after: string | null, limit: number, skip: number) =>
+      engine.store.definitions.page(after, limit, skip),
     createRun: (caller: Caller, process: string, input: RunInput) =>
       processes.createRun(caller, process, input),
-    listRuns: (_caller: Caller, process: string, before: string | null, limit: number) =>
-      processes.listRuns(process, before, limit),
+    listRuns: (
+      _caller: Caller,
+      process: string,
+      before: string | null,
+      limit: number,
+      skip: number,
+    ) => processes.listRuns(process, before, limit, skip),
     getRun(_caller: Caller, runId: string, process: string | null) {
       processes.runOf(runId, process);
       return processes.view(runId);
@@ -101,11 +106,11 @@ export function processesModule(kernel: Kernel, ports: ProcessesPorts) {
     runLogs(
       _caller: Caller,
       runId: string,
-      query: { after: number; limit: number; task: string | null },
+      query: { after: number; limit: number; task: string | null; skip: number },
       process: string | null,
     ) {
       processes.runOf(runId, process);
-      return processes.logs(runId, query.after, query.limit, query.task);
+      return processes.logs(runId, query.after, query.limit, query.task, query.skip);
     },
     /**
      * The run's `process.*` events as SSE: replay from the cursor — with none, from the run's

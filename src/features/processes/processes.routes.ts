@@ -11,6 +11,7 @@ import {
 } from "../../http/openapi-helpers";
 import { apiRoute } from "../../http/route";
 import { decodeCursor, encodeCursor, isAfterCursor } from "../../lib/cursor";
+import { type PageRequest, pageStart } from "../../lib/pagination";
 import { relayUntilCancelled } from "../../lib/relay-stream";
 import { resumeCursor, SSE_HEADERS } from "../events/sse";
 import { WorkspaceEventSchema } from "../events/workspace-event";
@@ -214,6 +215,12 @@ const eventsRoute = apiRoute({
 const afterOf = (cursor: string | undefined) =>
   cursor === undefined ? null : decodeCursor(cursor, isAfterCursor).after;
 
+/** A list's start: the key its cursor holds (null without one), or the rows to skip. */
+const startOf = (query: PageRequest) => {
+  const { cursor, skip } = pageStart(query);
+  return { after: afterOf(cursor), skip };
+};
+
 export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
   openapiRunRoute(app, getRunRoute, async (c, process) => {
     const { run } = c.req.valid("param");
@@ -249,11 +256,13 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
 
   openapiRunRoute(app, logsRoute, async (c, process) => {
     const { run } = c.req.valid("param");
-    const { limit, cursor, task } = c.req.valid("query");
-    const after = Number(afterOf(cursor) ?? 0);
+    const query = c.req.valid("query");
+    const { limit, task } = query;
+    const start = startOf(query);
+    const after = Number(start.after ?? 0);
     const lines = await c.var.workspace.processes.runLogs(
       run,
-      { after, limit: limit + 1, task: task ?? null },
+      { after, limit: limit + 1, task: task ?? null, skip: start.skip },
       process,
     );
     const items = lines.slice(0, limit);
@@ -279,8 +288,10 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   app.openapi(listRoute, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const found = await c.var.workspace.processes.listDefinitions(afterOf(cursor), limit + 1);
+    const query = c.req.valid("query");
+    const { limit } = query;
+    const { after, skip } = startOf(query);
+    const found = await c.var.workspace.processes.listDefinitions(after, limit + 1, skip);
     const items = found.slice(0, limit);
     const last = items.at(-1);
     const next = found.length > limit && last ? encodeCursor({ after: last.name }) : null;
@@ -322,11 +333,13 @@ export function registerProcessRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(listRunsRoute, async (c) => {
     const { process } = c.req.valid("param");
-    const { limit, cursor } = c.req.valid("query");
+    const query = c.req.valid("query");
+    const { after, skip } = startOf(query);
     const { runs, more } = await c.var.workspace.processes.listRuns(
       process,
-      afterOf(cursor),
-      limit,
+      after,
+      query.limit,
+      skip,
     );
     const last = runs.at(-1);
     return c.json(

@@ -352,14 +352,14 @@ export class Processes {
     return this.view(runId);
   }
 
-  listRuns(process: string, before: string | null, limit: number) {
-    const runs = this.store.runsOf(process, before, limit + 1);
+  listRuns(process: string, before: string | null, limit: number, skip = 0) {
+    const runs = this.store.runsOf(process, before, limit + 1, skip);
     return { runs: runs.slice(0, limit).map(runSummary), more: runs.length > limit };
   }
 
-  logs(runId: string, after: number, limit: number, task: string | null) {
+  logs(runId: string, after: number, limit: number, task: string | null, skip = 0) {
     this.store.run(runId);
     if (task !== null && !specTasks(this.store.run(runId).spec).has(task)) throw notFound("task");
-    return this.store.logs(runId, after, limit, task);
+    return this.store.logs(runId, after, limit, task, skip);
   }
 }

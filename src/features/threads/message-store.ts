@@ -127,13 +127,14 @@ export class MessageStore {
   }
 
   /** Up to `limit` messages after `afterSeq`, stopping before `budget` bytes (at least one). */
-  page(threadId: string, afterSeq: number, limit: number, budget: number) {
+  page(threadId: string, afterSeq: number, limit: number, budget: number, skip = 0) {
     const rows = this.sql
       .exec(
-        "SELECT seq, bytes FROM messages WHERE thread_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        "SELECT seq, bytes FROM messages WHERE thread_id = ? AND seq > ? ORDER BY seq LIMIT ? OFFSET ?",
         threadId,
         afterSeq,
         limit + 1,
+        skip,
       )
       .toArray();
     let total = 0;

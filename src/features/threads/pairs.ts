@@ -104,12 +104,14 @@ export function pairsPage(
   afterSeq: number,
   limit: number,
   budget: number,
+  skip = 0,
 ): { items: MessagePair[]; nextAfter: number | null } {
-  // Group positions first (no parts read), one pair beyond the page to know whether more follow.
-  const groups: Group[] = [];
+  // Group positions first (no parts read), one pair beyond the page to know whether more follow;
+  // the `skip` pairs before the page are grouped too, then dropped.
+  let groups: Group[] = [];
   let cursor = afterSeq;
   let exhausted = false;
-  while (groups.length <= limit && !exhausted) {
+  while (groups.length <= limit + skip && !exhausted) {
     const batch = messages.outline(thread.id, cursor, OUTLINE_BATCH);
     exhausted = batch.length < OUTLINE_BATCH;
     for (const row of batch) {
@@ -117,7 +119,7 @@ export function pairsPage(
       if (row.role === "system") continue;
       const current = groups.at(-1);
       if (row.role === "user" || !current) {
-        if (groups.length === limit + 1) break;
+        if (groups.length === limit + skip + 1) break;
         groups.push({ seqs: [row.seq], bytes: row.bytes, first: row.seq, last: row.seq });
       } else {
         current.seqs.push(row.seq);
@@ -126,6 +128,7 @@ export function pairsPage(
       }
     }
   }
+  groups = groups.slice(skip);
   // Only a pair with nothing after it can be the one a streaming thread is still answering.
   const lastGroup = exhausted && groups.length <= limit ? groups.at(-1) : undefined;
   let total = 0;

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../../http/errors";
 import {
-  CursorSchema,
   conditionalWriteHeaders,
   LimitSchema,
+  pageFields,
   WorkspaceParamsSchema,
 } from "../../http/openapi-helpers";
 import { cursorShape, decodeCursor } from "../../lib/cursor";
@@ -101,7 +101,7 @@ export const ListThreadsQuerySchema = z.object({
   sort_by: z.enum(["created_at", "updated_at"]).default("updated_at"),
   sort_order: z.enum(["asc", "desc"]).default("desc"),
   limit: LimitSchema,
-  cursor: CursorSchema,
+  ...pageFields,
 });
 
 export const MessagesQuerySchema = z.object({
@@ -110,7 +110,7 @@ export const MessagesQuerySchema = z.object({
     .default("messages")
     .openapi({ description: "`pairs`: query/response pairs with status, timing and errors" }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: CursorSchema,
+  ...pageFields,
 });
 
 export const WriteHeadersSchema = conditionalWriteHeaders("thread");

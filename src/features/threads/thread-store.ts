@@ -26,6 +26,8 @@ export interface ThreadListQuery {
   /** Resume after this thread (its sort value and id), as the last page ended. */
   after: { value: string; id: string } | null;
   limit: number;
+  /** Threads to skip before the page (`offset` / `page`). */
+  skip?: number;
 }
 
 /** The index fields `rebuild` may find wrong. */
@@ -175,9 +177,10 @@ export class ThreadStore {
     const bindings = query.after ? [query.after.value, query.after.id] : [];
     const rows = this.sql
       .exec(
-        `SELECT * FROM threads ${where} ORDER BY ${column} ${direction}, id ${direction} LIMIT ?`,
+        `SELECT * FROM threads ${where} ORDER BY ${column} ${direction}, id ${direction} LIMIT ? OFFSET ?`,
         ...bindings,
         query.limit + 1,
+        query.skip ?? 0,
       )
       .toArray();
     const { items, more } = splitPage(rows, query.limit);

@@ -95,11 +95,17 @@ export function threadsModule(kernel: Kernel, ports: ThreadsPorts) {
     messages: (
       _caller: Caller,
       threadId: string,
-      page: { view: "messages" | "pairs"; after: number; limit: number },
+      page: { view: "messages" | "pairs"; after: number; limit: number; skip: number },
     ) =>
       page.view === "pairs"
-        ? { view: "pairs" as const, ...threads.pairPage(threadId, page.after, page.limit) }
-        : { view: "messages" as const, ...threads.messagePage(threadId, page.after, page.limit) },
+        ? {
+            view: "pairs" as const,
+            ...threads.pairPage(threadId, page.after, page.limit, page.skip),
+          }
+        : {
+            view: "messages" as const,
+            ...threads.messagePage(threadId, page.after, page.limit, page.skip),
+          },
     /** For the threads benchmark only: an echo stream of `words` words, framed but not stored. */
     benchUnpersisted: (_caller: Caller, words: number) => unpersistedEchoStream(words),
   });

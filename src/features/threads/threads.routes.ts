@@ -11,6 +11,7 @@ import {
   withErrors,
 } from "../../http/openapi-helpers";
 import { apiRoute } from "../../http/route";
+import { pageStart } from "../../lib/pagination";
 import { ThreadSchema, ThreadWithMessagesSchema } from "./thread.schemas";
 import {
   CreateThreadSchema,
@@ -167,14 +168,14 @@ const messagesRoute = apiRoute({
 export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const after = query.cursor
-      ? decodeListCursor(query.cursor, query.sort_by, query.sort_order)
-      : null;
+    const { cursor, skip } = pageStart(query);
+    const after = cursor ? decodeListCursor(cursor, query.sort_by, query.sort_order) : null;
     const page = await c.var.workspace.threads.list({
       sortBy: query.sort_by,
       order: query.sort_order,
       after,
       limit: query.limit,
+      skip,
     });
     const next = nextListCursor(query.sort_by, query.sort_order, page);
     return c.json({ items: page.items, next_cursor: next }, 200);
@@ -240,11 +241,13 @@ export function registerThreadRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(messagesRoute, async (c) => {
     const { th } = c.req.valid("param");
     const query = c.req.valid("query");
-    const after = decodeMessagesCursor(query.cursor, query.view);
+    const { cursor, skip } = pageStart(query);
+    const after = decodeMessagesCursor(cursor, query.view);
     const page = await c.var.workspace.threads.messages(th, {
       view: query.view,
       after,
       limit: query.limit,
+      skip,
     });
     const next_cursor = encodeMessagesCursor(query.view, page.nextAfter);
     // Two shapes, one per view: answered separately so each is checked against its schema.

@@ -159,18 +159,18 @@ export class Threads {
     return this.store.list(query);
   }
 
-  messagePage(id: string, afterSeq: number, limit: number) {
+  messagePage(id: string, afterSeq: number, limit: number, skip = 0) {
     this.store.get(id);
-    const page = this.messages.page(id, afterSeq, limit, THREAD_LIMITS.pageBytes);
+    const page = this.messages.page(id, afterSeq, limit, THREAD_LIMITS.pageBytes, skip);
     return {
       items: page.items.map(({ seq: _, ...message }) => message),
       nextAfter: page.nextAfter,
     };
   }
 
-  pairPage(id: string, afterSeq: number, limit: number) {
+  pairPage(id: string, afterSeq: number, limit: number, skip = 0) {
     const thread = this.store.get(id);
-    return pairsPage(this.messages, thread, afterSeq, limit, THREAD_LIMITS.pageBytes);
+    return pairsPage(this.messages, thread, afterSeq, limit, THREAD_LIMITS.pageBytes, skip);
   }
 
   counts() {

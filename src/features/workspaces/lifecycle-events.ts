@@ -67,15 +67,16 @@ export function recordLifecycleEvent(
 
 export function listLifecycleEvents(
   sql: SqlStorage,
-  options: { limit: number; after: number | null; order: "asc" | "desc" },
+  options: { limit: number; after: number | null; skip: number; order: "asc" | "desc" },
 ): CursorPage<LifecycleEvent> {
   const comparison = options.order === "asc" ? ">" : "<";
   const start = options.after ?? (options.order === "asc" ? 0 : Number.MAX_SAFE_INTEGER);
   const rows = sql
     .exec(
-      `SELECT * FROM lifecycle_events WHERE seq ${comparison} ? ORDER BY seq ${options.order} LIMIT ?`,
+      `SELECT * FROM lifecycle_events WHERE seq ${comparison} ? ORDER BY seq ${options.order} LIMIT ? OFFSET ?`,
       start,
       options.limit + 1,
+      options.skip,
     )
     .toArray();
   // The cursor holds the sequence number the next page starts after.

@@ -3,17 +3,17 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { jsonWithEtag } from "../../http/etag";
 import {
-  CursorSchema,
   jsonBody,
   jsonResponse,
   LimitSchema,
+  pageFields,
   pageOf,
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
 import { apiRoute } from "../../http/route";
 import { cursorShape } from "../../lib/cursor";
-import { cursorKey } from "../../lib/pagination";
+import { cursorKey, pageStart } from "../../lib/pagination";
 import { CreateLifecycleEventSchema, LifecycleEventSchema } from "./lifecycle-events";
 import type { LifecycleAction } from "./state-machine";
 import { WorkspaceSchema } from "./workspace.schemas";
@@ -101,7 +101,7 @@ const listEventsRoute = apiRoute({
     params: WorkspaceParamsSchema,
     query: z.object({
       limit: LimitSchema,
-      cursor: CursorSchema,
+      ...pageFields,
       order: z.enum(["asc", "desc"]).default("desc"),
     }),
   },
@@ -139,9 +139,16 @@ export function registerLifecycleRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   app.openapi(listEventsRoute, async (c) => {
-    const { limit, cursor, order } = c.req.valid("query");
+    const query = c.req.valid("query");
+    const { cursor, skip } = pageStart(query);
     const after = cursorKey(cursor, isSeqCursor)?.after ?? null;
-    const page = await c.var.workspace.workspaces.listLifecycleEvents({ limit, after, order });
+    const { limit, order } = query;
+    const page = await c.var.workspace.workspaces.listLifecycleEvents({
+      limit,
+      after,
+      skip,
+      order,
+    });
     return c.json(page, 200);
   });
 }

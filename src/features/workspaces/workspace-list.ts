@@ -1,13 +1,16 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../../http/errors";
-import { CursorSchema, LimitSchema } from "../../http/openapi-helpers";
+import { LimitSchema, pageFields } from "../../http/openapi-helpers";
 import { cursorShape } from "../../lib/cursor";
-import { cursorKey, cursorPage } from "../../lib/pagination";
+import { cursorKey, cursorPage, pageStart } from "../../lib/pagination";
 import { type Workspace, WorkspaceStatusSchema } from "./workspace.schemas";
 import { parseRecord } from "./workspace-record";
 
 export const ListWorkspacesQuerySchema = z.object({
-  status: WorkspaceStatusSchema.optional(),
+  status: z
+    .union([WorkspaceStatusSchema, z.literal("active")])
+    .optional()
+    .openapi({ description: "A status, or `active`: every status but `archived`" }),
   tag: z
     .union([z.string(), z.array(z.string())])
     .optional()
@@ -22,7 +25,7 @@ export const ListWorkspacesQuerySchema = z.object({
     .optional()
     .openapi({ description: "Matches name, slug or description" }),
   limit: LimitSchema,
-  cursor: CursorSchema,
+  ...pageFields,
 });
 export type ListWorkspacesQuery = z.infer<typeof ListWorkspacesQuerySchema>;
 
@@ -57,7 +60,9 @@ export async function listWorkspaces(
 ): Promise<{ items: Workspace[]; next_cursor: string | null; total: number }> {
   const where = ["w.account_id = ?"];
   const binds: (string | number)[] = [accountId];
-  if (query.status) {
+  if (query.status === "active") {
+    where.push("w.status <> 'archived'");
+  } else if (query.status) {
     where.push("w.status = ?");
     binds.push(query.status);
   }
@@ -76,14 +81,17 @@ export async function listWorkspaces(
     binds.push(query.q, query.q, query.q);
   }
   const filter = where.join(" AND ");
-  const after = cursorKey(query.cursor, isCursor)?.id ?? null;
+  const { cursor, skip } = pageStart(query);
+  const after = cursorKey(cursor, isCursor)?.id ?? null;
   const pageFilter = after ? `${filter} AND w.id < ?` : filter;
   const pageBinds = after ? [...binds, after] : binds;
 
   const [page, count] = await db.batch<{ record?: string; total?: number }>([
     db
-      .prepare(`SELECT w.record FROM workspaces w WHERE ${pageFilter} ORDER BY w.id DESC LIMIT ?`)
-      .bind(...pageBinds, query.limit + 1),
+      .prepare(
+        `SELECT w.record FROM workspaces w WHERE ${pageFilter} ORDER BY w.id DESC LIMIT ? OFFSET ?`,
+      )
+      .bind(...pageBinds, query.limit + 1, skip),
     db.prepare(`SELECT COUNT(*) AS total FROM workspaces w WHERE ${filter}`).bind(...binds),
   ]);
   const rows = (page?.results ?? []).map((row) => parseRecord(String(row.record)));

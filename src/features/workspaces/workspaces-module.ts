@@ -257,7 +257,7 @@ export function workspacesModule(kernel: Kernel, ports: WorkspacesPorts) {
 
       listLifecycleEvents: (
         _caller: Caller,
-        options: { limit: number; after: number | null; order: "asc" | "desc" },
+        options: { limit: number; after: number | null; skip: number; order: "asc" | "desc" },
       ) => listLifecycleEvents(sql, options),
 
       listCodebases: (_caller: Caller) => listCodebases(sql),
