@@ -59,6 +59,10 @@ export default defineConfig(async () => {
             // it with a `/delay` directive), and the only model is the offline one.
             MODEL_PROVIDER: "echo",
             ECHO_DELAY_MS: "0",
+            // The shell's caps within reach of a quick test (src/features/commands/test): a loop
+            // of 5,000 iterations, a script of 30,000 commands.
+            COMMAND_MAX_COMMANDS: "30000",
+            COMMAND_MAX_LOOP_ITERATIONS: "5000",
           },
         },
       }),

@@ -27,6 +27,7 @@ const executeRoute = apiRoute({
   description:
     "Arguments are checked against the command's declaration: an unknown one, a missing required one or a value of the wrong type is a 400 naming it. " +
     "A shell command's arguments are variables of its environment (`$name`), never spliced into the script. " +
+    "A shell script runs under caps on the commands it runs, the iterations of any one loop and the milliseconds of its own work; past one it ends `failed` with the limit in `reason` and its output so far kept (past the time limit, `timed_out`). " +
     "An http command refused by the SSRF guard ends `failed` with the reason. " +
     "A prompt command is answered in a thread (its `thread_id`, else a new one) by the agent loop; the answer's text is its stdout.",
   request: {

@@ -178,7 +178,10 @@ export const ExecutionSchema = z
     }),
     exit_code: z.number().int().nullable(),
     http_status: z.number().int().nullable(),
-    reason: z.string().nullable().openapi({ description: "Why it failed, timed out or stopped" }),
+    reason: z.string().nullable().openapi({
+      description:
+        "Why it failed, timed out or stopped; a shell script stopped by a limit names it (`command limit of N commands reached`, `loop limit of N iterations reached (a while loop)`, `CPU budget of N ms used up`, `time limit of N ms reached`)",
+    }),
     output_bytes: z.number().int(),
     output_truncated: z.boolean(),
     created_at: z.string(),

@@ -116,6 +116,7 @@ async function runByType(
         timeoutMs,
         maxCommands: config.maxCommands,
         maxLoopIterations: config.maxLoopIterations,
+        pace: config.pace,
         maxOutputBytes: config.outputMaxBytes,
         onOutput,
       });

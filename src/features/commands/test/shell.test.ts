@@ -182,11 +182,29 @@ describe("shell commands over the workspace's files", () => {
     expect(run.stderr).toMatch(/missing\.txt: No such file or directory/);
   });
 
-  it("stops a loop that never ends at the loop cap, failed with the reason", async () => {
+  // The caps are the test's (vitest.config.ts): 5,000 loop iterations, 30,000 commands.
+  it("stops a loop past the loop cap, failed with the limit named, its output kept", async () => {
     const ws = await workspaceWithFiles({});
-    const run = await runScript(account, ws, "while true; do :; done");
+    const run = await runScript(
+      account,
+      ws,
+      'echo start\ni=0\nwhile [ "$i" -lt 10000 ]; do i=$((i + 1)); done',
+    );
     expect(run.end.status).toBe("failed");
-    expect(run.end.reason).toMatch(/too many commands|limit/);
+    expect(run.end.reason).toBe("loop limit of 5000 iterations reached (a while loop)");
+    expect(run.stdout).toBe("start\n");
+  });
+
+  it("stops a script past the command cap, failed with the limit named", async () => {
+    const ws = await workspaceWithFiles({});
+    const run = await runScript(
+      account,
+      ws,
+      "echo start\nf() { :; :; :; :; :; :; :; :; :; }\nfor i in $(seq 1 4000); do f; done",
+    );
+    expect(run.end.status).toBe("failed");
+    expect(run.end.reason).toBe("command limit of 30000 commands reached");
+    expect(run.stdout).toBe("start\n");
   });
 
   it("ends a script past its time limit as timed_out", async () => {
