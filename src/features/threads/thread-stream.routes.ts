@@ -13,8 +13,13 @@ import { apiRoute } from "../../http/route";
 import type { WorkspaceClient } from "../../kernel/workspace-client";
 import { relayUntilCancelled } from "../../lib/relay-stream";
 import { resumeCursor } from "../events/sse";
-import { ReattachQuerySchema, StreamQuerySchema, StreamRequestSchema } from "./stream.schemas";
-import { ThreadParamsSchema } from "./thread-route.schemas";
+import {
+  ReattachQuerySchema,
+  StreamQuerySchema,
+  StreamRequestSchema,
+  StreamThreadParamsSchema,
+  threadIdOfChat,
+} from "./stream.schemas";
 
 // A thread's AI response as a resumable stream: the AI SDK's UI message stream over SSE
 // (`data: <part>` frames, each with `id: <seq>`, then `data: [DONE]`), produced in the
@@ -95,7 +100,7 @@ const reattachRoute = apiRoute({
     "too while its parts are retained (THREAD_STREAM_RETENTION_MS), so a client cut off just before " +
     "the end still gets the rest.",
   request: {
-    params: ThreadParamsSchema,
+    params: StreamThreadParamsSchema,
     query: ReattachQuerySchema,
     headers: LastEventIdHeaderSchema,
   },
@@ -124,7 +129,7 @@ const cancelRoute = apiRoute({
   description:
     "The stream ends with an `abort` part (reconnecting clients see it) and its answer is saved with " +
     "status `canceled`; answers once that is done. 204 when nothing was streaming.",
-  request: { params: ThreadParamsSchema },
+  request: { params: StreamThreadParamsSchema },
   responses: {
     200: jsonResponse(CancelResultSchema, "Canceled"),
     204: noContent,
@@ -172,7 +177,7 @@ export function registerThreadStreamRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   app.openapi(reattachRoute, async (c) => {
-    const { th } = c.req.valid("param");
+    const th = threadIdOfChat(c.req.valid("param").th);
     const query = c.req.valid("query");
     const cursor = resumeCursor(c.req.valid("header")["last-event-id"], query.cursor);
     const workspace = c.var.workspace;
@@ -182,7 +187,7 @@ export function registerThreadStreamRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   app.openapi(cancelRoute, async (c) => {
-    const { th } = c.req.valid("param");
+    const th = threadIdOfChat(c.req.valid("param").th);
     const result = await c.var.workspace.threads.cancelStream(th);
     if (!result) return c.body(null, 204);
     return c.json(result, 200);
