@@ -1,4 +1,5 @@
 import type { UIMessageChunk } from "ai";
+import type { ResumeStart } from "./stream-cursor";
 import type { StoredPart, StreamRow, StreamStatus, StreamStore } from "./stream-store";
 import { partFrame, StreamTail, type TailOptions, type TailSource } from "./stream-tail";
 
@@ -50,7 +51,7 @@ export class ThreadStream implements TailSource {
     private readonly options: ProducerOptions,
     private readonly finalize: Finalize,
   ) {
-    this.stored = row.parts;
+    this.stored = row.lastId;
   }
 
   get id(): string {
@@ -73,14 +74,15 @@ export class ThreadStream implements TailSource {
     if (!this.abort.signal.aborted) this.abort.abort(new DOMException(reason, "AbortError"));
   }
 
-  /** A new client, replaying after `afterSeq` then following live. */
-  attach(afterSeq: number, actor: string | null): StreamTail {
+  /** A new client, replaying after `start.after` then following live. */
+  attach(start: ResumeStart, actor: string | null): StreamTail {
     const tail = new StreamTail(
       this,
-      afterSeq,
+      start.after,
       this.options.tail,
       (t) => this.tails.delete(t.id),
       actor,
+      start.preface,
     );
     this.tails.set(tail.id, tail);
     return tail;

@@ -124,7 +124,7 @@ export const StreamQuerySchema = z.object({
 export const ReattachQuerySchema = z.object({
   cursor: z.coerce.number().int().min(0).optional().openapi({
     description:
-      "Replay the parts after this one (`Last-Event-ID` wins when both are sent). With a cursor, a stream that has just finished is replayed too",
+      "Replay the parts after this part id (`Last-Event-ID` wins when both are sent; `0`: from the start; an id not of this stream: a reset, then the whole stream). With a cursor, a stream that has just finished is replayed too",
   }),
   stream_id: z.string().max(64).optional().openapi({
     description: "Which stream (the `X-Thread-Stream-Id` header); default the thread's newest",

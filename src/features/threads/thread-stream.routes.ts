@@ -22,9 +22,10 @@ import {
 } from "./stream.schemas";
 
 // A thread's AI response as a resumable stream: the AI SDK's UI message stream over SSE
-// (`data: <part>` frames, each with `id: <seq>`, then `data: [DONE]`), produced in the
-// workspace's Durable Object whatever happens to the connection. A client that loses it
-// reattaches with GET (Last-Event-ID resumes after the last part it got).
+// (`data: <part>` frames, each with `id: <part id>`, unique within the thread, then
+// `data: [DONE]`), produced in the workspace's Durable Object whatever happens to the
+// connection. A client that loses it reattaches with GET (Last-Event-ID resumes after the last
+// part it got; a cursor the stream cannot serve is answered with a reset, stream-cursor.ts).
 
 const tags = ["Threads"];
 
@@ -47,7 +48,7 @@ const sseResponse = (description: string) => ({
     "text/event-stream": {
       schema: z.string().openapi({
         description:
-          "SSE frames `data: <UIMessageChunk JSON>` + `id: <part number>`, ending with `data: [DONE]`",
+          "SSE frames `data: <UIMessageChunk JSON>` + `id: <part id>` (unique within the thread: a stream numbers its parts on from the thread's previous one), ending with `data: [DONE]`. A reattach whose cursor is not one of this stream's parts starts with `event: reset` (data: a transient `data-reset` part `{reason: cursor_other_stream|cursor_unknown, requested_cursor, stream_id, cursor}`, `id:` the stream's start), then the whole stream",
       }),
     },
   },
@@ -98,7 +99,10 @@ const reattachRoute = apiRoute({
     "204 when nothing is streaming. Otherwise the running stream's parts from the start (or after " +
     "`Last-Event-ID` / `?cursor=`), then live. With a cursor, the newest finished stream is replayed " +
     "too while its parts are retained (THREAD_STREAM_RETENTION_MS), so a client cut off just before " +
-    "the end still gets the rest.",
+    "the end still gets the rest. Part ids are unique within the thread; a cursor that is not one of " +
+    "this stream's parts (another stream's, or beyond this one's end) is answered with an " +
+    "`event: reset` frame and then the whole stream from its start, never with a gap. `0` replays " +
+    "from the start.",
   request: {
     params: StreamThreadParamsSchema,
     query: ReattachQuerySchema,
