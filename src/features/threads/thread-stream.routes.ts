@@ -1,6 +1,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { UI_MESSAGE_STREAM_HEADERS } from "ai";
 import type { AppEnv } from "../../http/app-env";
+import { ApiError } from "../../http/errors";
 import {
   jsonBody,
   jsonResponse,
@@ -64,6 +65,8 @@ const startRoute = apiRoute({
   auth: "key",
   body: "thread",
   stream: true,
+  // A retry with the key attaches to the stream the first request started (idempotency.ts).
+  idempotent: true,
   tags,
   summary: "Send a user message and stream the AI answer (AI SDK UI message stream over SSE)",
   description:
@@ -74,7 +77,12 @@ const startRoute = apiRoute({
     "(metadata `{status, started_at, finished_at, error?}`). While the thread streams, another POST " +
     "is 409 unless `?interrupt=true`, which cancels the running stream first. `model` picks the " +
     "provider, `tools` the workspace tools (list_files, read_file, write_file, search_files), " +
-    "`max_steps` the agent loop's limit.",
+    "`max_steps` the agent loop's limit. With an `Idempotency-Key`, a retry of the same request " +
+    "never starts a second turn: it answers the stream the first one started, from its first part " +
+    "(replayed, then followed live while it runs; `Idempotent-Replayed: true`), with the same " +
+    "headers; another request under the key is 422, a retry before the first has started its " +
+    "stream 409, and once that stream's parts are no longer retained (THREAD_STREAM_RETENTION_MS) " +
+    "409 naming the thread and message.",
   request: {
     params: WorkspaceParamsSchema,
     query: StreamQuerySchema,
@@ -82,7 +90,6 @@ const startRoute = apiRoute({
   },
   responses: {
     200: sseResponse("The answer as it is produced"),
-    // No 422: a live answer is never stored for a replay, so it takes no Idempotency-Key.
     ...withErrors(409),
     413: { description: "The request body is too large" },
   },
@@ -169,11 +176,36 @@ function streamResponse(
   });
 }
 
+/** A retried start (same Idempotency-Key): the first request's stream, from its first part. */
+async function reopen(workspace: WorkspaceClient, first: Record<string, string>) {
+  const threadId = first["x-thread-id"];
+  const streamId = first["x-thread-stream-id"];
+  const opened =
+    threadId && streamId ? await workspace.threads.attachStream(threadId, 0, streamId) : null;
+  if (!opened) {
+    throw new ApiError(
+      "conflict",
+      "this Idempotency-Key's stream is no longer retained; its answer is stored in the thread",
+      { details: { thread_id: threadId, message_id: first["x-message-id"] } },
+    );
+  }
+  return opened;
+}
+
 export function registerThreadStreamRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(startRoute, async (c) => {
     const request = c.req.valid("json");
     const interrupt = c.req.valid("query").interrupt === "true";
     const workspace = c.var.workspace;
+    const replayOf = c.var.idempotentReplay;
+    if (replayOf) {
+      return streamResponse(
+        workspace,
+        await reopen(workspace, replayOf),
+        replayOf["x-thread-id"] ?? "",
+        (promise) => c.executionCtx.waitUntil(promise),
+      );
+    }
     const opened = await workspace.threads.startStream(request, interrupt);
     return streamResponse(workspace, opened, opened.threadId, (promise) =>
       c.executionCtx.waitUntil(promise),
