@@ -13,7 +13,10 @@ import { partFrame, StreamTail, type TailOptions, type TailSource } from "./stre
 export interface ProducerOptions {
   /** Flush when this many parts are waiting… */
   flushParts: number;
-  /** …or when the oldest waiting part is this old (ms). */
+  /**
+   * …or this long (ms) after the first of them came; 0: as soon as the model's stream pauses
+   * (the flush timer runs after the task that produced them), so a batch is what came at once.
+   */
   flushMs: number;
   tail: TailOptions;
 }
@@ -37,7 +40,6 @@ export class ThreadStream implements TailSource {
   private cancelRequested = false;
   private stored: number;
   private pending: string[] = [];
-  private pendingSince = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private finished = false;
   private sawAbort = false;
@@ -108,8 +110,9 @@ export class ThreadStream implements TailSource {
         if (done) break;
         // A model that answers without waiting (the echo model) would otherwise keep this loop
         // in microtasks to its end: nothing, not even the response's headers, would leave the
-        // object meanwhile. After the first flush and every few after it, let I/O through.
-        if (this.push(value) && this.flushes % YIELD_EVERY_FLUSHES === 1) await yieldToIo();
+        // object meanwhile. After every flush, let I/O through: the frames just stored go out
+        // (the first at once, before the next batch is even produced).
+        if (this.push(value)) await yieldToIo();
       }
     } catch (error) {
       if (this.abort.signal.aborted) this.push({ type: "abort", reason: "canceled" });
@@ -136,13 +139,9 @@ export class ThreadStream implements TailSource {
   private push(chunk: UIMessageChunk): boolean {
     if (chunk.type === "abort") this.sawAbort = true;
     if (chunk.type === "error") this.lastError = chunk.errorText;
-    if (this.pending.length === 0) this.pendingSince = Date.now();
     this.pending.push(JSON.stringify(chunk));
-    if (
-      this.pending.length >= this.options.flushParts ||
-      Date.now() - this.pendingSince >= this.options.flushMs ||
-      this.stored === 0
-    ) {
+    // The stream's first part goes at once: a client's first byte waits for no batch.
+    if (this.pending.length >= this.options.flushParts || this.flushes === 0) {
       this.flush();
       return true;
     }
@@ -168,5 +167,4 @@ export class ThreadStream implements TailSource {
   }
 }
 
-const YIELD_EVERY_FLUSHES = 4;
 const yieldToIo = () => new Promise((resolve) => setTimeout(resolve, 0));

@@ -177,7 +177,11 @@ export class ThreadStreams {
         }),
       );
     });
-    await this.host.wakeAt(Date.now() + WATCHDOG_MS);
+    // Not awaited: the answer's first frames wait for no storage round trip. An object that
+    // dies before the alarm is set recovers the stream on its next wake anyway (onWake).
+    this.host.wakeAt(Date.now() + WATCHDOG_MS).catch((error) => {
+      console.error("could not set the thread stream watchdog", error);
+    });
     return {
       threadId,
       streamId: row.id,
