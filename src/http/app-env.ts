@@ -25,6 +25,11 @@ export interface AppVariables {
   openWorkspace: (workspaceId: string, auth: AuthContext) => AppVariables["workspace"];
   /** Set by signedUploadAuth on the signed upload route: what the verified URL allows. */
   signedUpload?: SignedUploadGrant;
+  /**
+   * Set by the idempotency middleware on a retry of a stream route (whose answer is not kept):
+   * the first answer's headers, naming what it streamed, for the handler to answer that again.
+   */
+  idempotentReplay?: Record<string, string>;
 }
 
 export interface AppEnv {

@@ -14,7 +14,11 @@ import { ApiError } from "./errors";
 // method, path, query, length and type, and a replay hashes the retried bytes as they arrive
 // and compares them with the first response's ETag (the content's SHA-256), so other bytes
 // under the same key are still a 422 and nothing is ever buffered. A route asks for this with
-// its declaration (route.ts): every POST but a live stream, whose answer is never stored.
+// its declaration (route.ts): every POST but a live stream, unless the stream route opts in.
+// A live stream's answer cannot be kept, so for such a route only its status and headers are
+// (which name what it streams), and a retry runs the handler again with them as
+// `c.var.idempotentReplay`: the handler answers the same stream (replayed, then followed)
+// instead of starting another. The claim makes a second turn impossible either way.
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const TTL_SECONDS = 24 * 60 * 60;
@@ -30,7 +34,10 @@ interface StoredResponse {
 /** How a request is fingerprinted: from its whole body, or (streamed uploads) without reading it. */
 export type BodyHandling = "read" | "streamed";
 
-export const idempotency = (handling: BodyHandling) =>
+/** What is kept of the first answer: all of it, or (a live stream) what names the stream. */
+export type AnswerHandling = "stored" | "stream";
+
+export const idempotency = (handling: BodyHandling, answer: AnswerHandling = "stored") =>
   createMiddleware<AppEnv>(async (c, next) => {
     const key = c.req.header("idempotency-key");
     if (c.req.method !== "POST" || key === undefined) return next();
@@ -68,6 +75,16 @@ export const idempotency = (handling: BodyHandling) =>
         )
         .bind(scope, key)
         .first<StoredResponse>();
+      const streamed = streamReference(stored, fingerprint);
+      if (streamed) {
+        c.set("idempotentReplay", streamed);
+        await next();
+        if (c.res.status < 400) {
+          c.res = new Response(c.res.body, c.res);
+          c.res.headers.set("idempotent-replayed", "true");
+        }
+        return;
+      }
       const response = replay(stored, fingerprint);
       if (handling === "streamed") await assertSameBytes(c.req.raw.body, response);
       return response;
@@ -79,6 +96,16 @@ export const idempotency = (handling: BodyHandling) =>
       await db
         .prepare("DELETE FROM idempotency_keys WHERE account_id = ? AND key = ?")
         .bind(scope, key)
+        .run();
+      return;
+    }
+    if (answer === "stream") {
+      const headers = Object.fromEntries(c.res.headers.entries());
+      await db
+        .prepare(
+          "UPDATE idempotency_keys SET response_status = ?, response_body = NULL, response_headers = ? WHERE account_id = ? AND key = ?",
+        )
+        .bind(c.res.status, JSON.stringify({ stream: headers }), scope, key)
         .run();
       return;
     }
@@ -133,6 +160,16 @@ async function assertSameBytes(body: ReadableStream<Uint8Array> | null, replayed
 }
 
 const keyDetails = [{ field: "Idempotency-Key", location: "header" }];
+
+/** The first answer's headers when it was a live stream (and the retry is the same request). */
+function streamReference(
+  stored: StoredResponse | null,
+  fingerprint: string,
+): Record<string, string> | null {
+  if (!stored || stored.fingerprint !== fingerprint || stored.response_status === null) return null;
+  const kept = JSON.parse(stored.response_headers ?? "{}") as { stream?: Record<string, string> };
+  return kept.stream ?? null;
+}
 
 function replay(stored: StoredResponse | null, fingerprint: string): Response {
   if (stored && stored.fingerprint !== fingerprint) {

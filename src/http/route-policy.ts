@@ -42,6 +42,8 @@ export interface Policy {
   body: BodyKind;
   /** POST only: an Idempotency-Key replays the first answer. */
   idempotent: boolean;
+  /** The answer is a live stream: an idempotent replay keeps only what names it (idempotency.ts). */
+  stream?: boolean;
   /** GET only: 304 when If-None-Match names the ETag the answer carries. */
   etag: boolean;
   /** Resolve `{ws}` to `c.var.workspace` (routes whose path names `{ws}`). */
@@ -66,6 +68,7 @@ const jsonBodyLimit = limitTo(MAX_JSON_BODY_BYTES);
 const threadBodyLimit = limitTo(MAX_THREAD_BODY_BYTES);
 const readIdempotency = idempotency("read");
 const streamedIdempotency = idempotency("streamed");
+const streamAnswerIdempotency = idempotency("read", "stream");
 
 const BODY_LIMIT: Record<BodyKind, MiddlewareHandler<AppEnv> | null> = {
   json: jsonBodyLimit,
@@ -112,7 +115,7 @@ export function policyMiddleware(policy: Policy): MiddlewareHandler<AppEnv>[] {
   return [
     authMiddleware(policy),
     BODY_LIMIT[policy.body],
-    policy.idempotent ? IDEMPOTENCY[policy.body] : null,
+    policy.idempotent ? (policy.stream ? streamAnswerIdempotency : IDEMPOTENCY[policy.body]) : null,
     policy.etag ? conditionalGet : null,
     policy.workspace ? resolveWorkspace(policy.runnerTokens) : null,
   ].filter((handler): handler is MiddlewareHandler<AppEnv> => handler !== null);

@@ -25,7 +25,10 @@ export type RouteDeclaration = Omit<RouteConfig, "middleware"> &
   AuthDeclaration & {
     /** What the request body is (default `json`): how much is read, how a replay is keyed. */
     body?: BodyKind;
-    /** An Idempotency-Key replays the first answer; default: every POST but a stream. */
+    /**
+     * An Idempotency-Key replays the first answer; default: every POST but a stream. A stream
+     * route that sets it gets its first answer's headers as `c.var.idempotentReplay` on a retry.
+     */
     idempotent?: boolean;
     /** GET: 304 when If-None-Match names the answer's ETag (jsonWithEtag sets it). */
     etag?: boolean;
@@ -148,6 +151,7 @@ export function apiRoute<P extends string, D extends Omit<RouteDeclaration, "pat
     authenticate,
     body,
     idempotent: idempotent ?? (config.method === "post" && !stream),
+    stream,
     etag,
     workspace: config.path.includes("{ws}"),
     runnerTokens,

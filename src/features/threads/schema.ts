@@ -63,4 +63,13 @@ export const MIGRATIONS: readonly string[] = [
      data TEXT NOT NULL,
      PRIMARY KEY (stream_id, first_seq, chunk)
    );`,
+  // Part ids unique within a thread (a cursor from one of its streams never lands in another):
+  // a stream's parts are numbered on from `base_id`, one past the thread's last part id so far,
+  // and `thread_stream_ids` keeps that last id after the streams' rows are trimmed.
+  `ALTER TABLE thread_streams RENAME COLUMN parts TO last_id;
+   ALTER TABLE thread_streams ADD COLUMN base_id INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE IF NOT EXISTS thread_stream_ids (
+     thread_id TEXT PRIMARY KEY,
+     last_id INTEGER NOT NULL
+   );`,
 ];

@@ -24,7 +24,9 @@ export function streamConfig(env: Env, events: EventConfig): StreamConfig {
   const retention = Number(env.THREAD_STREAM_RETENTION_MS);
   return {
     flushParts: 128,
-    flushMs: 15,
+    // A batch is what the model produced at once: a token that came alone is stored and sent
+    // without waiting for company (the first delta of a real model is not held back 15 ms).
+    flushMs: 0,
     retentionMs: Number.isFinite(retention) && retention >= 0 ? retention : 3_600_000,
     tail: { heartbeatMs: events.heartbeatMs, maxQueuedBytes: events.maxQueuedBytes },
   };

@@ -1,4 +1,5 @@
 import type { UIMessageChunk } from "ai";
+import type { ResumeStart } from "./stream-cursor";
 import type { StoredPart, StreamRow, StreamStatus, StreamStore } from "./stream-store";
 import { partFrame, StreamTail, type TailOptions, type TailSource } from "./stream-tail";
 
@@ -12,7 +13,10 @@ import { partFrame, StreamTail, type TailOptions, type TailSource } from "./stre
 export interface ProducerOptions {
   /** Flush when this many parts are waiting… */
   flushParts: number;
-  /** …or when the oldest waiting part is this old (ms). */
+  /**
+   * …or this long (ms) after the first of them came; 0: as soon as the model's stream pauses
+   * (the flush timer runs after the task that produced them), so a batch is what came at once.
+   */
   flushMs: number;
   tail: TailOptions;
 }
@@ -36,7 +40,6 @@ export class ThreadStream implements TailSource {
   private cancelRequested = false;
   private stored: number;
   private pending: string[] = [];
-  private pendingSince = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private finished = false;
   private sawAbort = false;
@@ -50,7 +53,7 @@ export class ThreadStream implements TailSource {
     private readonly options: ProducerOptions,
     private readonly finalize: Finalize,
   ) {
-    this.stored = row.parts;
+    this.stored = row.lastId;
   }
 
   get id(): string {
@@ -73,14 +76,15 @@ export class ThreadStream implements TailSource {
     if (!this.abort.signal.aborted) this.abort.abort(new DOMException(reason, "AbortError"));
   }
 
-  /** A new client, replaying after `afterSeq` then following live. */
-  attach(afterSeq: number, actor: string | null): StreamTail {
+  /** A new client, replaying after `start.after` then following live. */
+  attach(start: ResumeStart, actor: string | null): StreamTail {
     const tail = new StreamTail(
       this,
-      afterSeq,
+      start.after,
       this.options.tail,
       (t) => this.tails.delete(t.id),
       actor,
+      start.preface,
     );
     this.tails.set(tail.id, tail);
     return tail;
@@ -106,8 +110,9 @@ export class ThreadStream implements TailSource {
         if (done) break;
         // A model that answers without waiting (the echo model) would otherwise keep this loop
         // in microtasks to its end: nothing, not even the response's headers, would leave the
-        // object meanwhile. After the first flush and every few after it, let I/O through.
-        if (this.push(value) && this.flushes % YIELD_EVERY_FLUSHES === 1) await yieldToIo();
+        // object meanwhile. After every flush, let I/O through: the frames just stored go out
+        // (the first at once, before the next batch is even produced).
+        if (this.push(value)) await yieldToIo();
       }
     } catch (error) {
       if (this.abort.signal.aborted) this.push({ type: "abort", reason: "canceled" });
@@ -134,13 +139,9 @@ export class ThreadStream implements TailSource {
   private push(chunk: UIMessageChunk): boolean {
     if (chunk.type === "abort") this.sawAbort = true;
     if (chunk.type === "error") this.lastError = chunk.errorText;
-    if (this.pending.length === 0) this.pendingSince = Date.now();
     this.pending.push(JSON.stringify(chunk));
-    if (
-      this.pending.length >= this.options.flushParts ||
-      Date.now() - this.pendingSince >= this.options.flushMs ||
-      this.stored === 0
-    ) {
+    // The stream's first part goes at once: a client's first byte waits for no batch.
+    if (this.pending.length >= this.options.flushParts || this.flushes === 0) {
       this.flush();
       return true;
     }
@@ -166,5 +167,4 @@ export class ThreadStream implements TailSource {
   }
 }
 
-const YIELD_EVERY_FLUSHES = 4;
 const yieldToIo = () => new Promise((resolve) => setTimeout(resolve, 0));

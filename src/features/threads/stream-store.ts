@@ -2,8 +2,10 @@ import { num, type Row, str } from "../../lib/sql-values";
 import { splitChunks } from "./chunks";
 
 // Thread streams in the Durable Object's SQLite: the stream rows and their parts. Parts are the
-// UI message stream's chunks as JSON, numbered from 1 (`seq`, the SSE `id:`), stored several per
-// row: a flush appends to the stream's open row while it stays small, else starts a new one.
+// UI message stream's chunks as JSON, numbered (`seq`, the SSE `id:`) on from the stream's
+// `baseId` — one past the thread's last part id before it, so ids are unique within the thread —
+// and stored several per row: a flush appends to the stream's open row while it stays small,
+// else starts a new one.
 
 export const STREAM_STATUSES = [
   "streaming",
@@ -21,7 +23,10 @@ export interface StreamRow {
   status: StreamStatus;
   model: string;
   actor: string | null;
-  parts: number;
+  /** Its parts are numbered from `baseId + 1`; `baseId` is the id of "before its first part". */
+  baseId: number;
+  /** The id of its last stored part (`baseId` while none is). */
+  lastId: number;
   startedAt: number;
   finishedAt: number | null;
   error: string | null;
@@ -44,7 +49,8 @@ const toStream = (row: Row): StreamRow => ({
   status: String(row.status) as StreamStatus,
   model: String(row.model),
   actor: str(row.actor),
-  parts: Number(row.parts),
+  baseId: Number(row.base_id),
+  lastId: Number(row.last_id),
   startedAt: Number(row.started_at),
   finishedAt: num(row.finished_at),
   error: str(row.error),
@@ -56,17 +62,37 @@ export class StreamStore {
 
   constructor(private readonly sql: SqlStorage) {}
 
-  insert(stream: Omit<StreamRow, "parts" | "finishedAt" | "error" | "status">): void {
+  insert(stream: Omit<StreamRow, "lastId" | "finishedAt" | "error" | "status">): void {
     this.sql.exec(
-      `INSERT INTO thread_streams (id, thread_id, message_id, status, model, actor, started_at)
-       VALUES (?, ?, ?, 'streaming', ?, ?, ?)`,
+      `INSERT INTO thread_streams (id, thread_id, message_id, status, model, actor, started_at, base_id, last_id)
+       VALUES (?, ?, ?, 'streaming', ?, ?, ?, ?, ?)`,
       stream.id,
       stream.threadId,
       stream.messageId,
       stream.model,
       stream.actor,
       stream.startedAt,
+      stream.baseId,
+      stream.baseId,
     );
+  }
+
+  /**
+   * The `baseId` of the thread's next stream: 0 for its first, else one past the last part id
+   * any of its streams had — a gap, so the next stream's base (its reset frame's id) is no part's.
+   */
+  nextBaseId(threadId: string): number {
+    const row = this.sql
+      .exec(
+        `SELECT max(
+           coalesce((SELECT max(last_id) FROM thread_streams WHERE thread_id = ?1), -1),
+           coalesce((SELECT last_id FROM thread_stream_ids WHERE thread_id = ?1), -1)
+         ) AS last`,
+        threadId,
+      )
+      .one();
+    const last = Number(row.last);
+    return last < 0 ? 0 : last + 1;
   }
 
   get(id: string): StreamRow | null {
@@ -135,7 +161,7 @@ export class StreamStore {
         this.open.delete(streamId);
       }
     }
-    this.sql.exec("UPDATE thread_streams SET parts = ? WHERE id = ?", lastSeq, streamId);
+    this.sql.exec("UPDATE thread_streams SET last_id = ? WHERE id = ?", lastSeq, streamId);
   }
 
   /** Up to about `maxUnits` of parts after `afterSeq` (whole rows; at least one row). */
@@ -173,6 +199,13 @@ export class StreamStore {
       error,
       id,
     );
+    // The thread's last part id outlives the stream's row (trimmed after the retention).
+    this.sql.exec(
+      `INSERT INTO thread_stream_ids (thread_id, last_id)
+       SELECT thread_id, last_id FROM thread_streams WHERE id = ?
+       ON CONFLICT (thread_id) DO UPDATE SET last_id = max(last_id, excluded.last_id)`,
+      id,
+    );
   }
 
   /** Drops the parts and rows of streams that finished before `before`; answers how many. */
@@ -199,6 +232,7 @@ export class StreamStore {
       .toArray()
       .map((row) => String(row.id));
     for (const id of ids) this.remove(id);
+    this.sql.exec("DELETE FROM thread_stream_ids WHERE thread_id = ?", threadId);
   }
 
   private remove(id: string): void {

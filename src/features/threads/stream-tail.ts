@@ -44,12 +44,15 @@ export class StreamTail {
     private readonly options: TailOptions,
     private readonly onClose: (tail: StreamTail) => void,
     readonly actor: string | null,
+    /** SSE text sent before the parts (a reset frame, see stream-cursor.ts). */
+    preface: string | null = null,
   ) {
     this.cursor = afterSeq;
     this.stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           this.controller = controller;
+          if (preface) controller.enqueue(encodeSse(preface));
           this.heartbeat = setInterval(() => {
             if (this.queuedBytes() <= this.options.maxQueuedBytes) {
               this.write(sseComment("heartbeat"));

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { WorkspaceParamsSchema } from "../../http/openapi-helpers";
 import { PROVIDER_NAMES } from "../../models/providers";
 import { THREAD_TOOLS } from "../../models/workspace-tools";
 import {
@@ -18,6 +19,30 @@ export const DEFAULT_MAX_STEPS = 5;
 const ThreadIdSchema = z
   .string()
   .regex(THREAD_ID_PATTERN, "a thread id: `th_` and 1–64 of A-Z a-z 0-9 _ -");
+
+/**
+ * useChat names a chat with the AI SDK's `generateId()` (16 letters and digits, no prefix) unless
+ * told otherwise; the stream routes take that id as it is and answer thread `th_<id>` — the id a
+ * client would mint for PUT — so DefaultChatTransport works unchanged. A thread id names itself.
+ */
+const CHAT_ID_PATTERN = /^(?:th_[A-Za-z0-9_-]{1,64}|[A-Za-z0-9_-]{1,64})$/;
+export const threadIdOfChat = (id: string) => (THREAD_ID_PATTERN.test(id) ? id : `th_${id}`);
+
+const ChatIdSchema = z
+  .string()
+  .regex(
+    CHAT_ID_PATTERN,
+    "a chat id (1–64 of A-Z a-z 0-9 _ -, the thread `th_<id>`) or a thread id (`th_` and 1–64 of them)",
+  );
+
+/** `{ws}` and `{th}` of the stream routes: `th` a thread id or a chat id (see threadIdOfChat). */
+export const StreamThreadParamsSchema = WorkspaceParamsSchema.extend({
+  th: ChatIdSchema.openapi({
+    param: { name: "th", in: "path" },
+    description:
+      "The thread id, or the AI SDK chat id it was started with (a chat id without `th_` names thread `th_<id>`)",
+  }),
+});
 
 const streamOptions = {
   model: z.enum(PROVIDER_NAMES).optional().openapi({
@@ -51,8 +76,9 @@ export const ShortStreamRequestSchema = z
 
 export const ChatStreamRequestSchema = z
   .object({
-    id: ThreadIdSchema.optional().openapi({
-      description: "The thread (DefaultChatTransport's chat id); created when it does not exist",
+    id: ChatIdSchema.optional().openapi({
+      description:
+        "The thread (DefaultChatTransport's chat id); created when it does not exist. A chat id without the `th_` prefix (useChat's default `generateId()`) names thread `th_<id>`",
     }),
     messages: z.array(MessageInputSchema).min(1).max(THREAD_LIMITS.messagesPerRequest).openapi({
       description:
@@ -78,7 +104,8 @@ export function requestTurn(request: StreamRequest): {
   message: MessageInput;
 } {
   if ("messages" in request) {
-    return { threadId: request.id ?? null, message: request.messages.at(-1) as MessageInput };
+    const threadId = request.id === undefined ? null : threadIdOfChat(request.id);
+    return { threadId, message: request.messages.at(-1) as MessageInput };
   }
   const message =
     typeof request.message === "string"
@@ -97,7 +124,7 @@ export const StreamQuerySchema = z.object({
 export const ReattachQuerySchema = z.object({
   cursor: z.coerce.number().int().min(0).optional().openapi({
     description:
-      "Replay the parts after this one (`Last-Event-ID` wins when both are sent). With a cursor, a stream that has just finished is replayed too",
+      "Replay the parts after this part id (`Last-Event-ID` wins when both are sent; `0`: from the start; an id not of this stream: a reset, then the whole stream). With a cursor, a stream that has just finished is replayed too",
   }),
   stream_id: z.string().max(64).optional().openapi({
     description: "Which stream (the `X-Thread-Stream-Id` header); default the thread's newest",

@@ -1,6 +1,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { UI_MESSAGE_STREAM_HEADERS } from "ai";
 import type { AppEnv } from "../../http/app-env";
+import { ApiError } from "../../http/errors";
 import {
   jsonBody,
   jsonResponse,
@@ -13,13 +14,19 @@ import { apiRoute } from "../../http/route";
 import type { WorkspaceClient } from "../../kernel/workspace-client";
 import { relayUntilCancelled } from "../../lib/relay-stream";
 import { resumeCursor } from "../events/sse";
-import { ReattachQuerySchema, StreamQuerySchema, StreamRequestSchema } from "./stream.schemas";
-import { ThreadParamsSchema } from "./thread-route.schemas";
+import {
+  ReattachQuerySchema,
+  StreamQuerySchema,
+  StreamRequestSchema,
+  StreamThreadParamsSchema,
+  threadIdOfChat,
+} from "./stream.schemas";
 
 // A thread's AI response as a resumable stream: the AI SDK's UI message stream over SSE
-// (`data: <part>` frames, each with `id: <seq>`, then `data: [DONE]`), produced in the
-// workspace's Durable Object whatever happens to the connection. A client that loses it
-// reattaches with GET (Last-Event-ID resumes after the last part it got).
+// (`data: <part>` frames, each with `id: <part id>`, unique within the thread, then
+// `data: [DONE]`), produced in the workspace's Durable Object whatever happens to the
+// connection. A client that loses it reattaches with GET (Last-Event-ID resumes after the last
+// part it got; a cursor the stream cannot serve is answered with a reset, stream-cursor.ts).
 
 const tags = ["Threads"];
 
@@ -42,7 +49,7 @@ const sseResponse = (description: string) => ({
     "text/event-stream": {
       schema: z.string().openapi({
         description:
-          "SSE frames `data: <UIMessageChunk JSON>` + `id: <part number>`, ending with `data: [DONE]`",
+          "SSE frames `data: <UIMessageChunk JSON>` + `id: <part id>` (unique within the thread: a stream numbers its parts on from the thread's previous one), ending with `data: [DONE]`. A reattach whose cursor is not one of this stream's parts starts with `event: reset` (data: a transient `data-reset` part `{reason: cursor_other_stream|cursor_unknown, requested_cursor, stream_id, cursor}`, `id:` the stream's start), then the whole stream",
       }),
     },
   },
@@ -58,6 +65,8 @@ const startRoute = apiRoute({
   auth: "key",
   body: "thread",
   stream: true,
+  // A retry with the key attaches to the stream the first request started (idempotency.ts).
+  idempotent: true,
   tags,
   summary: "Send a user message and stream the AI answer (AI SDK UI message stream over SSE)",
   description:
@@ -68,7 +77,12 @@ const startRoute = apiRoute({
     "(metadata `{status, started_at, finished_at, error?}`). While the thread streams, another POST " +
     "is 409 unless `?interrupt=true`, which cancels the running stream first. `model` picks the " +
     "provider, `tools` the workspace tools (list_files, read_file, write_file, search_files), " +
-    "`max_steps` the agent loop's limit.",
+    "`max_steps` the agent loop's limit. With an `Idempotency-Key`, a retry of the same request " +
+    "never starts a second turn: it answers the stream the first one started, from its first part " +
+    "(replayed, then followed live while it runs; `Idempotent-Replayed: true`), with the same " +
+    "headers; another request under the key is 422, a retry before the first has started its " +
+    "stream 409, and once that stream's parts are no longer retained (THREAD_STREAM_RETENTION_MS) " +
+    "409 naming the thread and message.",
   request: {
     params: WorkspaceParamsSchema,
     query: StreamQuerySchema,
@@ -76,7 +90,6 @@ const startRoute = apiRoute({
   },
   responses: {
     200: sseResponse("The answer as it is produced"),
-    // No 422: a live answer is never stored for a replay, so it takes no Idempotency-Key.
     ...withErrors(409),
     413: { description: "The request body is too large" },
   },
@@ -93,9 +106,12 @@ const reattachRoute = apiRoute({
     "204 when nothing is streaming. Otherwise the running stream's parts from the start (or after " +
     "`Last-Event-ID` / `?cursor=`), then live. With a cursor, the newest finished stream is replayed " +
     "too while its parts are retained (THREAD_STREAM_RETENTION_MS), so a client cut off just before " +
-    "the end still gets the rest.",
+    "the end still gets the rest. Part ids are unique within the thread; a cursor that is not one of " +
+    "this stream's parts (another stream's, or beyond this one's end) is answered with an " +
+    "`event: reset` frame and then the whole stream from its start, never with a gap. `0` replays " +
+    "from the start.",
   request: {
-    params: ThreadParamsSchema,
+    params: StreamThreadParamsSchema,
     query: ReattachQuerySchema,
     headers: LastEventIdHeaderSchema,
   },
@@ -124,7 +140,7 @@ const cancelRoute = apiRoute({
   description:
     "The stream ends with an `abort` part (reconnecting clients see it) and its answer is saved with " +
     "status `canceled`; answers once that is done. 204 when nothing was streaming.",
-  request: { params: ThreadParamsSchema },
+  request: { params: StreamThreadParamsSchema },
   responses: {
     200: jsonResponse(CancelResultSchema, "Canceled"),
     204: noContent,
@@ -160,11 +176,36 @@ function streamResponse(
   });
 }
 
+/** A retried start (same Idempotency-Key): the first request's stream, from its first part. */
+async function reopen(workspace: WorkspaceClient, first: Record<string, string>) {
+  const threadId = first["x-thread-id"];
+  const streamId = first["x-thread-stream-id"];
+  const opened =
+    threadId && streamId ? await workspace.threads.attachStream(threadId, 0, streamId) : null;
+  if (!opened) {
+    throw new ApiError(
+      "conflict",
+      "this Idempotency-Key's stream is no longer retained; its answer is stored in the thread",
+      { details: { thread_id: threadId, message_id: first["x-message-id"] } },
+    );
+  }
+  return opened;
+}
+
 export function registerThreadStreamRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(startRoute, async (c) => {
     const request = c.req.valid("json");
     const interrupt = c.req.valid("query").interrupt === "true";
     const workspace = c.var.workspace;
+    const replayOf = c.var.idempotentReplay;
+    if (replayOf) {
+      return streamResponse(
+        workspace,
+        await reopen(workspace, replayOf),
+        replayOf["x-thread-id"] ?? "",
+        (promise) => c.executionCtx.waitUntil(promise),
+      );
+    }
     const opened = await workspace.threads.startStream(request, interrupt);
     return streamResponse(workspace, opened, opened.threadId, (promise) =>
       c.executionCtx.waitUntil(promise),
@@ -172,7 +213,7 @@ export function registerThreadStreamRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   app.openapi(reattachRoute, async (c) => {
-    const { th } = c.req.valid("param");
+    const th = threadIdOfChat(c.req.valid("param").th);
     const query = c.req.valid("query");
     const cursor = resumeCursor(c.req.valid("header")["last-event-id"], query.cursor);
     const workspace = c.var.workspace;
@@ -182,7 +223,7 @@ export function registerThreadStreamRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   app.openapi(cancelRoute, async (c) => {
-    const { th } = c.req.valid("param");
+    const th = threadIdOfChat(c.req.valid("param").th);
     const result = await c.var.workspace.threads.cancelStream(th);
     if (!result) return c.body(null, 204);
     return c.json(result, 200);

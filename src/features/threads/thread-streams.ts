@@ -21,6 +21,7 @@ import {
   type TurnInput,
   WATCHDOG_MS,
 } from "./stream-config";
+import { resumeStart } from "./stream-cursor";
 import { errorText, type StreamOutcome, ThreadStream } from "./stream-producer";
 import { type StoredPart, type StreamRow, StreamStore } from "./stream-store";
 import { StreamTail, type TailSource } from "./stream-tail";
@@ -75,7 +76,7 @@ export class ThreadStreams {
       tools,
       maxSteps: request.max_steps ?? DEFAULT_MAX_STEPS,
     });
-    const tail = started.producer.attach(0, caller.actor);
+    const tail = started.producer.attach(resumeStart(null, started.producer.row), caller.actor);
     return {
       threadId: started.threadId,
       streamId: started.streamId,
@@ -118,7 +119,8 @@ export class ThreadStreams {
       status: "streaming",
       model: name,
       actor: caller.actor,
-      parts: 0,
+      baseId: 0,
+      lastId: 0,
       startedAt,
       finishedAt: null,
       error: null,
@@ -128,6 +130,7 @@ export class ThreadStreams {
         this.threads.create({ title: turn.title }, caller.actor, emit, threadId);
       }
       const { thread } = beginTurn(this.threads, threadId, input, caller.actor, emit);
+      row.baseId = row.lastId = this.store.nextBaseId(threadId);
       this.store.insert(row);
       emit("thread.stream.started", {
         thread,
@@ -174,7 +177,11 @@ export class ThreadStreams {
         }),
       );
     });
-    await this.host.wakeAt(Date.now() + WATCHDOG_MS);
+    // Not awaited: the answer's first frames wait for no storage round trip. An object that
+    // dies before the alarm is set recovers the stream on its next wake anyway (onWake).
+    this.host.wakeAt(Date.now() + WATCHDOG_MS).catch((error) => {
+      console.error("could not set the thread stream watchdog", error);
+    });
     return {
       threadId,
       streamId: row.id,
@@ -202,7 +209,8 @@ export class ThreadStreams {
     this.threads.store.get(threadId);
     const running = this.live.get(threadId);
     if (running && (streamId === null || streamId === running.id)) {
-      const tail = running.attach(cursor ?? 0, caller.actor);
+      const start = resumeStart(cursor, { ...running.row, lastId: running.storedThrough() });
+      const tail = running.attach(start, caller.actor);
       return {
         streamId: running.id,
         messageId: running.row.messageId,
@@ -216,15 +224,17 @@ export class ThreadStreams {
     const store = this.store;
     const source: TailSource = {
       read: (after: number, maxUnits: number): StoredPart[] => store.read(row.id, after, maxUnits),
-      storedThrough: () => row.parts,
+      storedThrough: () => row.lastId,
       ended: () => true,
     };
+    const start = resumeStart(cursor, row);
     const tail = new StreamTail(
       source,
-      cursor,
+      start.after,
       this.config.tail,
       (closed) => this.replays.delete(closed.id),
       caller.actor,
+      start.preface,
     );
     this.replays.set(tail.id, { tail, threadId, streamId: row.id });
     return { streamId: row.id, messageId: row.messageId, tailId: tail.id, stream: tail.stream };
@@ -291,7 +301,7 @@ export class ThreadStreams {
     const orphans = this.store.unfinished().filter((row) => !producing.has(row.id));
     for (const row of orphans) {
       const part = JSON.stringify({ type: "error", errorText: INTERRUPTED_TEXT });
-      this.store.append(row.id, row.parts + 1, [part]);
+      this.store.append(row.id, row.lastId + 1, [part]);
       const answer = await assembleMessage(this.store.read(row.id, 0), row.messageId);
       this.save(row, answer, { status: "interrupted", error: INTERRUPTED_TEXT });
     }
@@ -316,7 +326,7 @@ export class ThreadStreams {
         message_id: stream.row.messageId,
         model: stream.row.model,
         started_at: iso(stream.row.startedAt),
-        parts: stream.storedThrough(),
+        parts: stream.storedThrough() - stream.row.baseId,
         subscribers: [...stream.tails.values()].map((tail) => tail.info()),
       })),
       thread_stream_replays: [...this.replays.values()].map((replay) => ({

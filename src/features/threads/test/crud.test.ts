@@ -110,7 +110,7 @@ describe("POST …/threads", () => {
       [{ title: "x".repeat(501) }, "title"],
       [{ metadata: { blob: "x".repeat(17 * 1024) } }, "metadata"],
       [{ metadata: [1, 2] }, "metadata"],
-      [{ unknown_field: 1 }, "json"],
+      [{ unknown_field: 1 }, "body"],
       [{ messages: "hello" }, "messages"],
       [{ messages: [{ role: "robot", parts: [] }] }, "messages.0.role"],
       [{ messages: [{ role: "user" }] }, "messages.0.parts"],

@@ -217,7 +217,7 @@ describe("validation", () => {
     expectError(
       await api("POST", `/v1/workspaces/${ws}/threads/stream`, {
         key: account.key,
-        body: { id: "not-a-thread", messages: [{ id: "m1", role: "user", parts: [] }] },
+        body: { id: "not a chat id!", messages: [{ id: "m1", role: "user", parts: [] }] },
       }),
       400,
       "invalid_request",

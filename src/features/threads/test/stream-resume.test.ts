@@ -151,3 +151,83 @@ describe("reconnecting without Last-Event-ID", () => {
     expect(await transport.reconnectToStream({ chatId: th })).toBeNull();
   });
 });
+
+describe("a cursor across a thread's streams", () => {
+  const resetOf = (frame: { event?: string; data?: string; id?: string } | undefined) => {
+    expect(frame?.event).toBe("reset");
+    const part = JSON.parse(frame?.data ?? "null");
+    expect(part).toMatchObject({ type: "data-reset", transient: true });
+    return { ...part.data, id: Number(frame?.id) };
+  };
+
+  it("Should answer another stream's cursor, or one beyond the end, with a reset and the whole stream, never a gap", async () => {
+    const first = await postStream(account, ws, { message: { role: "user", content: QUESTION } });
+    const th = first.headers.get("x-thread-id") as string;
+    const firstParts = partsOf(await framesOf(first));
+    const firstLast = firstParts.at(-1)?.seq as number;
+    expect(firstParts[0]?.seq).toBe(1);
+
+    // A second answer in the same thread, live while the clients below reattach.
+    const second = await postStream(account, ws, {
+      thread_id: th,
+      message: { role: "user", content: `/delay 20\n${QUESTION}` },
+    });
+    const streamId = second.headers.get("x-thread-stream-id");
+    const original = new SseReader(second);
+    const head: ReturnType<typeof partsOf> = [];
+    for (let i = 0; i < 3; i++)
+      head.push(...partsOf([(await original.next(5_000)) ?? { comments: [] }]));
+    // Its ids go on from the first answer's: no id names a part of both.
+    expect(head[0]?.seq).toBeGreaterThan(firstLast);
+    expect(head.map((p) => p.seq)).toEqual([0, 1, 2].map((i) => (head[0]?.seq as number) + i));
+
+    const [stale, beyond, normal] = await Promise.all([
+      getStream(account, ws, th, { lastEventId: String(firstLast) }).then((r) => framesOf(r)),
+      getStream(account, ws, th, { lastEventId: "999999" }).then((r) => framesOf(r)),
+      getStream(account, ws, th, { lastEventId: String(head[2]?.seq) }).then((r) => framesOf(r)),
+    ]);
+    const all = [...head, ...partsOf(await original.rest(10_000))];
+    const stored = await storedAnswer(th);
+    expect(await built(all.map((p) => p.chunk))).toEqual(sameAs(stored));
+
+    // The first answer's last id: a reset, then the second answer from its `start`, to [DONE].
+    const staleReset = resetOf(stale[0]);
+    expect(staleReset).toMatchObject({
+      reason: "cursor_other_stream",
+      requested_cursor: firstLast,
+      stream_id: streamId,
+    });
+    expect(staleReset.id).toBe(staleReset.cursor);
+    expect(staleReset.cursor).toBeLessThan(all[0]?.seq as number);
+    expect(partsOf(stale.slice(1)).map((p) => p.seq)).toEqual(all.map((p) => p.seq));
+    expect(partsOf(stale.slice(1))[0]?.chunk.type).toBe("start");
+    expect(endsWithDone(stale)).toBe(true);
+    expect(await built(partsOf(stale.slice(1)).map((p) => p.chunk))).toEqual(sameAs(stored));
+
+    // Beyond the end: the same.
+    expect(resetOf(beyond[0])).toMatchObject({
+      reason: "cursor_unknown",
+      requested_cursor: 999999,
+    });
+    expect(partsOf(beyond.slice(1)).map((p) => p.seq)).toEqual(all.map((p) => p.seq));
+
+    // One of its own ids: no reset, the rest after it.
+    expect(normal.some((frame) => frame.event === "reset")).toBe(false);
+    expect(partsOf(normal).map((p) => p.seq)).toEqual(all.slice(3).map((p) => p.seq));
+
+    // Finished: the same answers from the retained stream.
+    const finishedStale = await framesOf(
+      await getStream(account, ws, th, { lastEventId: String(firstLast) }),
+    );
+    expect(resetOf(finishedStale[0]).reason).toBe("cursor_other_stream");
+    expect(partsOf(finishedStale.slice(1)).map((p) => p.seq)).toEqual(all.map((p) => p.seq));
+    const finishedBeyond = await framesOf(
+      await getStream(account, ws, th, { query: `?cursor=${(all.at(-1)?.seq as number) + 1}` }),
+    );
+    expect(resetOf(finishedBeyond[0]).reason).toBe("cursor_unknown");
+    const finishedNormal = await framesOf(
+      await getStream(account, ws, th, { lastEventId: String(all[5]?.seq) }),
+    );
+    expect(partsOf(finishedNormal).map((p) => p.seq)).toEqual(all.slice(6).map((p) => p.seq));
+  });
+});
