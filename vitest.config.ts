@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { lintDocument } from "./scripts/lint-openapi.mjs";
 
 /**
  * Every installed package specifier (`hono`, `hono/factory`, …) that src/ and test/ import, for
@@ -59,6 +60,12 @@ export default defineConfig(async () => {
             // it with a `/delay` directive), and the only model is the offline one.
             MODEL_PROVIDER: "echo",
             ECHO_DELAY_MS: "0",
+          },
+          serviceBindings: {
+            // Runs in Node, not in workerd: `redocly lint` of the document a test posts
+            // (test/openapi-lint.test.ts), answering its problems as JSON.
+            OPENAPI_LINT: async (request: Request) =>
+              Response.json(await lintDocument(await request.text())),
           },
         },
       }),

@@ -46,6 +46,7 @@ const runBase = RUN_BASE;
 const putRoute = apiRoute({
   method: "put",
   path: `${base}/{process}`,
+  operationId: "putProcess",
   auth: "key",
   tags,
   summary: "Save a process definition: spec, description, input schema",
@@ -66,6 +67,7 @@ const putRoute = apiRoute({
 const deleteRoute = apiRoute({
   method: "delete",
   path: `${base}/{process}`,
+  operationId: "deleteProcess",
   auth: "key",
   tags,
   summary: "Delete a process definition (runs already created keep their spec)",
@@ -76,6 +78,7 @@ const deleteRoute = apiRoute({
 const listRoute = apiRoute({
   method: "get",
   path: base,
+  operationId: "listProcesses",
   auth: "key",
   tags,
   summary: "List process definitions by name",
@@ -86,6 +89,7 @@ const listRoute = apiRoute({
 const getRoute = apiRoute({
   method: "get",
   path: `${base}/{process}`,
+  operationId: "getProcess",
   auth: "key",
   etag: true,
   tags,
@@ -100,6 +104,7 @@ const getRoute = apiRoute({
 const createRunRoute = apiRoute({
   method: "post",
   path: `${base}/{process}/runs`,
+  operationId: "createProcessRun",
   auth: "key",
   tags,
   summary: "Create a run (status `created`) from the given spec or the saved definition",
@@ -116,6 +121,7 @@ const createRunRoute = apiRoute({
 const listRunsRoute = apiRoute({
   method: "get",
   path: `${base}/{process}/runs`,
+  operationId: "listProcessRuns",
   auth: "key",
   tags,
   summary: "List a process's runs, newest first",
@@ -126,6 +132,7 @@ const listRunsRoute = apiRoute({
 const getRunRoute = apiRoute({
   method: "get",
   path: runBase,
+  operationId: "getRun",
   auth: "key",
   tags,
   summary: "A run: status, tasks with attempts, outputs and timings, allowed actions",
@@ -137,6 +144,7 @@ const controlRoute = (action: "start" | "pause" | "resume" | "cancel", summary: 
   apiRoute({
     method: "post",
     path: `${runBase}/${action}`,
+    operationId: `${action}Run`,
     auth: "key",
     tags,
     summary,
@@ -156,6 +164,7 @@ const controls = [
 const approveRoute = apiRoute({
   method: "post",
   path: `${runBase}/approve`,
+  operationId: "approveRun",
   auth: "key",
   tags,
   summary: "Resolve an approval task: approve lets it succeed, reject fails it",
@@ -171,6 +180,7 @@ const taskRoute = (action: "retry" | "skip", summary: string) =>
   apiRoute({
     method: "post",
     path: `${runBase}/tasks/{phase}/{task}/${action}`,
+    operationId: `${action}Task`,
     auth: "key",
     tags,
     summary,
@@ -185,6 +195,7 @@ const skipRoute = taskRoute("skip", "Mark a task skipped; the tasks that need it
 const logsRoute = apiRoute({
   method: "get",
   path: `${runBase}/logs`,
+  operationId: "getRunLogs",
   auth: "key",
   tags,
   summary: "The run's log in order: what its tasks printed and what the engine did",
@@ -195,6 +206,7 @@ const logsRoute = apiRoute({
 const eventsRoute = apiRoute({
   method: "get",
   path: `${runBase}/events`,
+  operationId: "streamRunEvents",
   auth: "key",
   stream: true,
   tags,
