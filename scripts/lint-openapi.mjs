@@ -16,7 +16,14 @@ function runLint(format) {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [cli, "lint", DOCUMENT_FILE, `--config=${join(root, "redocly.yaml")}`, `--format=${format}`],
+      [
+        cli,
+        "lint",
+        DOCUMENT_FILE,
+        `--config=${join(root, "redocly.yaml")}`,
+        `--format=${format}`,
+        "--max-problems=10000",
+      ],
       {
         cwd: root,
         maxBuffer: 64 * 1024 * 1024,
