@@ -92,11 +92,21 @@ export function createApp() {
     document ??= openApiDocument(app);
     return c.json(document, 200);
   });
+  // Self-contained: the page asks no host but this one, so it works without internet access
+  // (and tells no third party who reads it). Scalar's script is served from public/ (by
+  // scripts/copy-assets.mjs); the page uses the system fonts, not Scalar's font host; the test
+  // client sends requests straight to this origin (the document's server "/"), never through
+  // Scalar's public proxy; telemetry, its AI agent and its developer toolbar (sharing the
+  // document with Scalar's registry) are off.
   const reference = Scalar<AppEnv>({
     url: OPENAPI_PATH,
     pageTitle: "Workspaces API reference",
-    // Served by this Worker (public/), so the page works without internet access.
     cdn: "/static/scalar/standalone.js",
+    withDefaultFonts: false,
+    proxyUrl: "",
+    telemetry: false,
+    agent: { disabled: true },
+    showDeveloperTools: "never",
   });
   // Scalar's middleware always answers (the HTML page); it never passes the request on.
   app.openapi(referenceRoute, async (c, next) => (await reference(c, next)) as Response);
