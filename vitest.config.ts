@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { lintDocument } from "./scripts/lint-openapi.mjs";
 
 /**
  * Every installed package specifier (`hono`, `hono/factory`, …) that src/ and test/ import, for
@@ -63,6 +64,12 @@ export default defineConfig(async () => {
             // of 5,000 iterations, a script of 30,000 commands.
             COMMAND_MAX_COMMANDS: "30000",
             COMMAND_MAX_LOOP_ITERATIONS: "5000",
+          },
+          serviceBindings: {
+            // Runs in Node, not in workerd: `redocly lint` of the document a test posts
+            // (test/openapi-lint.test.ts), answering its problems as JSON.
+            OPENAPI_LINT: async (request: Request) =>
+              Response.json(await lintDocument(await request.text())),
           },
         },
       }),

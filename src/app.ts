@@ -21,6 +21,7 @@ import { registerRunnerTokenRoutes } from "./features/workspaces/runner-token.ro
 import { registerWorkspaceRoutes } from "./features/workspaces/workspaces.routes";
 import type { AppEnv } from "./http/app-env";
 import { handleError } from "./http/error-handler";
+import { checkOperationIds, openApiDocument } from "./http/openapi-document";
 import { requestContext } from "./http/request-context";
 import { apiRoute, registerSecuritySchemes } from "./http/route";
 import { type AuthKind, policyMiddleware } from "./http/route-policy";
@@ -82,26 +83,30 @@ export function createApp() {
   registerBenchRoutes(app);
 
   registerSecuritySchemes(app);
+  // Here, not on the first request for the document: a route that a client could not name
+  // keeps the Worker from starting, so no test run misses it.
+  checkOperationIds(app.openAPIRegistry);
   // Built once, on the first request: the routes are all registered by then.
-  let document: ReturnType<typeof app.getOpenAPI31Document> | null = null;
+  let document: ReturnType<typeof openApiDocument> | null = null;
   app.openapi(documentRoute, (c) => {
-    document ??= app.getOpenAPI31Document({
-      openapi: "3.1.0",
-      info: {
-        title: "Workspaces API",
-        version: "1.0.0",
-        description:
-          "Workspaces for AI-agent platforms: lifecycle, codebases, events, files, threads and more. Errors always come as `{error:{code,message,request_id,details?}}`.",
-      },
-      security: [{ apiKey: [] }],
-    });
+    document ??= openApiDocument(app);
     return c.json(document, 200);
   });
+  // Self-contained: the page asks no host but this one, so it works without internet access
+  // (and tells no third party who reads it). Scalar's script is served from public/ (by
+  // scripts/copy-assets.mjs); the page uses the system fonts, not Scalar's font host; the test
+  // client sends requests straight to this origin (the document's server "/"), never through
+  // Scalar's public proxy; telemetry, its AI agent and its developer toolbar (sharing the
+  // document with Scalar's registry) are off.
   const reference = Scalar<AppEnv>({
     url: OPENAPI_PATH,
     pageTitle: "Workspaces API reference",
-    // Served by this Worker (public/), so the page works without internet access.
     cdn: "/static/scalar/standalone.js",
+    withDefaultFonts: false,
+    proxyUrl: "",
+    telemetry: false,
+    agent: { disabled: true },
+    showDeveloperTools: "never",
   });
   // Scalar's middleware always answers (the HTML page); it never passes the request on.
   app.openapi(referenceRoute, async (c, next) => (await reference(c, next)) as Response);

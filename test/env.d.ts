@@ -4,6 +4,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      /** `redocly lint` in Node: POST a document, get `{failed, problems}` (vitest.config.ts). */
+      OPENAPI_LINT: Fetcher;
     }
   }
 }

@@ -11,9 +11,34 @@ export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   } as const;
 }
 
+/**
+ * Raw bytes of `mediaType` as a body. No `type: "string"`: a generated client would then take
+ * and give only a string (openapi-typescript types every string schema `string`, whatever its
+ * format), where a Blob, a Uint8Array or a stream is what goes over the wire; a schema without a
+ * type is `unknown` to it. `format: binary` (OpenAPI 3.0's word) and `contentMediaType` (3.1's)
+ * say that it is bytes.
+ */
+export const bytesOf = (mediaType: string) =>
+  // The metadata's type knows OpenAPI 3.0's keywords only; the 3.1 document takes this one.
+  z.unknown().openapi({ format: "binary", contentMediaType: mediaType } as { format: string });
+
+/** A required request body of raw bytes (an upload: its Content-Type is the file's). */
+export const rawBody = {
+  required: true,
+  content: { "application/octet-stream": { schema: bytesOf("application/octet-stream") } },
+} as const;
+
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } } as const;
 }
+
+/**
+ * `schema` or null. Not `schema.nullable()`, which for a named schema (`.openapi("Name")`) is
+ * published as `allOf: [{$ref}, {type: [object, null]}]` — null never passes it, since every part
+ * of an allOf must hold — or, where the name is first met through it, makes `Name` itself
+ * nullable everywhere. A union is published as `anyOf: [{$ref}, {type: "null"}]`.
+ */
+export const orNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]);
 
 export const noContent = { description: "Done; no body" } as const;
 

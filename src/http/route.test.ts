@@ -10,6 +10,8 @@ import { resolveWorkspace } from "./resolve-workspace";
 import { apiRoute } from "./route";
 
 const ok = { 200: { description: "ok" } };
+/** What a documented route names besides its policy. */
+const doc = { operationId: "doThing", tags: ["Things"] };
 const json = { required: true, content: { "application/json": { schema: z.object({}) } } };
 const bytes = { required: true, content: { "application/octet-stream": { schema: z.string() } } };
 const headerNames = (headers: unknown) => Object.keys((headers as z.ZodObject).shape);
@@ -19,7 +21,13 @@ const op = (route: object) => route as RouteConfig;
 
 describe("apiRoute's OpenAPI operation", () => {
   it("Should give a POST the Idempotency-Key header with 409 and 422", () => {
-    const route = apiRoute({ method: "post", path: "/v1/things", auth: "key", responses: ok });
+    const route = apiRoute({
+      method: "post",
+      path: "/v1/things",
+      auth: "key",
+      ...doc,
+      responses: ok,
+    });
     expect(headerNames(op(route).request?.headers)).toEqual(["idempotency-key"]);
     expect(Object.keys(route.responses)).toEqual(expect.arrayContaining(["409", "422"]));
   });
@@ -31,6 +39,7 @@ describe("apiRoute's OpenAPI operation", () => {
       auth: "key",
       stream: true,
       request: { body: json },
+      ...doc,
       responses: ok,
     });
     expect(op(route).request?.headers).toBeUndefined();
@@ -43,6 +52,7 @@ describe("apiRoute's OpenAPI operation", () => {
       method: "post",
       path: "/v1/things",
       auth: "key",
+      ...doc,
       responses: { ...ok, 409: own },
     });
     expect(route.responses[409]).toBe(own);
@@ -54,6 +64,7 @@ describe("apiRoute's OpenAPI operation", () => {
       path: "/v1/a",
       auth: "key",
       request: { body: json },
+      ...doc,
       responses: ok,
     });
     const uploadRoute = apiRoute({
@@ -62,6 +73,7 @@ describe("apiRoute's OpenAPI operation", () => {
       auth: "key",
       body: "upload",
       request: { body: bytes },
+      ...doc,
       responses: ok,
     });
     expect(Object.keys(jsonRoute.responses)).toEqual(expect.arrayContaining(["413", "415"]));
@@ -76,6 +88,7 @@ describe("apiRoute's OpenAPI operation", () => {
       auth: "key",
       etag: true,
       request: { headers: z.object({ range: z.string().optional() }) },
+      ...doc,
       responses: ok,
     });
     expect(headerNames(op(route).request?.headers)).toEqual(["range", "if-none-match"]);
@@ -84,13 +97,14 @@ describe("apiRoute's OpenAPI operation", () => {
 
   it("Should name the security of signed-url, admin and public routes, and leave key routes the default", () => {
     const security = (auth: "key" | "admin" | "public") =>
-      op(apiRoute({ method: "get", path: "/v1/x", auth, responses: ok })).security;
+      op(apiRoute({ method: "get", path: "/v1/x", auth, ...doc, responses: ok })).security;
     const signed = apiRoute({
       method: "put",
       path: "/v1/workspaces/{ws}/uploads/{id}",
       auth: "signed-url",
       authenticate: check,
       body: "upload",
+      ...doc,
       responses: ok,
     });
     expect(op(signed).security).toEqual([{ uploadSignature: [] }]);
@@ -112,6 +126,27 @@ describe("apiRoute's OpenAPI operation", () => {
   });
 });
 
+describe("apiRoute's operation name and tags", () => {
+  const declared = { method: "get", path: "/v1/things", auth: "key", responses: ok } as const;
+
+  it("Should publish the operationId and tags the route declares", () => {
+    const route = op(apiRoute({ ...declared, operationId: "listThings", tags: ["Things"] }));
+    expect(route.operationId).toBe("listThings");
+    expect(route.tags).toEqual(["Things"]);
+  });
+
+  it("Should refuse a documented route without a camelCase operationId, or without tags", () => {
+    // @ts-expect-error: a documented route must name its operation
+    expect(() => apiRoute({ ...declared, tags: ["Things"] })).toThrow(/operationId/);
+    expect(() => apiRoute({ ...declared, operationId: "list-things", tags: ["Things"] })).toThrow(
+      /camelCase/,
+    );
+    // @ts-expect-error: a documented route must name its tags
+    expect(() => apiRoute({ ...declared, operationId: "listThings" })).toThrow(/tags/);
+    expect(() => apiRoute({ ...declared, operationId: "listThings", tags: [] })).toThrow(/tags/);
+  });
+});
+
 describe("apiRoute's middleware", () => {
   it("Should authenticate, then take the conditional GET, then resolve the workspace", () => {
     const route = apiRoute({
@@ -119,6 +154,7 @@ describe("apiRoute's middleware", () => {
       path: "/v1/workspaces/{ws}/thing",
       auth: "key",
       etag: true,
+      ...doc,
       responses: ok,
     });
     const [auth, , conditional, workspace] = route.middleware;
@@ -129,7 +165,13 @@ describe("apiRoute's middleware", () => {
   });
 
   it("Should close an account-level key route to runner tokens", () => {
-    const route = apiRoute({ method: "get", path: "/v1/things", auth: "key", responses: ok });
+    const route = apiRoute({
+      method: "get",
+      path: "/v1/things",
+      auth: "key",
+      ...doc,
+      responses: ok,
+    });
     expect(route.middleware[0]).toBe(apiKeyAuth("account"));
   });
 
@@ -140,6 +182,7 @@ describe("apiRoute's middleware", () => {
       auth: "key",
       body: "upload",
       runnerTokens: false,
+      ...doc,
       responses: ok,
     });
     expect(route.middleware).toEqual([apiKeyAuth("workspace"), resolveWorkspace(false)]);
@@ -151,6 +194,7 @@ describe("apiRoute's middleware", () => {
       path: "/health",
       auth: "public",
       middleware: [check],
+      ...doc,
       responses: ok,
     });
     expect(route.middleware.at(-1)).toBe(check);
@@ -160,13 +204,26 @@ describe("apiRoute's middleware", () => {
 
   it("Should refuse a declaration its middleware could not honour", () => {
     expect(() =>
-      apiRoute({ method: "post", path: "/v1/x", auth: "key", etag: true, responses: ok }),
+      apiRoute({ method: "post", path: "/v1/x", auth: "key", etag: true, ...doc, responses: ok }),
     ).toThrow(/etag/);
     expect(() =>
-      apiRoute({ method: "put", path: "/v1/x", auth: "key", idempotent: true, responses: ok }),
+      apiRoute({
+        method: "put",
+        path: "/v1/x",
+        auth: "key",
+        idempotent: true,
+        ...doc,
+        responses: ok,
+      }),
     ).toThrow(/POST only/);
     expect(() =>
-      apiRoute({ method: "get", path: "/v1/workspaces/{ws}", auth: "public", responses: ok }),
+      apiRoute({
+        method: "get",
+        path: "/v1/workspaces/{ws}",
+        auth: "public",
+        ...doc,
+        responses: ok,
+      }),
     ).toThrow(/\{ws\}/);
   });
 });

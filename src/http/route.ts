@@ -21,7 +21,17 @@ type AuthDeclaration =
       authenticate: MiddlewareHandler<AppEnv>;
     };
 
-export type RouteDeclaration = Omit<RouteConfig, "middleware"> &
+/**
+ * A documented route names its operation (a generated client's method name: camelCase, unique
+ * in the document — createApp checks that) and its tags (the client's and the reference page's
+ * grouping). A hidden route is in no document, so it names neither.
+ */
+type DocumentDeclaration =
+  | { hide: true; operationId?: undefined; tags?: undefined }
+  | { hide?: false; operationId: string; tags: string[] };
+
+/** What every declaration says, documented or hidden. */
+type PolicyDeclaration = Omit<RouteConfig, "middleware" | "hide" | "operationId" | "tags"> &
   AuthDeclaration & {
     /** What the request body is (default `json`): how much is read, how a replay is keyed. */
     body?: BodyKind;
@@ -40,6 +50,8 @@ export type RouteDeclaration = Omit<RouteConfig, "middleware"> &
     middleware?: MiddlewareHandler<AppEnv>[];
   };
 
+export type RouteDeclaration = PolicyDeclaration & DocumentDeclaration;
+
 type PolicyKey =
   | "auth"
   | "authenticate"
@@ -51,6 +63,9 @@ type PolicyKey =
   | "middleware";
 
 export type DeclaredRoute<D> = Omit<D, PolicyKey> & { middleware: MiddlewareHandler<AppEnv>[] };
+
+/** A generated client's method name: `listWorkspaces`, `createThreadStream`. */
+const OPERATION_ID = /^[a-z][A-Za-z0-9]*$/;
 
 /** The document's security requirement per auth kind; `key` and `ticket` take its default. */
 const SECURITY: Partial<Record<AuthKind, Record<string, string[]>[]>> = {
@@ -131,9 +146,10 @@ function documented(config: RouteConfig, policy: Policy): RouteConfig {
  * `c.var.workspace` (a runner token: its own workspace only); a key route without `{ws}` is
  * account-level, closed to runner tokens.
  */
-export function apiRoute<P extends string, D extends Omit<RouteDeclaration, "path"> & { path: P }>(
-  declaration: D,
-): DeclaredRoute<D> {
+export function apiRoute<
+  P extends string,
+  D extends Omit<PolicyDeclaration, "path"> & { path: P } & DocumentDeclaration,
+>(declaration: D): DeclaredRoute<D> {
   const {
     auth,
     authenticate,
@@ -156,6 +172,12 @@ export function apiRoute<P extends string, D extends Omit<RouteDeclaration, "pat
     workspace: config.path.includes("{ws}"),
     runnerTokens,
   };
+  if (!config.hide) {
+    if (!OPERATION_ID.test(config.operationId ?? "")) {
+      throw new Error(`${where}: operationId must be camelCase (a client's method name)`);
+    }
+    if (!config.tags?.length) throw new Error(`${where}: a documented route needs its tags`);
+  }
   if (etag && (config.method !== "get" || stream)) {
     throw new Error(`${where}: etag is for a GET answering one resource`);
   }

@@ -20,6 +20,7 @@ const tags = ["Admin"];
 const createAccountRoute = apiRoute({
   method: "post",
   path: "/v1/admin/accounts",
+  operationId: "createAccount",
   tags,
   auth: "admin",
   summary: "Create an account (and its owner user)",
@@ -30,6 +31,7 @@ const createAccountRoute = apiRoute({
 const createKeyRoute = apiRoute({
   method: "post",
   path: "/v1/admin/accounts/{account}/keys",
+  operationId: "createApiKey",
   tags,
   auth: "admin",
   summary: "Create an API key for an account; the key is shown only in this response",
@@ -40,6 +42,7 @@ const createKeyRoute = apiRoute({
 const listKeysRoute = apiRoute({
   method: "get",
   path: "/v1/admin/accounts/{account}/keys",
+  operationId: "listApiKeys",
   tags,
   auth: "admin",
   summary: "List an account's keys (prefixes only, never secrets)",
@@ -53,6 +56,7 @@ const listKeysRoute = apiRoute({
 const revokeKeyRoute = apiRoute({
   method: "delete",
   path: "/v1/admin/keys/{key_id}",
+  operationId: "revokeApiKey",
   tags,
   auth: "admin",
   summary: "Revoke a key (takes effect everywhere within the auth cache window)",

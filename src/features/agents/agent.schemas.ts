@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { pageFields } from "../../http/openapi-helpers";
+import { orNull, pageFields } from "../../http/openapi-helpers";
 
 // Roles (detected from the workspace's files), role templates (stored defaults for agents of a
 // role) and agents (a thread driven by the agent loop), as the routes and events show them.
@@ -73,7 +73,7 @@ export const RoleSchema = z
     instructions: z.string().openapi({ description: "The body: the agent's system prompt" }),
     front_matter: z.boolean(),
     front_matter_error: z.string().nullable(),
-    template: RoleTemplateSchema.nullable().openapi({ description: "Its stored template, if any" }),
+    template: orNull(RoleTemplateSchema).openapi({ description: "Its stored template, if any" }),
   })
   .openapi("Role");
 export type Role = z.infer<typeof RoleSchema>;

@@ -44,6 +44,7 @@ const ws = "/v1/workspaces/{ws}";
 const rolesRoute = apiRoute({
   method: "get",
   path: `${ws}/roles`,
+  operationId: "listRoles",
   auth: "key",
   tags,
   summary: "Roles detected from CLAUDE.md / AGENTS.md and .claude/agents/*.md",
@@ -56,6 +57,7 @@ const rolesRoute = apiRoute({
 const getTemplateRoute = apiRoute({
   method: "get",
   path: `${ws}/role-templates/{role}`,
+  operationId: "getRoleTemplate",
   auth: "key",
   etag: true,
   tags,
@@ -70,6 +72,7 @@ const getTemplateRoute = apiRoute({
 const putTemplateRoute = apiRoute({
   method: "put",
   path: `${ws}/role-templates/{role}`,
+  operationId: "putRoleTemplate",
   auth: "key",
   tags,
   summary: "Store a role's template (fields left out take their defaults)",
@@ -89,6 +92,7 @@ const putTemplateRoute = apiRoute({
 const spawnRoute = apiRoute({
   method: "post",
   path: `${ws}/agents`,
+  operationId: "spawnAgent",
   auth: "key",
   tags,
   summary: "Spawn an agent of a role: a thread driven by the agent loop; answers at once (201)",
@@ -107,6 +111,7 @@ const spawnRoute = apiRoute({
 const listRoute = apiRoute({
   method: "get",
   path: `${ws}/agents`,
+  operationId: "listAgents",
   auth: "key",
   tags,
   summary: "Open agents (oldest first) and the newest 100 closed ones, logs cut to 50 entries",
@@ -117,6 +122,7 @@ const listRoute = apiRoute({
 const getRoute = apiRoute({
   method: "get",
   path: `${ws}/agents/{id}`,
+  operationId: "getAgent",
   auth: "key",
   tags,
   summary: "An agent",
@@ -127,6 +133,7 @@ const getRoute = apiRoute({
 const logRoute = apiRoute({
   method: "get",
   path: `${ws}/agents/{id}/log`,
+  operationId: "getAgentLog",
   auth: "key",
   tags,
   summary: "An agent's full log, paged: its thread's messages (and live answer) part by part",
@@ -137,6 +144,7 @@ const logRoute = apiRoute({
 const closeRoute = apiRoute({
   method: "delete",
   path: `${ws}/agents/{id}`,
+  operationId: "closeAgent",
   auth: "key",
   tags,
   summary: "Close an agent: its stream cancelled (the partial answer kept), status closed",

@@ -21,6 +21,7 @@ const base = "/v1/workspaces/{ws}/commands/{trigger}";
 const executeRoute = apiRoute({
   method: "post",
   path: `${base}/execute`,
+  operationId: "executeCommand",
   auth: "key",
   tags,
   summary: "Run a command with arguments; answers the execution at once (202)",
@@ -43,6 +44,7 @@ const executeRoute = apiRoute({
 const getRoute = apiRoute({
   method: "get",
   path: `${base}/executions/{id}`,
+  operationId: "getCommandExecution",
   auth: "key",
   tags,
   summary: "An execution's status, exit code and timings",
@@ -53,6 +55,7 @@ const getRoute = apiRoute({
 const cancelRoute = apiRoute({
   method: "delete",
   path: `${base}/executions/{id}`,
+  operationId: "cancelCommandExecution",
   auth: "key",
   tags,
   summary: "Cancel a running execution (409 once it has ended)",
@@ -65,6 +68,7 @@ const cancelRoute = apiRoute({
 const outputRoute = apiRoute({
   method: "get",
   path: `${base}/executions/{id}/output`,
+  operationId: "getCommandExecutionOutput",
   auth: "key",
   stream: true,
   tags,
@@ -84,6 +88,7 @@ const outputRoute = apiRoute({
 const eventsRoute = apiRoute({
   method: "get",
   path: `${base}/executions/{id}/events`,
+  operationId: "streamCommandExecutionEvents",
   auth: "key",
   stream: true,
   tags,

@@ -39,6 +39,7 @@ const base = "/v1/workspaces/{ws}/commands";
 const listRoute = apiRoute({
   method: "get",
   path: base,
+  operationId: "listCommands",
   auth: "key",
   tags,
   summary: "List commands by trigger (filter by type, or a substring of trigger/description)",
@@ -49,6 +50,7 @@ const listRoute = apiRoute({
 const createCommandRoute = apiRoute({
   method: "post",
   path: base,
+  operationId: "createCommand",
   auth: "key",
   tags,
   summary: "Register a command: shell script, prompt or http webhook, with declared arguments",
@@ -65,6 +67,7 @@ const createCommandRoute = apiRoute({
 const suggestionsRoute = apiRoute({
   method: "get",
   path: `${base}/suggestions`,
+  operationId: "suggestCommands",
   auth: "key",
   tags,
   summary: "Suggest commands for what was typed: prefix matches first, then fuzzy ones",
@@ -75,6 +78,7 @@ const suggestionsRoute = apiRoute({
 const searchRoute = apiRoute({
   method: "get",
   path: `${base}/search`,
+  operationId: "searchCommands",
   auth: "key",
   tags,
   summary: "Full-text search (FTS5, bm25; trigger weighs more than description, then body)",
@@ -87,6 +91,7 @@ const searchRoute = apiRoute({
 const categoriesRoute = apiRoute({
   method: "get",
   path: `${base}/categories`,
+  operationId: "listCommandCategories",
   auth: "key",
   tags,
   summary: "The categories in use, with how many commands each holds",
@@ -97,6 +102,7 @@ const categoriesRoute = apiRoute({
 const categoryRoute = apiRoute({
   method: "get",
   path: `${base}/categories/{category}`,
+  operationId: "listCategoryCommands",
   auth: "key",
   tags,
   summary: "The commands of one category, by trigger",
@@ -108,6 +114,7 @@ const usageRoute = (order: "recent" | "popular") =>
   apiRoute({
     method: "get",
     path: `${base}/${order}`,
+    operationId: order === "recent" ? "listRecentCommands" : "listPopularCommands",
     auth: "key",
     tags,
     summary:
@@ -121,6 +128,7 @@ const usageRoute = (order: "recent" | "popular") =>
 const getRoute = apiRoute({
   method: "get",
   path: `${base}/{trigger}`,
+  operationId: "getCommand",
   auth: "key",
   etag: true,
   tags,
@@ -132,6 +140,7 @@ const getRoute = apiRoute({
 const patchRoute = apiRoute({
   method: "patch",
   path: `${base}/{trigger}`,
+  operationId: "updateCommand",
   auth: "key",
   tags,
   summary: "Change a command (the trigger stays); If-Match guards against lost updates",
@@ -146,6 +155,7 @@ const patchRoute = apiRoute({
 const deleteRoute = apiRoute({
   method: "delete",
   path: `${base}/{trigger}`,
+  operationId: "deleteCommand",
   auth: "key",
   tags,
   summary: "Delete a command (its past executions stay readable)",

@@ -52,6 +52,7 @@ const LastEventIdHeaderSchema = lastEventIdHeader("Sent by a reconnecting EventS
 const eventsRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/events",
+  operationId: "streamWorkspaceEvents",
   auth: "ticket",
   authenticate: streamTicketAuth("sse"),
   stream: true,
@@ -81,6 +82,7 @@ const eventsRoute = apiRoute({
 const socketRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/socket",
+  operationId: "openWorkspaceSocket",
   auth: "ticket",
   authenticate: streamTicketAuth("socket"),
   stream: true,
@@ -116,6 +118,7 @@ const TicketSchema = z
 const ticketRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/stream-tickets",
+  operationId: "createStreamTicket",
   auth: "key",
   tags,
   summary: "Issue a single-use, 60-second ticket for `/events` or `/socket` (for browsers)",
@@ -140,6 +143,7 @@ const StreamsDebugSchema = z
 const debugRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/streams/debug",
+  operationId: "getStreamDebug",
   auth: "key",
   tags,
   summary: "Active SSE tails, sockets and thread streams with their cursor, queued bytes and age",

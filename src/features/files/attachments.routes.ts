@@ -4,12 +4,14 @@ import type { AppEnv } from "../../http/app-env";
 import { ApiError, errorResponse } from "../../http/errors";
 import { conditionsOf, jsonWithEtag, notModified, quoteEtag } from "../../http/etag";
 import {
+  bytesOf,
   ContentLengthHeaderSchema,
   jsonResponse,
   LimitSchema,
   noContent,
   pageFields,
   pageOf,
+  rawBody,
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
@@ -51,11 +53,10 @@ const NameParamsSchema = WorkspaceParamsSchema.extend({
     }),
 });
 
-const bytes = z.string().openapi({ format: "binary" });
-
 const uploadRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/attachments",
+  operationId: "uploadAttachment",
   auth: "key",
   body: "upload",
   tags,
@@ -71,7 +72,7 @@ const uploadRoute = apiRoute({
         .openapi({ description: "The file's original name", example: "diagram.png" }),
     }),
     headers: ContentLengthHeaderSchema,
-    body: { required: true, content: { "application/octet-stream": { schema: bytes } } },
+    body: rawBody,
   },
   responses: {
     201: jsonResponse(AttachmentSchema, "Stored; `Location` is its URL"),
@@ -84,6 +85,7 @@ const uploadRoute = apiRoute({
 const listRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/attachments",
+  operationId: "listAttachments",
   auth: "key",
   tags,
   summary: "List attachments, oldest first",
@@ -100,6 +102,7 @@ const listRoute = apiRoute({
 const serveRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/attachments/{name}",
+  operationId: "getAttachment",
   auth: "key",
   tags,
   summary: "Serve an attachment: immutable, cacheable for a year, never sniffed into HTML",
@@ -116,7 +119,7 @@ const serveRoute = apiRoute({
     200: {
       description: "The bytes, with the type the content proved",
       content: Object.fromEntries(
-        ATTACHMENT_TYPES.map((type) => [type.contentType, { schema: bytes }]),
+        ATTACHMENT_TYPES.map((type) => [type.contentType, { schema: bytesOf(type.contentType) }]),
       ),
     },
     304: { description: "Not modified" },
@@ -127,6 +130,7 @@ const serveRoute = apiRoute({
 const deleteRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}/attachments/{name}",
+  operationId: "deleteAttachment",
   auth: "key",
   tags,
   summary: "Delete an attachment (its bytes are removed from storage in the background)",

@@ -2,6 +2,7 @@ import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env";
 import { errorResponse } from "../../http/errors";
 import {
+  bytesOf,
   jsonResponse,
   LimitSchema,
   pageFields,
@@ -25,6 +26,7 @@ const tags = ["Files"];
 const mkdirRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/directories",
+  operationId: "createDirectory",
   auth: "key",
   tags,
   summary: "Create a directory and any missing parents (mkdir -p)",
@@ -42,6 +44,7 @@ const mkdirRoute = apiRoute({
 const listRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/directories",
+  operationId: "listDirectory",
   auth: "key",
   tags,
   summary: "List a directory's children with their stats (`path` omitted: the root)",
@@ -62,6 +65,7 @@ const listRoute = apiRoute({
 const zipRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/directories/zip",
+  operationId: "downloadDirectoryZip",
   auth: "key",
   tags,
   summary:
@@ -75,7 +79,7 @@ const zipRoute = apiRoute({
   responses: {
     200: {
       description: "The ZIP",
-      content: { "application/zip": { schema: z.string().openapi({ format: "binary" }) } },
+      content: { "application/zip": { schema: bytesOf("application/zip") } },
     },
     ...withErrors(409),
     413: errorResponse("More than 100,000 entries"),

@@ -16,9 +16,13 @@ import { fetchRemote, remoteError, urlImportConfig } from "./url-import";
 // stream from the remote to R2 through the same prepare → put → commit as any upload; nothing is
 // stored unless the whole body arrived, within the size and time limits and matching `size`.
 
-/** `type/subtype` with optional parameters; no line breaks, so it is safe as a header value. */
+/**
+ * `type/subtype` with optional parameters; no line breaks, so it is safe as a header value. Both
+ * cases are spelled out instead of an `i` flag: the document publishes the pattern's source, and
+ * a JSON Schema pattern has no flags.
+ */
 const MEDIA_TYPE =
-  /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+(\s*;\s*[a-z0-9!#$&^_.+-]+=("[^"\r\n]*"|[a-z0-9!#$&^_.+-]+))*$/i;
+  /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\r\n]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
 
 const MimeTypeSchema = z.string().max(255).regex(MEDIA_TYPE, "not a media type").openapi({
   description:

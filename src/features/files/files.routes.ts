@@ -5,10 +5,12 @@ import { documentOnly, openapiByHand, parsePart } from "../../http/by-hand-route
 import { ApiError, errorResponse } from "../../http/errors";
 import { conditionsOf, jsonWithEtag, notModified, quoteEtag } from "../../http/etag";
 import {
+  bytesOf,
   ContentLengthHeaderSchema,
   jsonBody,
   jsonResponse,
   noContent,
+  rawBody,
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
@@ -56,14 +58,10 @@ const UploadHeadersSchema = ContentLengthHeaderSchema.extend({
     }),
 });
 
-const rawBody = {
-  required: true,
-  content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
-} as const;
-
 const putRoute = apiRoute({
   method: "put",
   path: "/v1/workspaces/{ws}/files/{path}",
+  operationId: "writeFile",
   auth: "key",
   body: "upload",
   tags,
@@ -79,6 +77,7 @@ const putRoute = apiRoute({
 const getRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/files/{path}",
+  operationId: "getFile",
   auth: "key",
   tags,
   summary: "Download a file: `ETag`, `If-None-Match` (304), `Range` (206, 416); `?format=pdf`",
@@ -105,8 +104,8 @@ const getRoute = apiRoute({
     200: {
       description: "The bytes (with `format=pdf`, a PDF)",
       content: {
-        "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) },
-        "application/pdf": { schema: z.string().openapi({ format: "binary" }) },
+        "application/octet-stream": { schema: bytesOf("application/octet-stream") },
+        "application/pdf": { schema: bytesOf("application/pdf") },
       },
     },
     206: { description: "The requested range" },
@@ -122,12 +121,14 @@ const getRoute = apiRoute({
 const headRoute = {
   ...getRoute,
   method: "head" as const,
+  operationId: "headFile",
   summary: "A file's headers (`ETag`, `Content-Length`, `Content-Type`) without its bytes",
 };
 
 const deleteRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}/files/{path}",
+  operationId: "deleteFile",
   auth: "key",
   tags,
   summary: "Delete a file; a directory only with `recursive=true`",
@@ -155,6 +156,7 @@ const importErrors = {
 const createFileRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/files",
+  operationId: "createFile",
   auth: "key",
   body: "upload-or-json",
   tags,
@@ -192,6 +194,7 @@ const MoveSchema = z
 const moveRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/files/move",
+  operationId: "moveFile",
   auth: "key",
   tags,
   summary: "Move or rename a file or a whole directory (no bytes are copied)",

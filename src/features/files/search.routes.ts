@@ -58,6 +58,7 @@ const SearchHitSchema = FileEntrySchema.partial()
 const searchRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/search/paths",
+  operationId: "searchPaths",
   auth: "key",
   tags: ["Files"],
   summary: "Find files and directories by glob (picomatch), by path, a page at a time",

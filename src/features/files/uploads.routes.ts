@@ -7,6 +7,7 @@ import {
   jsonBody,
   jsonResponse,
   noContent,
+  rawBody,
   WorkspaceParamsSchema,
   withErrors,
 } from "../../http/openapi-helpers";
@@ -40,11 +41,6 @@ const ContentTypeSchema = z
   .regex(/^[\w!#$&^.+-]+\/[\w!#$&^.+-]+$/, "a MIME type such as `application/zip`")
   .transform((value) => value.toLowerCase())
   .openapi({ description: "Defaults to the type the path's extension implies" });
-
-const rawBody = {
-  required: true,
-  content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
-} as const;
 
 const ConditionHeadersSchema = z.object({
   "if-match": z
@@ -84,6 +80,7 @@ const CreateMultipartSchema = z
 const createMultipartRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/uploads/multipart",
+  operationId: "createMultipartUpload",
   auth: "key",
   tags,
   summary: "Start a multipart upload (for files larger than one request); expires in 24 h",
@@ -98,6 +95,7 @@ const createMultipartRoute = apiRoute({
 const partRoute = apiRoute({
   method: "put",
   path: "/v1/workspaces/{ws}/uploads/multipart/{upload_id}/parts/{n}",
+  operationId: "uploadMultipartPart",
   auth: "key",
   body: "upload",
   tags,
@@ -143,6 +141,7 @@ const CompleteSchema = z
 const completeRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/uploads/multipart/{upload_id}/complete",
+  operationId: "completeMultipartUpload",
   auth: "key",
   tags,
   summary: "Assemble the parts and commit the file (its etag is R2's multipart etag)",
@@ -162,6 +161,7 @@ const completeRoute = apiRoute({
 const abortRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}/uploads/multipart/{upload_id}",
+  operationId: "abortMultipartUpload",
   auth: "key",
   tags,
   summary: "Abort a multipart upload; its parts are discarded",
@@ -205,6 +205,7 @@ const SignedUploadSchema = z
 const createSignedRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/uploads",
+  operationId: "createSignedUpload",
   auth: "key",
   tags,
   summary: "A signed, expiring URL that lets a client upload one file without an API key",
@@ -215,6 +216,7 @@ const createSignedRoute = apiRoute({
 const signedPutRoute = apiRoute({
   method: "put",
   path: "/v1/workspaces/{ws}/uploads/{upload_id}",
+  operationId: "putSignedUpload",
   auth: "signed-url",
   authenticate: signedUploadAuth,
   body: "upload",

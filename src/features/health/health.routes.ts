@@ -6,6 +6,7 @@ import { apiRoute } from "../../http/route";
 const healthRoute = apiRoute({
   method: "get",
   path: "/health",
+  operationId: "getHealth",
   auth: "public",
   tags: ["Service"],
   summary: "Liveness of the service (no authentication, touches no storage)",

@@ -47,6 +47,7 @@ const runBase = RUN_BASE;
 const putRoute = apiRoute({
   method: "put",
   path: `${base}/{process}`,
+  operationId: "putProcess",
   auth: "key",
   tags,
   summary: "Save a process definition: spec, description, input schema",
@@ -67,6 +68,7 @@ const putRoute = apiRoute({
 const deleteRoute = apiRoute({
   method: "delete",
   path: `${base}/{process}`,
+  operationId: "deleteProcess",
   auth: "key",
   tags,
   summary: "Delete a process definition (runs already created keep their spec)",
@@ -77,6 +79,7 @@ const deleteRoute = apiRoute({
 const listRoute = apiRoute({
   method: "get",
   path: base,
+  operationId: "listProcesses",
   auth: "key",
   tags,
   summary: "List process definitions by name",
@@ -87,6 +90,7 @@ const listRoute = apiRoute({
 const getRoute = apiRoute({
   method: "get",
   path: `${base}/{process}`,
+  operationId: "getProcess",
   auth: "key",
   etag: true,
   tags,
@@ -101,6 +105,7 @@ const getRoute = apiRoute({
 const createRunRoute = apiRoute({
   method: "post",
   path: `${base}/{process}/runs`,
+  operationId: "createProcessRun",
   auth: "key",
   tags,
   summary: "Create a run (status `created`) from the given spec or the saved definition",
@@ -117,6 +122,7 @@ const createRunRoute = apiRoute({
 const listRunsRoute = apiRoute({
   method: "get",
   path: `${base}/{process}/runs`,
+  operationId: "listProcessRuns",
   auth: "key",
   tags,
   summary: "List a process's runs, newest first",
@@ -127,6 +133,7 @@ const listRunsRoute = apiRoute({
 const getRunRoute = apiRoute({
   method: "get",
   path: runBase,
+  operationId: "getRun",
   auth: "key",
   tags,
   summary: "A run: status, tasks with attempts, outputs and timings, allowed actions",
@@ -138,6 +145,7 @@ const controlRoute = (action: "start" | "pause" | "resume" | "cancel", summary: 
   apiRoute({
     method: "post",
     path: `${runBase}/${action}`,
+    operationId: `${action}Run`,
     auth: "key",
     tags,
     summary,
@@ -157,6 +165,7 @@ const controls = [
 const approveRoute = apiRoute({
   method: "post",
   path: `${runBase}/approve`,
+  operationId: "approveRun",
   auth: "key",
   tags,
   summary: "Resolve an approval task: approve lets it succeed, reject fails it",
@@ -172,6 +181,7 @@ const taskRoute = (action: "retry" | "skip", summary: string) =>
   apiRoute({
     method: "post",
     path: `${runBase}/tasks/{phase}/{task}/${action}`,
+    operationId: `${action}Task`,
     auth: "key",
     tags,
     summary,
@@ -186,6 +196,7 @@ const skipRoute = taskRoute("skip", "Mark a task skipped; the tasks that need it
 const logsRoute = apiRoute({
   method: "get",
   path: `${runBase}/logs`,
+  operationId: "getRunLogs",
   auth: "key",
   tags,
   summary: "The run's log in order: what its tasks printed and what the engine did",
@@ -196,6 +207,7 @@ const logsRoute = apiRoute({
 const eventsRoute = apiRoute({
   method: "get",
   path: `${runBase}/events`,
+  operationId: "streamRunEvents",
   auth: "key",
   stream: true,
   tags,

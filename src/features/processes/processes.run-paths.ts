@@ -27,6 +27,7 @@ export function nestedRunRoute<R extends RunRouteConfig>(route: R): R {
   return {
     ...route,
     path: route.path.replace(RUN_BASE, NESTED_RUN_BASE),
+    operationId: `${route.operationId}OfProcess`,
     request: {
       ...route.request,
       params: route.request.params.extend({ process: ProcessParamsSchema.shape.process }),

@@ -62,6 +62,7 @@ const LastEventIdHeaderSchema = lastEventIdHeader(
 const startRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/threads/stream",
+  operationId: "createThreadStream",
   auth: "key",
   body: "thread",
   stream: true,
@@ -98,6 +99,7 @@ const startRoute = apiRoute({
 const reattachRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/threads/{th}/stream",
+  operationId: "resumeThreadStream",
   auth: "key",
   stream: true,
   tags,
@@ -134,6 +136,7 @@ const CancelResultSchema = z
 const cancelRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}/threads/{th}/stream",
+  operationId: "cancelThreadStream",
   auth: "key",
   tags,
   summary: "Cancel the thread's stream: the model call is aborted, the partial answer kept",

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { orNull } from "../../http/openapi-helpers";
 
 // Threads and their messages: the resource shapes and their limits (stated once, here). Both the
 // Worker (validation, OpenAPI) and the Durable Object (storage) use them. Messages are AI SDK
@@ -203,10 +204,10 @@ export type ResponseStatus = z.infer<typeof ResponseStatusSchema>;
 
 export const MessagePairSchema = z
   .object({
-    query: MessageSchema.nullable().openapi({
+    query: orNull(MessageSchema).openapi({
       description: "The user message; null for assistant messages before any user message",
     }),
-    response: MessageSchema.nullable().openapi({
+    response: orNull(MessageSchema).openapi({
       description: "The last assistant message after the query; null when none yet",
     }),
     previous_responses: z.array(MessageSchema).openapi({

@@ -43,6 +43,7 @@ const tooLarge = {
 const listRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/threads",
+  operationId: "listThreads",
   auth: "key",
   tags,
   summary: "List threads (metadata only), by updated_at or created_at",
@@ -53,6 +54,7 @@ const listRoute = apiRoute({
 const createThreadRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/threads",
+  operationId: "createThread",
   auth: "key",
   body: "thread",
   tags,
@@ -71,6 +73,7 @@ const createThreadRoute = apiRoute({
 const getRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/threads/{th}",
+  operationId: "getThread",
   auth: "key",
   etag: true,
   tags,
@@ -82,6 +85,7 @@ const getRoute = apiRoute({
 const putRoute = apiRoute({
   method: "put",
   path: "/v1/workspaces/{ws}/threads/{th}",
+  operationId: "replaceThread",
   auth: "key",
   body: "thread",
   tags,
@@ -102,6 +106,7 @@ const putRoute = apiRoute({
 const patchRoute = apiRoute({
   method: "patch",
   path: "/v1/workspaces/{ws}/threads/{th}",
+  operationId: "updateThread",
   auth: "key",
   body: "thread",
   tags,
@@ -121,6 +126,7 @@ const patchRoute = apiRoute({
 const patchMetadataRoute = apiRoute({
   method: "patch",
   path: "/v1/workspaces/{ws}/threads/{th}/metadata",
+  operationId: "updateThreadMetadata",
   auth: "key",
   tags,
   summary: "Deep-merge the thread's metadata (`null` deletes a key); nothing else changes",
@@ -135,6 +141,7 @@ const patchMetadataRoute = apiRoute({
 const deleteRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}/threads/{th}",
+  operationId: "deleteThread",
   auth: "key",
   tags,
   summary: "Delete a thread and its messages",
@@ -145,6 +152,7 @@ const deleteRoute = apiRoute({
 const rebuildRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/threads/rebuild-metadata",
+  operationId: "rebuildThreadMetadata",
   auth: "key",
   tags,
   summary: "Recompute every thread's index (message count, last message, updated_at)",
@@ -158,6 +166,7 @@ const rebuildRoute = apiRoute({
 const messagesRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/threads/{th}/messages",
+  operationId: "listThreadMessages",
   auth: "key",
   tags,
   summary: "A thread's messages, oldest first, or (`view=pairs`) its query/response pairs",

@@ -24,6 +24,7 @@ const CodebaseParamsSchema = WorkspaceParamsSchema.extend({
 const listRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/codebases",
+  operationId: "listCodebases",
   auth: "key",
   tags,
   summary: "List the workspace's codebases",
@@ -40,6 +41,7 @@ const listRoute = apiRoute({
 const createCodebaseRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/codebases",
+  operationId: "createCodebase",
   auth: "key",
   tags,
   summary: "Add a codebase: `local` with a path, or `github` with a URL (and a branch)",
@@ -53,6 +55,7 @@ const createCodebaseRoute = apiRoute({
 const getRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/codebases/{id}",
+  operationId: "getCodebase",
   auth: "key",
   tags,
   summary: "Get one codebase",
@@ -63,6 +66,7 @@ const getRoute = apiRoute({
 const deleteRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}/codebases/{id}",
+  operationId: "deleteCodebase",
   auth: "key",
   tags,
   summary: "Remove a codebase",

@@ -30,6 +30,7 @@ const transitionRoute = (action: "start" | "stop", summary: string) =>
   apiRoute({
     method: "post",
     path: `/v1/workspaces/{ws}/${action}`,
+    operationId: `${action}Workspace`,
     auth: "key",
     tags,
     summary,
@@ -49,6 +50,7 @@ const stopRoute = transitionRoute(
 const archiveRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/archive",
+  operationId: "archiveWorkspace",
   auth: "key",
   tags,
   summary: "Archive (`archive: true`) or unarchive (`archive: false`) the workspace",
@@ -65,6 +67,7 @@ const archiveRoute = apiRoute({
 const resetRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/reset",
+  operationId: "resetWorkspace",
   auth: "key",
   tags,
   summary: "Reset: close every agent, cancel active streams, broadcast `workspace_reset`",
@@ -78,6 +81,7 @@ const resetRoute = apiRoute({
 const recordEventRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/lifecycle-events",
+  operationId: "createLifecycleEvent",
   auth: "key",
   tags,
   summary: "Record a lifecycle event `{event, notes}`",
@@ -94,6 +98,7 @@ const recordEventRoute = apiRoute({
 const listEventsRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/lifecycle-events",
+  operationId: "listLifecycleEvents",
   auth: "key",
   tags,
   summary: "List lifecycle events (every state change records one)",

@@ -50,6 +50,7 @@ const flag = z
 const statusRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/status",
+  operationId: "getWorkspaceStatus",
   auth: "key",
   tags,
   summary: "Status, pending operation and last activity",
@@ -60,6 +61,7 @@ const statusRoute = apiRoute({
 const healthRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/health",
+  operationId: "getWorkspaceHealth",
   auth: "key",
   tags,
   summary: "Health of each part (index, durable object, storage) with latencies and metrics",
@@ -73,6 +75,7 @@ const healthRoute = apiRoute({
 const metadataRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/metadata",
+  operationId: "getWorkspaceMetadata",
   auth: "key",
   tags,
   summary: "Counts for a UI: threads, files, bytes, runs, agents and more",

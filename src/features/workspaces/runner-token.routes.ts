@@ -26,6 +26,7 @@ const RotatedRunnerTokenSchema = RunnerTokenSchema.extend({
 const showRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}/runner-token",
+  operationId: "getRunnerToken",
   auth: "key",
   // A runner token may not see or rotate runner tokens, its own included.
   runnerTokens: false,
@@ -38,6 +39,7 @@ const showRoute = apiRoute({
 const rotateRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/runner-token",
+  operationId: "rotateRunnerToken",
   auth: "key",
   // A runner token may not see or rotate runner tokens, its own included.
   runnerTokens: false,

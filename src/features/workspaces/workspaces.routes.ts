@@ -34,6 +34,7 @@ const WorkspaceListSchema = z
 const createWorkspaceRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces",
+  operationId: "createWorkspace",
   auth: "key",
   tags,
   summary: "Create a workspace; it is `running` once its Durable Object is initialised",
@@ -47,6 +48,7 @@ const createWorkspaceRoute = apiRoute({
 const listWorkspacesRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces",
+  operationId: "listWorkspaces",
   auth: "key",
   tags,
   summary: "List the account's workspaces, newest first",
@@ -57,6 +59,7 @@ const listWorkspacesRoute = apiRoute({
 const getWorkspaceRoute = apiRoute({
   method: "get",
   path: "/v1/workspaces/{ws}",
+  operationId: "getWorkspace",
   auth: "key",
   etag: true,
   tags,
@@ -68,6 +71,7 @@ const getWorkspaceRoute = apiRoute({
 const patchWorkspaceRoute = apiRoute({
   method: "patch",
   path: "/v1/workspaces/{ws}",
+  operationId: "updateWorkspace",
   auth: "key",
   tags,
   summary: "Merge changes (metadata and config deep-merge; null deletes a key or clears a field)",
@@ -85,6 +89,7 @@ const patchWorkspaceRoute = apiRoute({
 const replaceWorkspaceRoute = apiRoute({
   method: "put",
   path: "/v1/workspaces/{ws}",
+  operationId: "replaceWorkspace",
   auth: "key",
   tags,
   summary: "Replace the writable fields; omitted ones reset to defaults (an omitted slug is kept)",
@@ -102,6 +107,7 @@ const replaceWorkspaceRoute = apiRoute({
 const deleteWorkspaceRoute = apiRoute({
   method: "delete",
   path: "/v1/workspaces/{ws}",
+  operationId: "deleteWorkspace",
   auth: "key",
   // A runner token works in its workspace; it may not end it.
   runnerTokens: false,
