@@ -62,6 +62,7 @@ function readOptions() {
     threads: {
       parts: intOption("BENCH_THREAD_PARTS", 10_000, 7),
       rounds: intOption("BENCH_THREAD_ROUNDS", 5),
+      ttfbRounds: intOption("BENCH_THREAD_TTFB_ROUNDS", 40),
     },
     files: {
       // Each of the download's two targets is measured this many times (ABBA order), and each

@@ -1,7 +1,8 @@
 // The threads benchmark, on a workspace of its own: a 10,000-part echo stream through
 // `POST …/threads/stream` (every part stored in the DO before it is sent, the answer assembled
 // and saved at the end) vs the same stream with nothing stored (a bench-only route running the
-// same model, streamText and framing in the same DO); time to first byte; and the replay of a
+// same model, streamText and framing in the same DO, through the same Worker path: key,
+// workspace, relay); time to first byte; and the replay of a
 // finished 10,000-part stream (`GET …/threads/{th}/stream` with Last-Event-ID: 0).
 // See bench/README.md ("Threads").
 import { postJson } from "./seed.mjs";
@@ -9,6 +10,10 @@ import { postJson } from "./seed.mjs";
 /** start, start-step, text-start, the words, text-end, finish-step, finish. */
 const FRAMING_PARTS = 6;
 const PERSISTED_TARGET = 0.8;
+/** First byte of a stored stream ≤ this × an unstored one's. */
+const TTFB_TARGET = 1.1;
+/** Short streams for the first-byte figure: its medians need more rounds than 5. */
+const TTFB_WORDS = 10;
 const REPLAY_TARGET_MS = 100;
 
 const median = (values) => {
@@ -59,24 +64,24 @@ async function readStream(request, attempts = 3) {
   };
 }
 
-export async function measureThreads(baseUrl, { apiKey, accountId }, { parts, rounds }) {
+export async function measureThreads(baseUrl, { apiKey }, { parts, rounds, ttfbRounds }) {
   const workspace = await postJson(`${baseUrl}/v1/workspaces`, apiKey, {
     name: "Bench threads",
     slug: "bench-threads",
   });
   const words = parts - FRAMING_PARTS;
   const auth = { authorization: `Bearer ${apiKey}` };
-  const persisted = () => ({
+  const persisted = (count = words) => ({
     url: `${baseUrl}/v1/workspaces/${workspace.id}/threads/stream`,
     init: {
       method: "POST",
       headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ message: `/delay 0\n/words ${words}`, tools: [] }),
+      body: JSON.stringify({ message: `/delay 0\n/words ${count}`, tools: [] }),
     },
   });
-  const unpersisted = () => ({
-    url: `${baseUrl}/__bench/workspaces/${workspace.id}/echo-stream?account=${accountId}&words=${words}`,
-    init: { method: "POST" },
+  const unpersisted = (count = words) => ({
+    url: `${baseUrl}/__bench/workspaces/${workspace.id}/echo-stream?words=${count}`,
+    init: { method: "POST", headers: auth },
   });
   const replay = (threadId) => ({
     url: `${baseUrl}/v1/workspaces/${workspace.id}/threads/${threadId}/stream`,
@@ -106,15 +111,27 @@ export async function measureThreads(baseUrl, { apiKey, accountId }, { parts, ro
     if (result.parts !== parts) throw new Error(`replay: expected ${parts}, got ${result.parts}`);
     replays.push(result);
   }
-  return { parts, rounds, stored, bare, replays };
+  console.log(`Measuring the first byte of ${TTFB_WORDS}-word streams (${ttfbRounds} rounds, ABBA)`);
+  const firstBytes = { stored: [], bare: [] };
+  for (let round = 0; round < ttfbRounds; round++) {
+    const order = round % 2 === 0 ? ["stored", "bare"] : ["bare", "stored"];
+    for (const kind of order) {
+      const make = kind === "stored" ? persisted : unpersisted;
+      firstBytes[kind].push((await readStream(make(TTFB_WORDS))).ttfbMs);
+    }
+  }
+  return { parts, rounds, stored, bare, replays, firstBytes };
 }
 
-export function threadsFigures({ parts, stored, bare, replays }) {
+export function threadsFigures({ parts, stored, bare, replays, firstBytes }) {
   const perSec = (results) => median(results.map((r) => (r.parts / r.totalMs) * 1000));
   const storedRate = perSec(stored);
   const bareRate = perSec(bare);
   const ratio = storedRate / bareRate;
   const replayMs = median(replays.map((r) => r.totalMs));
+  const storedFirst = median(firstBytes.stored);
+  const bareFirst = median(firstBytes.bare);
+  const firstRatio = storedFirst / bareFirst;
   const figures = [
     { name: "thread_stream_stored_parts_per_s", value: round(storedRate, 0), unit: "parts/s" },
     { name: "thread_stream_unstored_parts_per_s", value: round(bareRate, 0), unit: "parts/s" },
@@ -146,6 +163,16 @@ export function threadsFigures({ parts, stored, bare, replays }) {
       value: round(median(bare.map((r) => r.ttfbMs))),
       unit: "ms",
     },
+    { name: "thread_stream_first_byte_ms", value: round(storedFirst, 2), unit: "ms" },
+    { name: "thread_stream_unstored_first_byte_ms", value: round(bareFirst, 2), unit: "ms" },
+    {
+      name: "thread_stream_first_byte_vs_unstored",
+      value: round(firstRatio, 3),
+      unit: "ratio",
+      baseline: "thread_stream_unstored_first_byte_ms",
+      ratio: round(firstRatio, 3),
+      target: TTFB_TARGET,
+    },
     {
       name: `thread_stream_replay_${parts}_ms`,
       value: round(replayMs),
@@ -163,6 +190,11 @@ export function threadsFigures({ parts, stored, bare, replays }) {
       name: "thread_stream_stored_vs_unstored",
       met: ratio >= PERSISTED_TARGET,
       text: `${round(ratio, 3)} (target ≥ ${PERSISTED_TARGET})`,
+    },
+    {
+      name: "thread_stream_first_byte_vs_unstored",
+      met: firstRatio <= TTFB_TARGET,
+      text: `${round(firstRatio, 3)} (target ≤ ${TTFB_TARGET})`,
     },
     {
       name: `thread_stream_replay_${parts}_ms`,

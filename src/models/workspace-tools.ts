@@ -30,32 +30,45 @@ export interface WorkspaceFiles {
 
 const PathSchema = z.string().min(1).max(1024).describe("A path relative to the workspace root");
 
+// The tools' descriptions and input schemas, built once: a thread stream asks for its tools on
+// every turn, before its first frame, and building four zod schemas there cost half a
+// millisecond of that frame's latency.
+const TOOL_SPECS = {
+  list_files: {
+    description: "List the files and directories directly inside a directory of the workspace.",
+    inputSchema: z.object({
+      path: z.string().max(1024).default("").describe("The directory; '' is the root"),
+    }),
+  },
+  read_file: {
+    description: `Read a text file of the workspace (at most ${TOOL_TEXT_MAX} characters).`,
+    inputSchema: z.object({ path: PathSchema }),
+  },
+  write_file: {
+    description: "Create or overwrite a text file of the workspace.",
+    inputSchema: z.object({ path: PathSchema, content: z.string().max(TOOL_TEXT_MAX) }),
+  },
+  search_files: {
+    description: "Find workspace paths matching a glob, e.g. 'src/**/*.ts'.",
+    inputSchema: z.object({ pattern: z.string().min(1).max(1024).describe("A glob") }),
+  },
+} as const;
+
+/** The tools `names` asks for, acting on `files`; only those are made. */
 export function workspaceTools(files: WorkspaceFiles, names: readonly ThreadToolName[]): ToolSet {
-  const all = {
-    list_files: tool({
-      description: "List the files and directories directly inside a directory of the workspace.",
-      inputSchema: z.object({
-        path: z.string().max(1024).default("").describe("The directory; '' is the root"),
+  const make = {
+    list_files: () =>
+      tool({ ...TOOL_SPECS.list_files, execute: ({ path }) => files.list(path) }),
+    read_file: () => tool({ ...TOOL_SPECS.read_file, execute: ({ path }) => files.read(path) }),
+    write_file: () =>
+      tool({
+        ...TOOL_SPECS.write_file,
+        execute: ({ path, content }) => files.write(path, content),
       }),
-      execute: ({ path }) => files.list(path),
-    }),
-    read_file: tool({
-      description: `Read a text file of the workspace (at most ${TOOL_TEXT_MAX} characters).`,
-      inputSchema: z.object({ path: PathSchema }),
-      execute: ({ path }) => files.read(path),
-    }),
-    write_file: tool({
-      description: "Create or overwrite a text file of the workspace.",
-      inputSchema: z.object({ path: PathSchema, content: z.string().max(TOOL_TEXT_MAX) }),
-      execute: ({ path, content }) => files.write(path, content),
-    }),
-    search_files: tool({
-      description: "Find workspace paths matching a glob, e.g. 'src/**/*.ts'.",
-      inputSchema: z.object({ pattern: z.string().min(1).max(1024).describe("A glob") }),
-      execute: ({ pattern }) => files.search(pattern),
-    }),
-  } satisfies Record<ThreadToolName, unknown>;
+    search_files: () =>
+      tool({ ...TOOL_SPECS.search_files, execute: ({ pattern }) => files.search(pattern) }),
+  } satisfies Record<ThreadToolName, () => unknown>;
   const chosen: ToolSet = {};
-  for (const name of names) chosen[name] = all[name];
+  for (const name of names) chosen[name] = make[name]();
   return chosen;
 }

@@ -3,6 +3,7 @@ import { UI_MESSAGE_STREAM_HEADERS } from "ai";
 import type { AppEnv } from "../../http/app-env";
 import { openapiByHand } from "../../http/by-hand-route";
 import { pingWorkspace, workspaceApi } from "../../kernel/workspace-client";
+import { relayUntilCancelled } from "../../lib/relay-stream";
 import { registerBenchFileRoutes } from "./bench-files.routes";
 import { benchOnly, benchRoute } from "./bench-route";
 
@@ -44,19 +45,23 @@ export function registerBenchRoutes(app: OpenAPIHono<AppEnv>) {
     return c.json({ items: results.map((row) => JSON.parse(row.record) as unknown) });
   });
 
-  /** The threads benchmark's baseline: a thread turn's echo stream with nothing stored. */
+  /**
+   * The threads benchmark's baseline: a thread turn's echo stream with nothing stored. Through
+   * the same Worker path as `POST …/threads/stream` (key, workspace, the relay to the client),
+   * so the two differ only in what the Durable Object stores.
+   */
   openapiByHand(
     app,
-    benchRoute("post", "/__bench/workspaces/{workspace}/echo-stream"),
+    benchRoute("post", "/__bench/workspaces/{ws}/echo-stream", "json", "key"),
     async (c) => {
-      const caller = { accountId: c.req.query("account") ?? "", actor: null };
       const words = Math.min(Math.max(Number(c.req.query("words") ?? 100) || 100, 1), 1_000_000);
-      const result = await workspaceApi(
-        c.env,
-        c.req.param("workspace") ?? "",
-        caller,
-      ).threads.benchUnpersisted(words);
-      return new Response(result, { headers: UI_MESSAGE_STREAM_HEADERS });
+      const stream = await c.var.workspace.threads.benchUnpersisted(words);
+      const body = relayUntilCancelled(
+        stream,
+        async () => undefined,
+        (promise) => c.executionCtx.waitUntil(promise),
+      );
+      return new Response(body, { headers: UI_MESSAGE_STREAM_HEADERS });
     },
   );
 

@@ -8,7 +8,8 @@ import { DONE_FRAME, partFrame } from "./stream-tail";
 // same model, streamText and UI message stream, framed and batched the same way — with nothing
 // stored, no thread and no tail: the baseline the persisted stream is measured against.
 
-const BATCH = 64;
+// As many parts per frame batch as the producer flushes at once (stream-config.ts flushParts).
+const BATCH = 128;
 
 export function unpersistedEchoStream(words: number): ReadableStream<Uint8Array> {
   const result = streamText({
@@ -21,12 +22,15 @@ export function unpersistedEchoStream(words: number): ReadableStream<Uint8Array>
   let batch: string[] = [];
   return result.toUIMessageStream({ generateMessageId: () => messageId }).pipeThrough(
     new TransformStream({
-      transform(chunk, controller) {
+      async transform(chunk, controller) {
         batch.push(partFrame({ seq: ++seq, json: JSON.stringify(chunk) }));
-        // The first part goes at once, as in a thread stream.
+        // The first part goes at once, and I/O is let through after every batch, as the thread
+        // stream's producer does (stream-producer.ts): the echo model never waits, so without
+        // this the whole stream would be made before its first bytes left the object.
         if (batch.length >= BATCH || seq === 1) {
           controller.enqueue(encodeSse(batch.join("")));
           batch = [];
+          await new Promise((resolve) => setTimeout(resolve, 0));
         }
       },
       flush(controller) {
