@@ -111,7 +111,9 @@ export async function measureThreads(baseUrl, { apiKey }, { parts, rounds, ttfbR
     if (result.parts !== parts) throw new Error(`replay: expected ${parts}, got ${result.parts}`);
     replays.push(result);
   }
-  console.log(`Measuring the first byte of ${TTFB_WORDS}-word streams (${ttfbRounds} rounds, ABBA)`);
+  console.log(
+    `Measuring the first byte of ${TTFB_WORDS}-word streams (${ttfbRounds} rounds, ABBA)`,
+  );
   const firstBytes = { stored: [], bare: [] };
   for (let round = 0; round < ttfbRounds; round++) {
     const order = round % 2 === 0 ? ["stored", "bare"] : ["bare", "stored"];

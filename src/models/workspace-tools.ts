@@ -57,8 +57,7 @@ const TOOL_SPECS = {
 /** The tools `names` asks for, acting on `files`; only those are made. */
 export function workspaceTools(files: WorkspaceFiles, names: readonly ThreadToolName[]): ToolSet {
   const make = {
-    list_files: () =>
-      tool({ ...TOOL_SPECS.list_files, execute: ({ path }) => files.list(path) }),
+    list_files: () => tool({ ...TOOL_SPECS.list_files, execute: ({ path }) => files.list(path) }),
     read_file: () => tool({ ...TOOL_SPECS.read_file, execute: ({ path }) => files.read(path) }),
     write_file: () =>
       tool({
