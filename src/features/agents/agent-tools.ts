@@ -56,6 +56,7 @@ export function runCommandTool(host: () => FileHost, config: CommandConfig) {
           timeoutMs: config.timeoutMs,
           maxCommands: config.maxCommands,
           maxLoopIterations: config.maxLoopIterations,
+          pace: config.pace,
           maxOutputBytes: RUN_COMMAND_OUTPUT_MAX,
           onOutput: (stream, chunk) => {
             if (truncated) return;

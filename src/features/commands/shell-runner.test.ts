@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SHELL_DEFAULTS } from "./config";
 import { runShell, type ShellRun } from "./shell-runner";
 import type { FileHost } from "./workspace-fs";
 
@@ -27,6 +28,7 @@ async function run(script: string, options: Partial<ShellRun> = {}) {
     timeoutMs: 30_000,
     maxCommands: 10_000_000,
     maxLoopIterations: 10_000_000,
+    pace: SHELL_DEFAULTS.pace,
     maxOutputBytes: 1024 * 1024,
     onOutput: (stream, bytes) => {
       if (stream === "stdout") stdout += decoder.decode(bytes, { stream: true });

@@ -1,5 +1,4 @@
 import { Bash, InMemoryFs, MountableFs } from "just-bash";
-import { SHELL_DEFAULTS } from "./config";
 import { type PaceLimits, pacedFs, pacedHost, ShellPacer } from "./shell-pacer";
 import { outputSink, SINK_MOUNT, streamingPlugin } from "./stream-plugin";
 import { type FileHost, WorkspaceFs } from "./workspace-fs";
@@ -19,8 +18,11 @@ export interface ShellRun {
   timeoutMs: number;
   maxCommands: number;
   maxLoopIterations: number;
-  /** The CPU budget and how often the shell yields; the defaults when left out. */
-  pace?: PaceLimits;
+  /**
+   * The CPU budget and how often the shell yields: required, so no caller (a command, an
+   * agent's run_command, a process task) runs a script on other limits than COMMAND_*.
+   */
+  pace: PaceLimits;
   maxOutputBytes: number;
   onOutput: (stream: "stdout" | "stderr", bytes: Uint8Array) => void;
 }
@@ -50,7 +52,7 @@ function limitReason(lastLine: string): string {
 }
 
 export async function runShell(run: ShellRun): Promise<ShellResult> {
-  const limits = run.pace ?? SHELL_DEFAULTS.pace;
+  const limits = run.pace;
   // The caller's signal stops the run; so does the budget, from inside the interpreter's turn:
   // it reads the signal before every statement.
   const controller = new AbortController();

@@ -160,6 +160,7 @@ async function runCommandTask(context: RunnerContext): Promise<Outcome> {
     timeoutMs: context.config.timeoutMs,
     maxCommands: context.config.maxCommands,
     maxLoopIterations: context.config.maxLoopIterations,
+    pace: context.config.pace,
     maxOutputBytes: context.config.outputMaxBytes,
     onOutput: output.onOutput,
   });
