@@ -26,6 +26,8 @@ beforeAll(async () => {
   ws = (await createWorkspace(account)).id;
 });
 
+/** How long before a stream's end a reconnect may still find it finished (a busy machine). */
+const RECONNECT_SLACK_MS = 500;
 const QUESTION = "the quick brown fox jumps over the lazy dog and then naps in the warm sun";
 
 async function storedAnswer(th: string): Promise<MessageBody> {
@@ -128,16 +130,28 @@ describe("reconnecting without Last-Event-ID", () => {
         await reader.cancel();
         // The SDK's own reconnect (GET …/threads/{th}/stream, no Last-Event-ID): a replay
         // from the start, so the client rebuilds the message from nothing.
+        const at = Date.now();
         const stream = await transport.reconnectToStream({ chatId: th });
-        if (stream === null) return { replayed: false, message: null };
-        return { replayed: true, message: await assemble(stream) };
+        if (stream === null) return { at, replayed: false, message: null };
+        return { at, replayed: true, message: await assemble(stream) };
       }),
     );
     await original.rest(10_000);
     const stored = await storedAnswer(th);
+    const finishedAt = Date.parse(String(stored.metadata?.finished_at));
+    expect(Number.isNaN(finishedAt)).toBe(false);
     let replayed = 0;
     for (const [k, outcome] of outcomes.entries()) {
-      if (!outcome.replayed) continue; // finished meanwhile (204): the client loads the thread
+      if (!outcome.replayed) {
+        // 204: the stream had finished meanwhile (the client loads the thread instead). Only a
+        // client that asked just before the end may get it; one that asked well before may not.
+        // (How many clients are that late depends on the machine's load, so no count is asked.)
+        expect(
+          outcome.at,
+          `cut at ${k}: 204 although it asked well before the end`,
+        ).toBeGreaterThan(finishedAt - RECONNECT_SLACK_MS);
+        continue;
+      }
       replayed++;
       const message = outcome.message;
       expect(
@@ -145,8 +159,8 @@ describe("reconnecting without Last-Event-ID", () => {
         `cut at ${k}`,
       ).toEqual(sameAs(stored));
     }
-    // Cut while live, nearly every client found the stream still running.
-    expect(replayed).toBeGreaterThanOrEqual(Math.floor(count / 2));
+    // The first clients reattach at once, while it is surely live: never vacuous.
+    expect(replayed).toBeGreaterThan(0);
     // Once it has finished there is nothing to reattach to.
     expect(await transport.reconnectToStream({ chatId: th })).toBeNull();
   });
