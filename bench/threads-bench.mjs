@@ -21,6 +21,15 @@ const median = (values) => {
   return sorted[Math.floor(sorted.length / 2)];
 };
 const round = (value, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+/** A stored-vs-unstored figure: the ratio against its baseline figure, with its target. */
+const ratioFigure = (name, ratio, baseline, target) => ({
+  name,
+  value: round(ratio, 3),
+  unit: "ratio",
+  baseline,
+  ratio: round(ratio, 3),
+  target,
+});
 
 /**
  * Reads an SSE response to its end: time to first byte, total time, parts (id: lines). wrangler
@@ -137,14 +146,12 @@ export function threadsFigures({ parts, stored, bare, replays, firstBytes }) {
   const figures = [
     { name: "thread_stream_stored_parts_per_s", value: round(storedRate, 0), unit: "parts/s" },
     { name: "thread_stream_unstored_parts_per_s", value: round(bareRate, 0), unit: "parts/s" },
-    {
-      name: "thread_stream_stored_vs_unstored",
-      value: round(ratio, 3),
-      unit: "ratio",
-      baseline: "thread_stream_unstored_parts_per_s",
-      ratio: round(ratio, 3),
-      target: PERSISTED_TARGET,
-    },
+    ratioFigure(
+      "thread_stream_stored_vs_unstored",
+      ratio,
+      "thread_stream_unstored_parts_per_s",
+      PERSISTED_TARGET,
+    ),
     {
       name: "thread_stream_stored_total_ms",
       value: round(median(stored.map((r) => r.totalMs))),
@@ -167,14 +174,12 @@ export function threadsFigures({ parts, stored, bare, replays, firstBytes }) {
     },
     { name: "thread_stream_first_byte_ms", value: round(storedFirst, 2), unit: "ms" },
     { name: "thread_stream_unstored_first_byte_ms", value: round(bareFirst, 2), unit: "ms" },
-    {
-      name: "thread_stream_first_byte_vs_unstored",
-      value: round(firstRatio, 3),
-      unit: "ratio",
-      baseline: "thread_stream_unstored_first_byte_ms",
-      ratio: round(firstRatio, 3),
-      target: TTFB_TARGET,
-    },
+    ratioFigure(
+      "thread_stream_first_byte_vs_unstored",
+      firstRatio,
+      "thread_stream_unstored_first_byte_ms",
+      TTFB_TARGET,
+    ),
     {
       name: `thread_stream_replay_${parts}_ms`,
       value: round(replayMs),

@@ -20,10 +20,13 @@ export const WATCHDOG_MS = 30_000;
 export const INTERRUPTED_TEXT =
   "the stream was interrupted: the server restarted before it finished; the partial answer is kept";
 
+/** Parts stored and sent as one batch (at most): the producer's, and the bench baseline's. */
+export const FLUSH_PARTS = 128;
+
 export function streamConfig(env: Env, events: EventConfig): StreamConfig {
   const retention = Number(env.THREAD_STREAM_RETENTION_MS);
   return {
-    flushParts: 128,
+    flushParts: FLUSH_PARTS,
     // A batch is what the model produced at once: a token that came alone is stored and sent
     // without waiting for company (the first delta of a real model is not held back 15 ms).
     flushMs: 0,

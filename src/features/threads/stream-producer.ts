@@ -167,4 +167,5 @@ export class ThreadStream implements TailSource {
   }
 }
 
-const yieldToIo = () => new Promise((resolve) => setTimeout(resolve, 0));
+/** Lets I/O through (the frames just enqueued leave the object) before the next batch. */
+export const yieldToIo = () => new Promise((resolve) => setTimeout(resolve, 0));
