@@ -3,37 +3,10 @@
 // headless Chromium (Debian's `chromium`, or CHROMIUM_PATH), opens the test client of one
 // operation and sends its request, and fails on any request to another host (fonts, a proxy,
 // telemetry, a CDN) or on a reference page that did not render.
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import {
-  applyMigrations,
-  assertPortFree,
-  copyAssets,
-  startWrangler,
-  stopWrangler,
-  stopWranglerOnExit,
-  waitForHealth,
-} from "../bench/wrangler.mjs";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const PORT = Number(process.env.E2E_DOCS_PORT ?? 8795);
-const BASE_URL = `http://127.0.0.1:${PORT}`;
-const OVERALL_TIMEOUT_MS = 120_000;
-
-const started = Date.now();
-const step = (text) =>
-  console.log(`[docs ${((Date.now() - started) / 1000).toFixed(1)} s] ${text}`);
+import { runE2E } from "./harness.mjs";
 
 /** Every URL the page asked for, and the ones that failed. */
-async function loadReference(browserRef) {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-  });
-  browserRef.browser = browser;
+async function loadReference(browser, baseUrl, step) {
   const page = await browser.newPage();
   const requested = [];
   const failed = [];
@@ -43,7 +16,7 @@ async function loadReference(browserRef) {
   );
   page.on("pageerror", (error) => console.error(`[page error] ${error.message}`));
 
-  await page.goto(`${BASE_URL}/docs`, { waitUntil: "networkidle" });
+  await page.goto(`${baseUrl}/docs`, { waitUntil: "networkidle" });
   // Rendered from the document: an operation's summary is on the page.
   await page.getByText("Liveness of the service").first().waitFor({ timeout: 30_000 });
   step("reference rendered");
@@ -64,43 +37,16 @@ async function loadReference(browserRef) {
   return { requested, failed };
 }
 
-async function main() {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
-  }
-  const persistDir = mkdtempSync(join(os.tmpdir(), "workspaces-docs-e2e-"));
-  const browserRef = { browser: null };
-  let wrangler = null;
-  const cleanUp = async () => {
-    await browserRef.browser?.close().catch(() => {});
-    await stopWrangler(wrangler);
-    rmSync(persistDir, { recursive: true, force: true });
-  };
-  stopWranglerOnExit(cleanUp, () => wrangler);
-  const watchdog = setTimeout(async () => {
-    console.error(`docs e2e: FAILED: still running after ${OVERALL_TIMEOUT_MS / 1000} s`);
-    await cleanUp();
-    process.exit(1);
-  }, OVERALL_TIMEOUT_MS);
-
-  try {
-    await assertPortFree(BASE_URL).catch(() => {
-      throw new Error(`${BASE_URL} already answers; stop that server or set E2E_DOCS_PORT`);
-    });
-    copyAssets();
-    applyMigrations(persistDir);
-    wrangler = startWrangler({
-      port: PORT,
-      persistDir,
-      adminToken: randomBytes(24).toString("hex"),
-    });
-    await waitForHealth(BASE_URL, wrangler);
-    step(`wrangler dev answering on ${BASE_URL}`);
-
-    const { requested, failed } = await loadReference(browserRef);
+runE2E({
+  name: "docs e2e",
+  port: Number(process.env.E2E_DOCS_PORT ?? 8795),
+  portEnv: "E2E_DOCS_PORT",
+  async test({ baseUrl, port, launchBrowser, step }) {
+    const browser = await launchBrowser();
+    const { requested, failed } = await loadReference(browser, baseUrl, step);
     const elsewhere = requested.filter((url) => {
       const { protocol, host } = new URL(url);
-      return !["data:", "blob:", "about:"].includes(protocol) && host !== `127.0.0.1:${PORT}`;
+      return !["data:", "blob:", "about:"].includes(protocol) && host !== `127.0.0.1:${port}`;
     });
     for (const url of requested) console.log(`  ${url}`);
     if (elsewhere.length > 0 || failed.length > 0) {
@@ -108,14 +54,6 @@ async function main() {
         `the reference page asked other hosts: ${JSON.stringify(elsewhere)}; failed: ${JSON.stringify(failed)}`,
       );
     }
-    console.log(`\ndocs e2e: PASSED: ${requested.length} requests, all to ${BASE_URL}`);
-  } finally {
-    clearTimeout(watchdog);
-    await cleanUp();
-  }
-}
-
-main().catch((error) => {
-  console.error(`\ndocs e2e: FAILED: ${error.stack ?? error.message}`);
-  process.exit(1);
+    return `${requested.length} requests, all to ${baseUrl}`;
+  },
 });

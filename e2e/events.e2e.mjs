@@ -4,79 +4,25 @@
 // WebSocket, both opened with stream tickets, receive every change made over HTTP, in order,
 // including across the server ending the SSE stream (SSE_MAX_LIFETIME_MS is 3 s here).
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import {
-  applyMigrations,
-  assertPortFree,
-  copyAssets,
-  startWrangler,
-  stopWrangler,
-  stopWranglerOnExit,
-  waitForHealth,
-} from "../bench/wrangler.mjs";
+import { apiClient, progress, runE2E } from "./harness.mjs";
 
 const E2E_DIR = fileURLToPath(new URL(".", import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PORT = Number(process.env.E2E_PORT ?? 8797);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
 const SSE_LIFETIME_MS = 3_000;
 const WAIT_MS = 10_000;
-const OVERALL_TIMEOUT_MS = 120_000;
 // The files the page is made of, served under /__e2e/ on the API's origin.
 const PAGE_FILES = {
   "events-page.html": "text/html; charset=utf-8",
   "events-page.js": "text/javascript; charset=utf-8",
 };
 
-const started = Date.now();
-const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-const step = (text) => console.log(`[e2e ${elapsed()}] ${text}`);
-
-async function api(method, path, token, body) {
-  const response = await fetch(`${BASE_URL}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let json = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    // Not JSON: reported as text below.
-  }
-  return { status: response.status, body: json ?? text };
-}
-
-async function expectStatus(expected, method, path, token, body) {
-  const result = await api(method, path, token, body);
-  if (result.status !== expected) {
-    throw new Error(
-      `${method} ${path} answered ${result.status}, expected ${expected}: ${JSON.stringify(result.body)}`,
-    );
-  }
-  return result.body;
-}
-
-/** The same account and key shape `npm start` creates (scripts/start.mjs). */
-async function createAccountAndKey(adminToken) {
-  const account = await expectStatus(201, "POST", "/v1/admin/accounts", adminToken, {
-    name: "e2e",
-  });
-  const key = await expectStatus(201, "POST", `/v1/admin/accounts/${account.id}/keys`, adminToken, {
-    name: "e2e",
-  });
-  return { accountId: account.id, apiKey: key.key };
-}
+const { step } = progress("e2e");
+const { expectStatus, createAccountAndKey } = apiClient(BASE_URL);
 
 const range = (from, to) => Array.from({ length: to - from + 1 }, (_, index) => from + index);
 const readState = (page) => page.evaluate(() => window.e2e);
@@ -118,26 +64,13 @@ function summarize(state) {
   };
 }
 
-async function run({ adminToken, browserRef }) {
+async function run({ adminToken, launchBrowser }) {
   const { apiKey } = await createAccountAndKey(adminToken);
   const workspace = await expectStatus(201, "POST", "/v1/workspaces", apiKey, { name: "e2e" });
   const ws = workspace.id;
   step(`workspace ${ws} created`);
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  browserRef.browser = browser;
+  const browser = await launchBrowser();
   // The page comes from page.route, not from the network, so Chromium does not know it is a
   // loopback page and its Local Network Access check blocks the WebSocket to 127.0.0.1 (a page
   // the API served itself would not need this).
@@ -304,64 +237,24 @@ async function run({ adminToken, browserRef }) {
   return { head, state, sseStatuses };
 }
 
-async function main() {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
-  }
-  const adminToken = randomBytes(24).toString("hex");
-  const persistDir = mkdtempSync(join(os.tmpdir(), "workspaces-e2e-"));
-  const browserRef = { browser: null };
-  let wrangler = null;
-  const cleanUp = async () => {
-    await browserRef.browser?.close().catch(() => {});
-    await stopWrangler(wrangler);
-    rmSync(persistDir, { recursive: true, force: true });
-  };
-
-  stopWranglerOnExit(cleanUp, () => wrangler);
-  const watchdog = setTimeout(async () => {
-    console.error(`e2e: FAILED: still running after ${OVERALL_TIMEOUT_MS / 1000} s`);
-    await cleanUp();
-    process.exit(1);
-  }, OVERALL_TIMEOUT_MS);
-
-  try {
-    await assertPortFree(BASE_URL).catch(() => {
-      throw new Error(`${BASE_URL} already answers; stop that server or set E2E_PORT`);
-    });
-    copyAssets();
-    step(`applying D1 migrations into ${persistDir}`);
-    applyMigrations(persistDir);
-    wrangler = startWrangler({
-      port: PORT,
-      persistDir,
-      adminToken,
-      vars: { SSE_MAX_LIFETIME_MS: SSE_LIFETIME_MS, SSE_RETRY_MS: 200 },
-    });
-    await waitForHealth(BASE_URL, wrangler);
-    step(`wrangler dev answering on ${BASE_URL}`);
-
-    const { head, state, sseStatuses } = await run({ adminToken, browserRef });
+runE2E({
+  name: "e2e",
+  port: PORT,
+  portEnv: "E2E_PORT",
+  vars: { SSE_MAX_LIFETIME_MS: SSE_LIFETIME_MS, SSE_RETRY_MS: 200 },
+  async test({ adminToken, launchBrowser }) {
+    const { head, state, sseStatuses } = await run({ adminToken, launchBrowser });
     const perConnection = state.sse.connections.map((connection) => connection.events).join("+");
-    console.log(
-      `\ne2e: PASSED in ${elapsed()}\n` +
-        `  EventSource: ${state.sse.ids.length} events (ids ${head + 1}..${state.sse.ids.at(-1)}), ` +
-        `${state.sse.serverEnds} server-ended streams, ${state.sse.connections.length} connections ` +
-        `(events per connection ${perConnection}; resumed from cursors ` +
-        `${state.sse.connections
-          .slice(1)
-          .map((connection) => connection.cursor)
-          .join(", ")}; EventSource responses ${sseStatuses.join(" ")})\n` +
-        `  WebSocket:   ${state.socket.ids.length} events (ids ${head + 1}..${state.socket.ids.at(-1)}), ` +
-        `workspace_reset, closed/workspace_deleted, close code ${state.socket.close.code}`,
+    return (
+      `  EventSource: ${state.sse.ids.length} events (ids ${head + 1}..${state.sse.ids.at(-1)}), ` +
+      `${state.sse.serverEnds} server-ended streams, ${state.sse.connections.length} connections ` +
+      `(events per connection ${perConnection}; resumed from cursors ` +
+      `${state.sse.connections
+        .slice(1)
+        .map((connection) => connection.cursor)
+        .join(", ")}; EventSource responses ${sseStatuses.join(" ")})\n` +
+      `  WebSocket:   ${state.socket.ids.length} events (ids ${head + 1}..${state.socket.ids.at(-1)}), ` +
+      `workspace_reset, closed/workspace_deleted, close code ${state.socket.close.code}`
     );
-  } finally {
-    clearTimeout(watchdog);
-    await cleanUp();
-  }
-}
-
-main().catch((error) => {
-  console.error(`\ne2e: FAILED after ${elapsed()}: ${error.stack ?? error.message}`);
-  process.exitCode = 1;
+  },
 });

@@ -21,6 +21,40 @@ export interface AttemptEnd {
   instance: string;
 }
 
+type TaskFields = Parameters<ProcessStore["updateTask"]>[2];
+
+/**
+ * The one way an attempt ends: the task's row changed, an engine log line (when there is
+ * one), and `process.task.finished` saying how it went (`reported` — a retry to come is still
+ * reported as `failed`).
+ */
+function endAttempt(
+  store: ProcessStore,
+  run: RunRow,
+  task: TaskRow,
+  emit: Emit,
+  now: number,
+  end: {
+    fields: TaskFields;
+    reported: "succeeded" | "failed" | "canceled";
+    error: string | null;
+    log?: string;
+  },
+): void {
+  store.updateTask(run.id, task.taskId, { claim: null, ...end.fields });
+  if (end.log !== undefined) {
+    store.log(
+      run.id,
+      { taskId: task.taskId, attempt: task.attempt, stream: "engine", message: end.log },
+      now,
+    );
+  }
+  emit(
+    "process.task.finished",
+    taskEvent(run, { ...task, status: end.reported, error: end.error }),
+  );
+}
+
 /**
  * Only the attempt that is still the task's counts — a cancel, a retry or another instance's
  * claim may have moved the task on while the attempt ran.
@@ -32,48 +66,34 @@ export function recordOutcome(store: ProcessStore, end: AttemptEnd, emit: Emit, 
   const open = current?.status === "running" || current?.status === "waiting_approval";
   if (!current || !open || current.attempt !== attempt) return;
   if (current.claim !== null && current.claim !== end.instance) return;
-  const log = (message: string) =>
-    store.log(run.id, { taskId, attempt, stream: "engine", message }, now);
   if (outcome.ok) {
-    store.updateTask(run.id, taskId, {
-      status: "succeeded",
-      output: outcome.output,
-      claim: null,
-      deadlineAt: null,
-      finishedAt: now,
+    endAttempt(store, run, current, emit, now, {
+      fields: { status: "succeeded", output: outcome.output, deadlineAt: null, finishedAt: now },
+      reported: "succeeded",
+      error: null,
+      log: `attempt ${attempt} succeeded`,
     });
-    log(`attempt ${attempt} succeeded`);
-    emit("process.task.finished", taskEvent(run, { ...current, status: "succeeded", error: null }));
     return;
   }
   const spec = specTasks(run.spec).get(taskId) as TaskSpec;
   const used = attempt - current.retryBase;
+  const failed = { deadlineAt: null, error: outcome.error, output: outcome.output ?? null };
   if (used <= spec.retry.max) {
     const dueAt = now + spec.retry.backoff_s * 1000 * 2 ** (used - 1);
-    store.updateTask(run.id, taskId, {
-      status: "pending",
-      claim: null,
-      dueAt,
-      deadlineAt: null,
+    endAttempt(store, run, current, emit, now, {
+      fields: { ...failed, status: "pending", dueAt },
+      reported: "failed",
       error: outcome.error,
-      output: outcome.output ?? null,
+      log: `attempt ${attempt} failed: ${outcome.error}; retry at ${new Date(dueAt).toISOString()}`,
     });
-    log(`attempt ${attempt} failed: ${outcome.error}; retry at ${new Date(dueAt).toISOString()}`);
   } else {
-    store.updateTask(run.id, taskId, {
-      status: "failed",
-      claim: null,
-      deadlineAt: null,
+    endAttempt(store, run, current, emit, now, {
+      fields: { ...failed, status: "failed", finishedAt: now },
+      reported: "failed",
       error: outcome.error,
-      output: outcome.output ?? null,
-      finishedAt: now,
+      log: `attempt ${attempt} failed: ${outcome.error}`,
     });
-    log(`attempt ${attempt} failed: ${outcome.error}`);
   }
-  emit(
-    "process.task.finished",
-    taskEvent(run, { ...current, status: "failed", error: outcome.error }),
-  );
 }
 
 /** A task canceled (its runner, if any, is aborted by the caller after the commit). */
@@ -84,13 +104,11 @@ export function recordCanceled(
   emit: Emit,
   now: number,
 ): void {
-  store.updateTask(run.id, task.taskId, {
-    status: "canceled",
-    claim: null,
-    finishedAt: now,
+  endAttempt(store, run, task, emit, now, {
+    fields: { status: "canceled", finishedAt: now, error: "canceled" },
+    reported: "canceled",
     error: "canceled",
   });
-  emit("process.task.finished", taskEvent(run, { ...task, status: "canceled", error: "canceled" }));
 }
 
 /** A task left running by a dead instance: pending again, to run as a new attempt. */
@@ -101,25 +119,13 @@ export function recordInterrupted(
   emit: Emit,
   now: number,
 ): void {
-  store.updateTask(task.runId, task.taskId, {
-    status: "pending",
-    claim: null,
-    dueAt: null,
-    error: INTERRUPTED,
+  endAttempt(store, run, task, emit, now, {
     // The interruption is not the task's failure: it does not use up a retry.
-    retryBase: task.retryBase + 1,
+    fields: { status: "pending", dueAt: null, error: INTERRUPTED, retryBase: task.retryBase + 1 },
+    reported: "failed",
+    error: INTERRUPTED,
+    log: `attempt ${task.attempt} ${INTERRUPTED}`,
   });
-  store.log(
-    task.runId,
-    {
-      taskId: task.taskId,
-      attempt: task.attempt,
-      stream: "engine",
-      message: `attempt ${task.attempt} ${INTERRUPTED}`,
-    },
-    now,
-  );
-  emit("process.task.finished", taskEvent(run, { ...task, status: "failed", error: INTERRUPTED }));
 }
 
 /** A retry: the task and every task depending on it back to pending, their attempts kept. */

@@ -1,18 +1,17 @@
 import { runInDurableObject } from "cloudflare:test";
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api, expectEnvelope } from "../../../../test/helpers";
 import { migrate } from "../../../kernel/migrations";
 import { MIGRATIONS as AGENT_STEPS } from "../../agents/schema";
 import { workspaceStub } from "../../events/test/event-helpers";
 import { MIGRATIONS as PROCESS_STEPS } from "../schema";
 import {
-  type Ctx,
   control,
   detailsOf,
   drive,
   eventsOf,
+  freshWorkspaceEachTest,
   type RunView,
-  setup,
   sh,
   specOf,
 } from "./process-helpers";
@@ -21,10 +20,7 @@ import {
 // guarding PUT and DELETE, If-None-Match: * creating only; DELETE leaves runs already created
 // with the spec stored with them; every change appends a `process.definition.*` event.
 
-let ctx: Ctx;
-beforeEach(async () => {
-  ctx = await setup();
-});
+const ctx = freshWorkspaceEachTest();
 
 interface DefinitionBody {
   name: string;

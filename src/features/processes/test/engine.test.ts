@@ -1,19 +1,18 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api } from "../../../../test/helpers";
 import { workspaceStub } from "../../events/test/event-helpers";
 import { FakeInternet } from "../../files/test/fake-internet";
 import {
-  type Ctx,
   control,
   detailsOf,
   drive,
   elapseBackoff,
+  freshWorkspaceEachTest,
   getRun,
   logLines,
   ms,
   ref,
-  setup,
   sh,
   specOf,
   startRun,
@@ -26,10 +25,7 @@ import {
 // with backoff, timeouts, continue_on_error, templates, approvals, pause/resume/cancel, and
 // the per-task retry and skip.
 
-let ctx: Ctx;
-beforeEach(async () => {
-  ctx = await setup();
-});
+const ctx = freshWorkspaceEachTest();
 
 /** The order the engine started and finished tasks in, from the run's log. */
 async function order(run: string) {

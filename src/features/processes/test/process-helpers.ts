@@ -1,5 +1,5 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { expect } from "vitest";
+import { beforeEach, expect } from "vitest";
 import { api, createAccount, createWorkspace, type TestAccount } from "../../../../test/helpers";
 import type { WorkspaceDO } from "../../../kernel/workspace-do";
 import { doSql, workspaceStub } from "../../events/test/event-helpers";
@@ -41,10 +41,19 @@ export interface Ctx {
   ws: string;
 }
 
-export async function setup(): Promise<Ctx> {
+async function setup(): Promise<Ctx> {
   const account = await createAccount();
   const workspace = await createWorkspace(account);
   return { account, ws: workspace.id };
+}
+
+/** A fresh account and workspace before every test of the file (the one object, refilled). */
+export function freshWorkspaceEachTest(): Ctx {
+  const ctx = {} as Ctx;
+  beforeEach(async () => {
+    Object.assign(ctx, await setup());
+  });
+  return ctx;
 }
 
 type TaskInput = Record<string, unknown> & { id: string; kind: string };

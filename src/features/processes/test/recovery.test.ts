@@ -1,13 +1,12 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dispatch } from "../../../../test/helpers";
 import { workspaceStub } from "../../events/test/event-helpers";
 import { SseReader } from "../../events/test/sse-reader";
 import { WorkspaceEventSchema } from "../../events/workspace-event";
 import {
-  type Ctx,
   drive,
-  setup,
+  freshWorkspaceEachTest,
   sh,
   specOf,
   startRun,
@@ -19,10 +18,7 @@ import {
 // attempt and never reruns a succeeded one; a claim left by a dead instance is taken back; the
 // run's events stream over SSE with ids and resume.
 
-let ctx: Ctx;
-beforeEach(async () => {
-  ctx = await setup();
-});
+const ctx = freshWorkspaceEachTest();
 
 describe("crash recovery", () => {
   it("Should resume after the DO is aborted mid-task without running a succeeded task twice", async () => {

@@ -1,11 +1,10 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api } from "../../../../test/helpers";
 import {
-  type Ctx,
   drive,
+  freshWorkspaceEachTest,
   type RunView,
   ref,
-  setup,
   sh,
   specOf,
   startRun,
@@ -18,10 +17,7 @@ import {
 // last; and a reference that resolves to nothing fails the task, naming it, instead of
 // rendering an empty string into a command.
 
-let ctx: Ctx;
-beforeEach(async () => {
-  ctx = await setup();
-});
+const ctx = freshWorkspaceEachTest();
 
 const stdoutOf = (view: RunView, id: string) => (view.outputs[id] as { stdout: string }).stdout;
 

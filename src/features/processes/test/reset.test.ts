@@ -1,13 +1,12 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api } from "../../../../test/helpers";
 import {
-  type Ctx,
   control,
   createRun,
   drive,
   eventsOf,
+  freshWorkspaceEachTest,
   getRun,
-  setup,
   sh,
   specOf,
   startRun,
@@ -19,10 +18,7 @@ import {
 // awaiting approval) as `cancel` does, with "workspace reset" as the runs' error, and says how
 // many; a finished run is left as it was.
 
-let ctx: Ctx;
-beforeEach(async () => {
-  ctx = await setup();
-});
+const ctx = freshWorkspaceEachTest();
 
 describe("workspace reset", () => {
   it("Should cancel every unfinished run with reason 'workspace reset' and report how many", async () => {

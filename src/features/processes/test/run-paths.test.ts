@@ -1,14 +1,13 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api, dispatch } from "../../../../test/helpers";
 import { SseReader } from "../../events/test/sse-reader";
 import { WorkspaceEventSchema } from "../../events/workspace-event";
 import {
-  type Ctx,
   control,
   createRun,
   drive,
+  freshWorkspaceEachTest,
   type RunView,
-  setup,
   sh,
   specOf,
 } from "./process-helpers";
@@ -18,10 +17,7 @@ import {
 // document), and is a 404 for a run of another process. A run's event stream replays the
 // run from its start when no cursor is given.
 
-let ctx: Ctx;
-beforeEach(async () => {
-  ctx = await setup();
-});
+const ctx = freshWorkspaceEachTest();
 
 const nested = (process: string, run: string, rest = "") =>
   `/v1/workspaces/${ctx.ws}/processes/${process}/runs/${run}${rest}`;

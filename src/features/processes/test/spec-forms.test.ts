@@ -1,13 +1,12 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api } from "../../../../test/helpers";
 import {
-  type Ctx,
   createRun,
   detailsOf,
   drive,
+  freshWorkspaceEachTest,
   type RunView,
   ref,
-  setup,
   sh,
   startRun,
   taskAction,
@@ -18,10 +17,7 @@ import {
 // (or named), the aliases clients guess for a task's main key — and each kind's `with` checked
 // at creation, so a typo is a 400 naming the field rather than a failure once the run is going.
 
-let ctx: Ctx;
-beforeEach(async () => {
-  ctx = await setup();
-});
+const ctx = freshWorkspaceEachTest();
 
 const put = (name: string, spec: unknown, extra: Record<string, unknown> = {}) =>
   api<{ spec: { version: number; phases: { id: string; name?: string }[] } }>(

@@ -1,13 +1,12 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api, expectEnvelope } from "../../../../test/helpers";
 import {
-  type Ctx,
   control,
   createRun,
   detailsOf,
   drive,
+  freshWorkspaceEachTest,
   ref,
-  setup,
   sh,
   specOf,
 } from "./process-helpers";
@@ -16,10 +15,7 @@ import {
 // definitions and runs made from them, inputs checked against the input schema, and the run
 // state machine's 409s naming the allowed actions.
 
-let ctx: Ctx;
-beforeEach(async () => {
-  ctx = await setup();
-});
+const ctx = freshWorkspaceEachTest();
 
 const put = (name: string, body: unknown) =>
   api<Record<string, unknown>>("PUT", `/v1/workspaces/${ctx.ws}/processes/${name}`, {

@@ -1,16 +1,15 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api } from "../../../../test/helpers";
 import { EVENT_TYPES } from "../../events/workspace-event";
 import {
-  type Ctx,
   control,
   createRun,
   detailsOf,
   drive,
   eventsOf,
+  freshWorkspaceEachTest,
   getRun,
   type RunView,
-  setup,
   sh,
   specOf,
   taskAction,
@@ -21,10 +20,7 @@ import {
 // events (`process.run.status_changed`, `from_status`), a 409's details and the OpenAPI
 // document say `status`, never `state`.
 
-let ctx: Ctx;
-beforeEach(async () => {
-  ctx = await setup();
-});
+const ctx = freshWorkspaceEachTest();
 
 /** Every key at any depth of a JSON value, as `a.b[].c` paths. */
 function keyPaths(value: unknown, at = ""): string[] {

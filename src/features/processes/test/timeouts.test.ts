@@ -1,16 +1,15 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api } from "../../../../test/helpers";
 import {
   alarmAt,
-  type Ctx,
   control,
   detailsOf,
   drive,
   elapse,
+  freshWorkspaceEachTest,
   logLines,
   ms,
   ref,
-  setup,
   sh,
   specOf,
   startRun,
@@ -22,10 +21,7 @@ import {
 // timeout_s passes; a wait's seconds may come from a template. Time passes by moving the
 // tasks' times into the past and running the alarm, never by sleeping.
 
-let ctx: Ctx;
-beforeEach(async () => {
-  ctx = await setup();
-});
+const ctx = freshWorkspaceEachTest();
 
 describe("approval timeout", () => {
   it("Should fail an undecided approval when timeout_s passes, retry it as a new approval, then fail the run", async () => {
