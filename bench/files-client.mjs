@@ -12,6 +12,24 @@ const randomFillAsync = promisify(randomFill);
  */
 export const randomBody = (size) => randomFillAsync(Buffer.allocUnsafe(size));
 
+/** The socket errors of a request written to a keep-alive connection the server had closed. */
+const STALE_SOCKET = new Set(["EPIPE", "ECONNRESET", "UND_ERR_SOCKET"]);
+
+/**
+ * fetch, sent once more on a fresh connection when the pooled one turns out to be dead before
+ * the answer: wrangler's proxy closes a connection idle for 5 s, and when that close crosses the
+ * next request's first bytes (seen after a 500 MiB body took seconds to fill on a busy machine)
+ * the write fails with EPIPE. Only for requests that may be repeated (a PUT replaces).
+ */
+export async function fetchRetryingStaleSocket(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (!STALE_SOCKET.has(error?.cause?.code)) throw error;
+    return fetch(url, init);
+  }
+}
+
 const SEED_BATCH = 500;
 /**
  * One batch at a time: with two at once over keep-alive connections, wrangler dev's proxy now
@@ -45,7 +63,7 @@ export class FilesClient {
   /** PUT …/files/{path} with `size` random bytes (fetch sends the Content-Length). */
   async upload(path, size) {
     const body = await randomBody(size);
-    const res = await fetch(this.fileUrl(path), {
+    const res = await fetchRetryingStaleSocket(this.fileUrl(path), {
       method: "PUT",
       headers: { ...this.auth, "content-type": "application/octet-stream" },
       body,
@@ -56,7 +74,7 @@ export class FilesClient {
 
   /** PUT /__bench/r2/{key}: the same bytes straight into R2 (the upload's bare baseline). */
   async bareUpload(key, size) {
-    const res = await fetch(`${this.baseUrl}/__bench/r2/${key}`, {
+    const res = await fetchRetryingStaleSocket(`${this.baseUrl}/__bench/r2/${key}`, {
       method: "PUT",
       body: await randomBody(size),
     });

@@ -1,7 +1,7 @@
 import { tool } from "ai";
 import { z } from "zod";
 import type { CommandConfig } from "../commands/config";
-import { runShell } from "../commands/shell-runner";
+import { runScript } from "../commands/run-script";
 import type { FileHost } from "../commands/workspace-fs";
 import { EFFORTS, RoleNameSchema, TASK_MAX } from "./agent.schemas";
 
@@ -35,54 +35,14 @@ export function runCommandTool(host: () => FileHost, config: CommandConfig) {
         message: "give the script to run as `script`",
         path: ["script"],
       }),
-    execute: async (input, { abortSignal }) => {
-      const script = (input.script ?? input.command) as string;
-      const controller = new AbortController();
-      const stop = (reason: string) => {
-        if (!controller.signal.aborted) controller.abort(reason);
-      };
-      abortSignal?.addEventListener("abort", () => stop("canceled"), { once: true });
-      const timer = setTimeout(() => stop("timeout"), config.timeoutMs);
-      const decoder = { stdout: new TextDecoder(), stderr: new TextDecoder() };
-      const out = { stdout: "", stderr: "" };
-      let bytes = 0;
-      let truncated = false;
-      try {
-        const result = await runShell({
-          script,
-          env: {},
-          host: host(),
-          signal: controller.signal,
-          timeoutMs: config.timeoutMs,
-          maxCommands: config.maxCommands,
-          maxLoopIterations: config.maxLoopIterations,
-          pace: config.pace,
-          maxOutputBytes: RUN_COMMAND_OUTPUT_MAX,
-          onOutput: (stream, chunk) => {
-            if (truncated) return;
-            const room = RUN_COMMAND_OUTPUT_MAX - bytes;
-            const kept = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
-            bytes += kept.byteLength;
-            out[stream] += decoder[stream].decode(kept, { stream: true });
-            if (kept.byteLength < chunk.byteLength) {
-              truncated = true;
-              stop("output");
-            }
-          },
-        });
-        const stopped = controller.signal.aborted ? String(controller.signal.reason) : null;
-        return {
-          exit_code: result.exitCode,
-          stdout: out.stdout,
-          stderr: out.stderr,
-          truncated,
-          ...(stopped === "timeout" ? { timed_out: true } : {}),
-          ...(result.limitMessage ? { limit: result.limitMessage } : {}),
-        };
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    execute: (input, { abortSignal }) =>
+      runScript({
+        script: (input.script ?? input.command) as string,
+        host: host(),
+        config,
+        outputMaxBytes: RUN_COMMAND_OUTPUT_MAX,
+        signal: abortSignal,
+      }),
   });
 }
 

@@ -12,6 +12,8 @@ import type { SubscriberInfo, SubscriptionRequest } from "./subscriber";
 export class EventHub {
   readonly sockets: SocketHub;
   private readonly tails = new Map<string, SseTail>();
+  /** Other modules of this DO following the feed (MCP's resource updates); see `listen`. */
+  private readonly listeners = new Set<(events: readonly LoggedEvent[]) => void>();
 
   constructor(
     ctx: DurableObjectState,
@@ -45,6 +47,20 @@ export class EventHub {
       }
     }
     this.sockets.deliver(events);
+    for (const listener of this.listeners) {
+      try {
+        listener(events);
+      } catch (error) {
+        // A listener's failure is its own: the commit and the other subscribers stand.
+        console.error("an event listener failed", error);
+      }
+    }
+  }
+
+  /** Calls `listener` with every batch of committed events, until the returned stop. */
+  listen(listener: (events: readonly LoggedEvent[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Ends every stream and socket with a final message saying why. */
