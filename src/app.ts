@@ -11,6 +11,7 @@ import { registerFileRoutes } from "./features/files/files.routes";
 import { registerSearchRoutes } from "./features/files/search.routes";
 import { registerUploadRoutes } from "./features/files/uploads.routes";
 import { registerHealthRoutes } from "./features/health/health.routes";
+import { registerMcpRoutes } from "./features/mcp/mcp.routes";
 import { registerProcessRoutes } from "./features/processes/processes.routes";
 import { registerThreadStreamRoutes } from "./features/threads/thread-stream.routes";
 import { registerThreadRoutes } from "./features/threads/threads.routes";
@@ -77,6 +78,7 @@ export function createApp() {
   registerCommandRoutes(app);
   registerAgentRoutes(app);
   registerProcessRoutes(app);
+  registerMcpRoutes(app);
   // Before the thread routes: `…/threads/stream` is not a thread id.
   registerThreadStreamRoutes(app);
   registerThreadRoutes(app);

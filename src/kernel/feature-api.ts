@@ -34,3 +34,26 @@ export type Remote<A> =
           : never;
       }
     : never;
+
+/** A facade's methods bound to a caller: how one module of the DO calls another's facade. */
+export type Bound<A> =
+  A extends FeatureApi<infer M>
+    ? {
+        [K in keyof M]: M[K] extends (caller: Caller, ...args: infer P) => infer R
+          ? (...args: P) => R
+          : never;
+      }
+    : never;
+
+/**
+ * `api`'s methods acting as `caller`, called in the DO itself (the caller was checked by the
+ * call that brought the request here). They throw their ApiErrors as they are.
+ */
+export function bindFacade<A extends FeatureApi>(api: A, caller: Caller): Bound<A> {
+  const bound: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(api.methods)) {
+    bound[name] = (...args: unknown[]) =>
+      (method as (caller: Caller, ...rest: unknown[]) => unknown)(caller, ...args);
+  }
+  return bound as Bound<A>;
+}

@@ -4,16 +4,20 @@ import { commandsModule } from "../features/commands/commands-module";
 import { commandConfig } from "../features/commands/config";
 import { COMMAND_EVENTS } from "../features/commands/events";
 import { shellFileHost } from "../features/commands/file-host";
+import { runScript } from "../features/commands/run-script";
 import { eventsModule } from "../features/events/events-module";
 import { agentFiles } from "../features/files/agent-files";
 import { FILE_EVENTS } from "../features/files/events";
 import { filesModule } from "../features/files/files-module";
+import { toolFiles } from "../features/files/tool-files";
+import { mcpModule } from "../features/mcp/mcp-module";
 import { PROCESS_EVENTS } from "../features/processes/events";
 import { processesModule } from "../features/processes/processes-module";
 import { THREAD_EVENTS } from "../features/threads/events";
 import { threadsModule } from "../features/threads/threads-module";
 import { WORKSPACE_EVENTS } from "../features/workspaces/events";
 import { workspacesModule } from "../features/workspaces/workspaces-module";
+import { bindFacade } from "./feature-api";
 import type { Kernel } from "./kernel";
 import { MIGRATIONS as KERNEL_MIGRATIONS } from "./kernel-schema";
 import type { WorkspaceModule } from "./module";
@@ -25,9 +29,10 @@ import type { WorkspaceModule } from "./module";
 
 export function composeModules(kernel: Kernel, hooks: { walk: WorkspaceWalks }) {
   const files = filesModule(kernel);
-  const toolFiles = (caller: Parameters<typeof agentFiles>[1]) => agentFiles(files.service, caller);
+  const agentFilesOf = (caller: Parameters<typeof agentFiles>[1]) =>
+    agentFiles(files.service, caller);
   const events = eventsModule(kernel, { debug: () => threads.debug() });
-  const threads = threadsModule(kernel, { files: toolFiles, eventConfig: events.config });
+  const threads = threadsModule(kernel, { files: agentFilesOf, eventConfig: events.config });
   const commands = commandsModule(kernel, { files: files.service, prompt: threads.runPrompt });
   const fileHost = (caller: Parameters<typeof shellFileHost>[1]) =>
     shellFileHost(files.service, caller);
@@ -38,7 +43,7 @@ export function composeModules(kernel: Kernel, hooks: { walk: WorkspaceWalks }) 
   const agents = agentsModule(kernel, {
     streams: threads.streams,
     threads: threads.threads,
-    files: toolFiles,
+    files: agentFilesOf,
     fileHost,
     commandConfig: () => commandConfig(kernel.env),
     orchestratorRole: () => workspaces.store.stored().orchestrator_role,
@@ -49,6 +54,25 @@ export function composeModules(kernel: Kernel, hooks: { walk: WorkspaceWalks }) 
     config: () => commandConfig(kernel.env),
     prompt: threads.promptTasks,
     openEvents: (request) => events.hub.openSse(request),
+  });
+
+  const mcp = mcpModule(kernel, {
+    workspace: (caller) => workspaces.api.methods.get(caller),
+    files: (caller) => toolFiles(files.service, caller),
+    runScript: (caller, run) =>
+      runScript({ ...run, host: fileHost(caller), config: commandConfig(kernel.env) }),
+    commands: (caller) => {
+      const bound = bindFacade(commands.api, caller);
+      return {
+        ...bound,
+        execute: (trigger, input) => bound.execute(trigger, input, commandConfig(kernel.env)),
+      };
+    },
+    threads: (caller) => bindFacade(threads.api, caller),
+    answer: threads.runPrompt,
+    processes: (caller) => bindFacade(processes.api, caller),
+    agents: (caller) => bindFacade(agents.api, caller),
+    listen: (listener) => events.hub.listen(listener),
   });
 
   const kernelTables: WorkspaceModule = { name: "kernel", migrations: KERNEL_MIGRATIONS };
@@ -62,6 +86,7 @@ export function composeModules(kernel: Kernel, hooks: { walk: WorkspaceWalks }) 
     commands.module,
     agents.module,
     processes.module,
+    mcp.module,
   ];
   const apis = {
     workspaces: workspaces.api,
@@ -71,6 +96,7 @@ export function composeModules(kernel: Kernel, hooks: { walk: WorkspaceWalks }) 
     commands: commands.api,
     agents: agents.api,
     processes: processes.api,
+    mcp: mcp.api,
   };
   return { modules, apis, events, threads };
 }

@@ -84,6 +84,20 @@ export function namedArgs(
   );
 }
 
+/** Values given as text by name (an MCP prompt's arguments), each read as its declared type. */
+export function textArgs(
+  declared: readonly ArgDeclaration[],
+  given: Record<string, string>,
+): Record<string, ArgValue> {
+  const types = new Map(declared.map((arg) => [arg.name, arg.type]));
+  return Object.fromEntries(
+    Object.entries(given).map(([name, value]) => {
+      const type = types.get(name);
+      return [name, type ? fromText(value, type) : value];
+    }),
+  );
+}
+
 function fromText(value: string, type: ArgDeclaration["type"]): ArgValue {
   if (type === "number" && value.trim() !== "" && Number.isFinite(Number(value))) {
     return Number(value);

@@ -2,7 +2,12 @@ import { type Caller, SYSTEM } from "../../kernel/caller";
 import { featureApi } from "../../kernel/feature-api";
 import type { Kernel } from "../../kernel/kernel";
 import type { WorkspaceModule } from "../../kernel/module";
-import type { CreateCommandInput, ExecuteCommandInput, PatchCommandInput } from "./command.schemas";
+import type {
+  CreateCommandInput,
+  ExecuteCommandInput,
+  OutputChunk,
+  PatchCommandInput,
+} from "./command.schemas";
 import { Commands } from "./commands";
 import type { CommandConfig } from "./config";
 import { COMMAND_EVENTS } from "./events";
@@ -44,6 +49,10 @@ export function commandsModule(kernel: Kernel, ports: CommandsPorts) {
       commands.execute(caller, trigger, input, config),
     execution: (_caller: Caller, trigger: string, id: string) => commands.execution(trigger, id),
     cancel: (caller: Caller, trigger: string, id: string) => commands.cancel(caller, trigger, id),
+    follow: (_caller: Caller, trigger: string, id: string, onChunk: (chunk: OutputChunk) => void) =>
+      commands.follow(trigger, id, onChunk),
+    renderPrompt: (_caller: Caller, trigger: string, args: Record<string, string>) =>
+      commands.renderPrompt(trigger, args),
     output: (_caller: Caller, trigger: string, id: string, format: OutputFormat, after: number) =>
       commands.openOutput(trigger, id, format, after),
   });

@@ -1,12 +1,13 @@
 import { ApiError } from "../../http/errors";
 import type { Caller } from "../../kernel/caller";
 import type { Emit } from "../../kernel/events";
-import { namedArgs, resolveArgs } from "./args";
+import { namedArgs, renderTemplate, resolveArgs, textArgs } from "./args";
 import type {
   Command,
   CreateCommandInput,
   ExecuteCommandInput,
   Execution,
+  OutputChunk,
   PatchCommandInput,
 } from "./command.schemas";
 import type { CommandConfig } from "./config";
@@ -177,6 +178,58 @@ export class Commands {
       this.end(caller, id, { status: "canceled", exitCode: null, reason });
     }
     return running.length;
+  }
+
+  /**
+   * Follows an execution to its end, for a caller that waits for it (an MCP tool call): every
+   * output chunk in order — those already stored, then each as it comes — then the ended
+   * execution.
+   */
+  follow(trigger: string, id: string, onChunk: (chunk: OutputChunk) => void): Promise<Execution> {
+    const execution = this.execution(trigger, id);
+    let after = 0;
+    const replay = () => {
+      for (;;) {
+        const page = this.executions.chunks(id, after, 256);
+        for (const chunk of page) {
+          onChunk(chunk);
+          after = chunk.seq;
+        }
+        if (page.length < 256) return;
+      }
+    };
+    if (isFinished(execution.status)) {
+      replay();
+      return Promise.resolve(execution);
+    }
+    return new Promise((resolve) => {
+      // Registered before the replay, in the same turn: no chunk falls between the two.
+      const stop = this.executions.listen(id, {
+        chunk: (chunk) => {
+          if (chunk.seq <= after) return;
+          onChunk(chunk);
+          after = chunk.seq;
+        },
+        end: (ended) => {
+          stop();
+          resolve(ended);
+        },
+      });
+      replay();
+    });
+  }
+
+  /**
+   * A prompt command's text with its arguments — given as text, as MCP prompts take them, each
+   * read as its declared type — checked and filled in.
+   */
+  renderPrompt(trigger: string, given: Record<string, string>): { command: Command; text: string } {
+    const command = this.registry.get(trigger);
+    if (command.type !== "prompt") {
+      throw new ApiError("conflict", `'${trigger}' is a ${command.type} command, not a prompt`);
+    }
+    const args = resolveArgs(command.args, textArgs(command.args, given));
+    return { command, text: renderTemplate(command.body as string, args) };
   }
 
   openOutput(trigger: string, id: string, format: OutputFormat, after: number) {

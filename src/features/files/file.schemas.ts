@@ -37,3 +37,29 @@ export const AttachmentSchema = z
   })
   .openapi("Attachment");
 export type Attachment = z.infer<typeof AttachmentSchema>;
+
+/** A move or rename, as `POST …/files/move` takes it (and the MCP tool move_path). */
+export const MoveSchema = z
+  .object({
+    from: z.string().min(1).openapi({ example: "drafts/plan.md" }),
+    to: z.string().min(1).openapi({ example: "docs/plan.md" }),
+    overwrite: z.boolean().default(false).openapi({ description: "Replace an existing `to`" }),
+  })
+  .strict()
+  .openapi("MoveRequest");
+
+/** A path search's pattern and depth, as `POST …/search/paths` (and MCP's search_paths) take them. */
+export const PathGlobFields = {
+  glob: z
+    .string()
+    .min(1)
+    .max(1000)
+    .openapi({ example: "src/**/*.ts", description: "A picomatch glob" }),
+  max_depth: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .optional()
+    .openapi({ description: "At most this many path segments" }),
+};

@@ -17,6 +17,7 @@ import {
 import { apiRoute } from "../../http/route";
 import { isJsonRequest } from "../../http/route-policy";
 import { contentTypeFor } from "./content-types";
+import { MoveSchema } from "./file.schemas";
 import { CreateFileJsonSchema, importFile, parseImportRequest } from "./file-import";
 import { type FileEntry, FileEntrySchema } from "./file-index";
 import { normalizePath } from "./paths";
@@ -181,15 +182,6 @@ const createFileRoute = apiRoute({
     ...importErrors,
   },
 });
-
-const MoveSchema = z
-  .object({
-    from: z.string().min(1).openapi({ example: "drafts/plan.md" }),
-    to: z.string().min(1).openapi({ example: "docs/plan.md" }),
-    overwrite: z.boolean().default(false).openapi({ description: "Replace an existing `to`" }),
-  })
-  .strict()
-  .openapi("MoveRequest");
 
 const moveRoute = apiRoute({
   method: "post",

@@ -11,22 +11,12 @@ import {
 import { apiRoute } from "../../http/route";
 import { isAfterCursor } from "../../lib/cursor";
 import { nextCursor, pageKey } from "../../lib/pagination";
+import { PathGlobFields } from "./file.schemas";
 import { FileEntrySchema } from "./file-index";
 
 const SearchPathsSchema = z
   .object({
-    glob: z
-      .string()
-      .min(1)
-      .max(1000)
-      .openapi({ example: "src/**/*.ts", description: "A picomatch glob" }),
-    max_depth: z
-      .number()
-      .int()
-      .min(1)
-      .max(256)
-      .optional()
-      .openapi({ description: "At most this many path segments" }),
+    ...PathGlobFields,
     stats: z
       .boolean()
       .default(false)

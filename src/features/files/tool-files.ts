@@ -132,9 +132,9 @@ export function toolFiles(service: FileService, caller: Caller) {
       return service.remove(caller, normalizePath(toolPath(raw)), recursive);
     },
 
-    /** Paths matching a glob, in path order, `limit` at most. */
-    search(glob: string, maxDepth: number | null, limit: number) {
-      const found = searchPaths(index.entriesAfter(null), { glob, maxDepth, after: null, limit });
+    /** Paths matching a glob, in path order after `after`, `limit` at most. */
+    search(glob: string, maxDepth: number | null, limit: number, after: string | null = null) {
+      const found = searchPaths(index.entriesAfter(after), { glob, maxDepth, after, limit });
       return { entries: found.items, more: found.more };
     },
   };

@@ -12,13 +12,13 @@ import { ProcessSpecSchema } from "./spec";
 
 // Request and response shapes of the process routes.
 
-const NameSchema = z
+export const ProcessNameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lowercase letters, digits, '_' or '-', at most 64")
   .refine((name) => name !== "runs", "'runs' is reserved")
   .openapi({ param: { name: "process", in: "path" }, example: "deploy" });
 
-export const ProcessParamsSchema = WorkspaceParamsSchema.extend({ process: NameSchema });
+export const ProcessParamsSchema = WorkspaceParamsSchema.extend({ process: ProcessNameSchema });
 
 export const RunParamsSchema = WorkspaceParamsSchema.extend({
   run: z
