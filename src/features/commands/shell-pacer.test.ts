@@ -1,21 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { ShellPacer, type TurnClock } from "./shell-pacer";
+import { ShellPacer } from "./shell-pacer";
 
 // The pacer against a hand-driven clock: what counts as the shell's work, and when it yields.
 
-function pacerAt(
-  limits = { cpuBudgetMs: 100, sliceMs: 10, sliceCommands: 5 },
-  turns: TurnClock = { at: Number.NEGATIVE_INFINITY },
-) {
+function pacerAt(limits = { cpuBudgetMs: 100, sliceMs: 10, sliceCommands: 5 }) {
   const clock = { now: 0 };
   const exceeded: number[] = [];
   const pacer = new ShellPacer(
     limits,
     () => exceeded.push(clock.now),
     () => clock.now,
-    turns,
   );
   return { clock, exceeded, pacer };
+}
+
+/** Whether `pace()` let a timer run before it returned. */
+async function yielded(pacer: ShellPacer): Promise<boolean> {
+  const order: string[] = [];
+  setTimeout(() => order.push("timer"), 0);
+  await pacer.pace();
+  order.push("paced");
+  return order[0] === "timer";
 }
 
 describe("ShellPacer", () => {
@@ -55,34 +60,20 @@ describe("ShellPacer", () => {
     expect(order).toEqual(["command 0", "command 1", "timer", "command 2"]);
   });
 
-  it("Should take one turn for all the shells of the isolate, not one each, per time slice", async () => {
-    const turns: TurnClock = { at: Number.NEGATIVE_INFINITY };
-    const limits = { cpuBudgetMs: 1_000, sliceMs: 10, sliceCommands: 1_000 };
-    const clock = { now: 0 };
-    const shells = [0, 1, 2].map(
-      () =>
-        new ShellPacer(
-          limits,
-          () => undefined,
-          () => clock.now,
-          turns,
-        ),
-    );
-    const yielded = async (pacer: ShellPacer) => {
-      const order: string[] = [];
-      setTimeout(() => order.push("timer"), 0);
-      await pacer.pace();
-      order.push("paced");
-      return order[0] === "timer";
-    };
-    clock.now = 20;
-    // The first past its slice yields; the turn it took counts for the others.
-    expect(await yielded(shells[0] as ShellPacer)).toBe(true);
-    expect(await yielded(shells[1] as ShellPacer)).toBe(false);
-    expect(await yielded(shells[2] as ShellPacer)).toBe(false);
-    // A slice later, with no turn taken meanwhile, the next one yields again.
-    clock.now = 31;
-    expect(await yielded(shells[1] as ShellPacer)).toBe(true);
-    expect(await yielded(shells[2] as ShellPacer)).toBe(false);
+  it("Should yield after a slice of its own work, not for time spent waiting or in others' work", async () => {
+    const { clock, pacer } = pacerAt({ cpuBudgetMs: 1_000, sliceMs: 10, sliceCommands: 1_000 });
+    // 500 ms pass while it waits on the file service (other requests run meanwhile).
+    let release = () => {};
+    const io = pacer.wait(new Promise<void>((resolve) => (release = resolve)));
+    clock.now = 500;
+    release();
+    await io;
+    clock.now = 505;
+    expect(await yielded(pacer)).toBe(false);
+    // 10 ms of its own work: a slice.
+    clock.now = 511;
+    expect(await yielded(pacer)).toBe(true);
+    clock.now = 515;
+    expect(await yielded(pacer)).toBe(false);
   });
 });
