@@ -1,15 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { ShellPacer } from "./shell-pacer";
+import { type LoopClock, ShellPacer } from "./shell-pacer";
 
 // The pacer against a hand-driven clock: what counts as the shell's work, and when it yields.
 
-function pacerAt(limits = { cpuBudgetMs: 100, sliceMs: 10, sliceCommands: 5 }) {
+function pacerAt(
+  limits = { cpuBudgetMs: 100, sliceMs: 10, sliceCommands: 5 },
+  loop: LoopClock = { turnedAt: Number.NEGATIVE_INFINITY },
+) {
   const clock = { now: 0 };
   const exceeded: number[] = [];
   const pacer = new ShellPacer(
     limits,
     () => exceeded.push(clock.now),
     () => clock.now,
+    loop,
   );
   return { clock, exceeded, pacer };
 }
@@ -60,20 +64,30 @@ describe("ShellPacer", () => {
     expect(order).toEqual(["command 0", "command 1", "timer", "command 2"]);
   });
 
-  it("Should yield after a slice of its own work, not for time spent waiting or in others' work", async () => {
-    const { clock, pacer } = pacerAt({ cpuBudgetMs: 1_000, sliceMs: 10, sliceCommands: 1_000 });
-    // 500 ms pass while it waits on the file service (other requests run meanwhile).
+  it("Should yield only when the isolate's loop has not turned for a slice, whichever shell saw it turn", async () => {
+    const loop: LoopClock = { turnedAt: Number.NEGATIVE_INFINITY };
+    const limits = { cpuBudgetMs: 1_000, sliceMs: 10, sliceCommands: 1_000 };
+    const clock = { now: 0 };
+    const [a, b] = [0, 1].map(
+      () =>
+        new ShellPacer(
+          limits,
+          () => undefined,
+          () => clock.now,
+          loop,
+        ),
+    );
+    // b's wait on the file service comes back at 15: the loop turned then, for a too.
     let release = () => {};
-    const io = pacer.wait(new Promise<void>((resolve) => (release = resolve)));
-    clock.now = 500;
+    const io = (b as ShellPacer).wait(new Promise<void>((resolve) => (release = resolve)));
+    clock.now = 15;
     release();
     await io;
-    clock.now = 505;
-    expect(await yielded(pacer)).toBe(false);
-    // 10 ms of its own work: a slice.
-    clock.now = 511;
-    expect(await yielded(pacer)).toBe(true);
-    clock.now = 515;
-    expect(await yielded(pacer)).toBe(false);
+    clock.now = 20;
+    expect(await yielded(a as ShellPacer)).toBe(false);
+    // Nothing came back since 15: at 26 a slice has passed, and a shell yields.
+    clock.now = 26;
+    expect(await yielded(a as ShellPacer)).toBe(true);
+    expect(await yielded(b as ShellPacer)).toBe(false);
   });
 });

@@ -26,13 +26,24 @@ export interface PaceLimits {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
+/**
+ * When the isolate's event loop was last seen to turn: a shell's wait on the file service (I/O)
+ * or its yield came back. Shared by every shell of the isolate, because what holds up other
+ * requests is the one chain of microtasks all running scripts make together, not any one of
+ * them: while that chain keeps being broken, no shell needs a yield of its own.
+ */
+export interface LoopClock {
+  turnedAt: number;
+}
+const ISOLATE_LOOP: LoopClock = { turnedAt: Number.NEGATIVE_INFINITY };
+
 export class ShellPacer {
   /** The work of the stretches already ended by a wait. */
   private workedMs = 0;
   /** When the current stretch of work began (the end of the last wait). */
   private workStart: number;
-  /** The work done when the shell last yielded, and the commands it has run since. */
-  private workAtYield = 0;
+  /** When this shell started (its first slice runs from then), and its commands since it yielded. */
+  private readonly startedAt: number;
   private commandsSinceYield = 0;
   /** How many waits (a yield, a file-service call) are under way; while any is, no work counts. */
   private waiting = 0;
@@ -43,8 +54,10 @@ export class ShellPacer {
     /** Called once, from inside the interpreter's turn, when the budget is used up. */
     private readonly onExceeded: () => void,
     private readonly now: () => number = () => performance.now(),
+    private readonly loop: LoopClock = ISOLATE_LOOP,
   ) {
     this.workStart = now();
+    this.startedAt = this.workStart;
   }
 
   /** The interpreter starts a command (synchronously): counted, and the budget checked. */
@@ -59,21 +72,21 @@ export class ShellPacer {
   }
 
   /**
-   * A point where the shell may wait: past its slice — a slice's worth of its own work or of
-   * commands since it last yielded — it lets the event loop run first. Only its own work
-   * counts: while it waited on the file service (real I/O) other requests could run, and a
-   * timer comes back only once the loop is idle (workerd runs ready I/O first), so a yield a
-   * shell does not need costs it a whole idle wait — 32 concurrent trivial command tasks that
-   * yielded on wall time (others' work included) took 21 ms a task instead of 4.
+   * A point where the shell may wait: past its slice — a slice's worth of commands since it
+   * last yielded, or of time since the isolate's loop last turned — it lets the event loop run
+   * first. A yield costs more than it seems: a timer comes back only once workerd's loop is
+   * idle (it runs ready I/O first), 1.5 s on average under a process tick, so shells yield only
+   * when the loop has really not turned for a slice (32 concurrent trivial command tasks that
+   * each yielded on their own wall time took 21 ms a task instead of 4).
    */
   async pace(): Promise<void> {
     this.checkBudget();
+    const turned = Math.max(this.loop.turnedAt, this.startedAt);
     const due =
       this.commandsSinceYield >= this.limits.sliceCommands ||
-      this.workMs - this.workAtYield >= this.limits.sliceMs;
+      this.now() - turned >= this.limits.sliceMs;
     if (!due) return;
     await this.wait(yieldToEventLoop());
-    this.workAtYield = this.workMs;
     this.commandsSinceYield = 0;
   }
 
@@ -84,6 +97,7 @@ export class ShellPacer {
       return await promise;
     } finally {
       if (--this.waiting === 0) this.workStart = this.now();
+      this.loop.turnedAt = this.now();
     }
   }
 
