@@ -16,7 +16,7 @@ export interface CommandConfig {
    */
   maxCommands: number;
   maxLoopIterations: number;
-  /** The shell's CPU budget and its yields (`COMMAND_CPU_BUDGET_MS`, `COMMAND_SLICE_*`). */
+  /** The shell's CPU budget and its yields (`COMMAND_CPU_BUDGET_MS`, `COMMAND_SLICE_COMMANDS`). */
   pace: PaceLimits;
   /** The http type's SSRF guard: the URL import's settings. */
   guard: GuardConfig;
@@ -26,7 +26,7 @@ export interface CommandConfig {
 export const SHELL_DEFAULTS = {
   maxCommands: 100_000,
   maxLoopIterations: 100_000,
-  pace: { cpuBudgetMs: 10_000, sliceMs: 10, sliceCommands: 100 } satisfies PaceLimits,
+  pace: { cpuBudgetMs: 10_000, sliceCommands: 100 } satisfies PaceLimits,
 };
 
 const positive = (value: string | undefined, fallback: number) => {
@@ -43,7 +43,6 @@ export function commandConfig(env: Env): CommandConfig {
     maxLoopIterations: positive(vars.COMMAND_MAX_LOOP_ITERATIONS, SHELL_DEFAULTS.maxLoopIterations),
     pace: {
       cpuBudgetMs: positive(vars.COMMAND_CPU_BUDGET_MS, SHELL_DEFAULTS.pace.cpuBudgetMs),
-      sliceMs: positive(vars.COMMAND_SLICE_MS, SHELL_DEFAULTS.pace.sliceMs),
       sliceCommands: positive(vars.COMMAND_SLICE_COMMANDS, SHELL_DEFAULTS.pace.sliceCommands),
     },
     guard: {

@@ -18,32 +18,18 @@ import type { FileHost } from "./workspace-fs";
 export interface PaceLimits {
   /** The most milliseconds of the shell's own work in one run. */
   cpuBudgetMs: number;
-  /** Yield after this many milliseconds of work… */
-  sliceMs: number;
-  /** …or after this many commands, whichever comes first. */
+  /** Yield after this many commands. */
   sliceCommands: number;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-/**
- * When the isolate's event loop was last seen to turn: a shell's wait on the file service (I/O)
- * or its yield came back. Shared by every shell of the isolate, because what holds up other
- * requests is the one chain of microtasks all running scripts make together, not any one of
- * them: while that chain keeps being broken, no shell needs a yield of its own.
- */
-export interface LoopClock {
-  turnedAt: number;
-}
-const ISOLATE_LOOP: LoopClock = { turnedAt: Number.NEGATIVE_INFINITY };
 
 export class ShellPacer {
   /** The work of the stretches already ended by a wait. */
   private workedMs = 0;
   /** When the current stretch of work began (the end of the last wait). */
   private workStart: number;
-  /** When this shell started (its first slice runs from then), and its commands since it yielded. */
-  private readonly startedAt: number;
+  /** The commands run since the shell last yielded. */
   private commandsSinceYield = 0;
   /** How many waits (a yield, a file-service call) are under way; while any is, no work counts. */
   private waiting = 0;
@@ -54,10 +40,8 @@ export class ShellPacer {
     /** Called once, from inside the interpreter's turn, when the budget is used up. */
     private readonly onExceeded: () => void,
     private readonly now: () => number = () => performance.now(),
-    private readonly loop: LoopClock = ISOLATE_LOOP,
   ) {
     this.workStart = now();
-    this.startedAt = this.workStart;
   }
 
   /** The interpreter starts a command (synchronously): counted, and the budget checked. */
@@ -72,20 +56,15 @@ export class ShellPacer {
   }
 
   /**
-   * A point where the shell may wait: past its slice — a slice's worth of commands since it
-   * last yielded, or of time since the isolate's loop last turned — it lets the event loop run
-   * first. A yield costs more than it seems: a timer comes back only once workerd's loop is
-   * idle (it runs ready I/O first), 1.5 s on average under a process tick, so shells yield only
-   * when the loop has really not turned for a slice (32 concurrent trivial command tasks that
-   * each yielded on their own wall time took 21 ms a task instead of 4).
+   * A point where the shell may wait: after a slice of commands it lets the event loop run
+   * first. Commands, not milliseconds: Workers' clocks do not advance during CPU work, and
+   * where they do (wrangler dev) a yield for time is costly — a timer comes back only once
+   * workerd's loop is idle (it runs ready I/O first), 1.5 s on average under a process tick,
+   * which made 32 concurrent trivial command tasks take 21 ms a task instead of 4.
    */
   async pace(): Promise<void> {
     this.checkBudget();
-    const turned = Math.max(this.loop.turnedAt, this.startedAt);
-    const due =
-      this.commandsSinceYield >= this.limits.sliceCommands ||
-      this.now() - turned >= this.limits.sliceMs;
-    if (!due) return;
+    if (this.commandsSinceYield < this.limits.sliceCommands) return;
     await this.wait(yieldToEventLoop());
     this.commandsSinceYield = 0;
   }
@@ -97,7 +76,6 @@ export class ShellPacer {
       return await promise;
     } finally {
       if (--this.waiting === 0) this.workStart = this.now();
-      this.loop.turnedAt = this.now();
     }
   }
 
