@@ -200,6 +200,45 @@ function bodyFor(op: Op): unknown {
 const headersFor = (op: Op): Record<string, string> =>
   op.operation.responses?.["101"] ? { upgrade: "websocket" } : {};
 
+/**
+ * The MCP transport's requests name a session (`initialize` made it, as A's client would);
+ * without one a GET or DELETE is the specification's 400, which says nothing of isolation.
+ */
+async function mcpSessionHeaders(
+  op: Op,
+  account: TestAccount,
+  ws: string,
+): Promise<Record<string, string>> {
+  if (!op.path.endsWith("/mcp")) return {};
+  const init = await dispatch(
+    new Request(`https://api.test/v1/workspaces/${ws}/mcp`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${account.key}`,
+        accept: "application/json, text/event-stream",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "t", version: "0" },
+        },
+      }),
+    }),
+  );
+  await init.body?.cancel();
+  expect(init.status).toBe(200);
+  return {
+    "mcp-session-id": init.headers.get("mcp-session-id") as string,
+    "mcp-protocol-version": "2025-06-18",
+    accept: "application/json, text/event-stream",
+  };
+}
+
 function queryFor(op: Op): string {
   const search = new URLSearchParams();
   for (const param of op.operation.parameters ?? []) {
@@ -494,9 +533,10 @@ describe("cross-account isolation", () => {
         await api<WorkspaceBody>("GET", `/v1/workspaces/${workspace.id}`, { key: a.key })
       ).body;
       const body = bodyFor(op);
+      const headers = { ...headersFor(op), ...(await mcpSessionHeaders(op, a, workspace.id)) };
       for (const ref of [workspace.id, workspace.slug]) {
         const path = fill(op.path, { ...values, ws: ref }) + queryFor(op);
-        const response = await api(op.method, path, { key: b.key, body, headers: headersFor(op) });
+        const response = await api(op.method, path, { key: b.key, body, headers });
         expectNotFoundWithoutLeak(response, before, `B ${op.method} ${path}`);
       }
       await expectUnchanged(a, before);
@@ -517,7 +557,7 @@ describe("cross-account isolation", () => {
       const own = await api(op.method, fill(op.path, values) + queryFor(op), {
         key: a.key,
         body,
-        headers: headersFor(op),
+        headers,
       });
       expect(own.status, `A ${op.method}: ${JSON.stringify(own.body)}`).toBeLessThan(500);
       expect([400, 401, 403]).not.toContain(own.status);

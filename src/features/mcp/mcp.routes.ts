@@ -34,6 +34,26 @@ const jsonRpc = z
   .string()
   .openapi({ description: "JSON-RPC 2.0 messages (see the MCP specification)" });
 
+const JsonRpcMessageSchema = z
+  .object({
+    jsonrpc: z.literal("2.0"),
+    id: z.union([z.string(), z.number().int()]).optional().openapi({
+      description: "A request's id (absent on a notification)",
+    }),
+    method: z.string().openapi({ example: "tools/call" }),
+    params: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi("McpMessage", {
+    description:
+      "A JSON-RPC 2.0 request or notification of the MCP specification (a batch — an array of them — is accepted too)",
+    example: {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "read_file", arguments: { path: "README.md" } },
+    },
+  });
+
 const postRoute = apiRoute({
   method: "post",
   path: "/v1/workspaces/{ws}/mcp",
@@ -49,7 +69,7 @@ const postRoute = apiRoute({
   request: {
     params: WorkspaceParamsSchema,
     headers: RequestHeadersSchema,
-    body: { content: { "application/json": { schema: jsonRpc } }, required: true },
+    body: { content: { "application/json": { schema: JsonRpcMessageSchema } }, required: true },
   },
   responses: {
     200: {
