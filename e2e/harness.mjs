@@ -1,6 +1,6 @@
 // What every browser test here needs around its own checks: the API served by `wrangler dev`
 // on throwaway storage (migrations applied, an admin token of its own), headless Chromium
-// (Debian's `chromium`, or CHROMIUM_PATH) launched on demand, an overall watchdog, and
+// (Debian's `chromium`, or CHROMIUM_PATH) launched on demand (for the tests that use one), an overall watchdog, and
 // everything stopped and removed however the test ends.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -101,15 +101,15 @@ export function runE2E({ name, port, portEnv, vars = {}, test }) {
     if (persistDir) rmSync(persistDir, { recursive: true, force: true });
   };
   const launchBrowser = async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
+    }
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
     browsers.push(browser);
     return browser;
   };
 
   async function main() {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
-    }
     stopWranglerOnExit(cleanUp, () => wrangler);
     const watchdog = setTimeout(async () => {
       console.error(`${name}: FAILED: still running after ${OVERALL_TIMEOUT_MS / 1000} s`);
@@ -121,7 +121,7 @@ export function runE2E({ name, port, portEnv, vars = {}, test }) {
         throw new Error(`${baseUrl} already answers; stop that server or set ${portEnv}`);
       });
       copyAssets();
-      persistDir = mkdtempSync(join(os.tmpdir(), `workspaces-${name}-`));
+      persistDir = mkdtempSync(join(os.tmpdir(), `workspaces-${name.replace(/\W+/g, "-")}-`));
       step(`applying D1 migrations into ${persistDir}`);
       applyMigrations(persistDir);
       wrangler = startWrangler({ port, persistDir, adminToken, vars });
