@@ -13,6 +13,7 @@ import { commandFigures, measureCommands, printCommandsTable } from "./commands-
 import { measureFiles } from "./files-bench.mjs";
 import { filesFigures, printFilesTable } from "./files-report.mjs";
 import { measureLiveEvents } from "./live-events.mjs";
+import { mcpFigures, measureMcp, printMcpTable } from "./mcp-bench.mjs";
 import { measure } from "./measure.mjs";
 import {
   measureProcesses,
@@ -45,7 +46,7 @@ import {
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_PATH = join(ROOT, "bench/results.json");
 const WORKSPACE_COUNT = 100;
-const PARTS = ["api", "live", "threads", "files", "commands", "processes"];
+const PARTS = ["api", "live", "threads", "files", "commands", "processes", "mcp"];
 
 function readOptions() {
   return {
@@ -63,6 +64,12 @@ function readOptions() {
       parts: intOption("BENCH_THREAD_PARTS", 10_000, 7),
       rounds: intOption("BENCH_THREAD_ROUNDS", 5),
       ttfbRounds: intOption("BENCH_THREAD_TTFB_ROUNDS", 40),
+    },
+    mcp: {
+      seconds: intOption("BENCH_MCP_SECONDS", 5),
+      clients: intOption("BENCH_MCP_CLIENTS", 8),
+      rounds: intOption("BENCH_MCP_ROUNDS", 4),
+      handshakes: intOption("BENCH_MCP_HANDSHAKES", 20),
     },
     files: {
       // Each of the download's two targets is measured this many times (ABBA order), and each
@@ -202,6 +209,14 @@ function benchParts(baseUrl, seeded, options, serverPid) {
           checks: processChecks(processes),
           print: () => printProcessesTable(processes),
         };
+      },
+    },
+    {
+      name: "mcp",
+      run: async () => {
+        console.log("Measuring MCP: tools/call read_file vs REST GET, and initialize + tools/list");
+        const measured = mcpFigures(await measureMcp(baseUrl, seeded, options.mcp));
+        return { ...measured, print: () => printMcpTable(measured) };
       },
     },
   ];
