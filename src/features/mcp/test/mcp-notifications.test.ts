@@ -97,4 +97,29 @@ describe("MCP notifications and prompts", () => {
     expect(prompts.map((prompt) => prompt.name)).not.toContain("hello");
     await callOk(client, "list_directory");
   });
+
+  it("Should stop a running tool when the client cancels the call", async () => {
+    const { client } = await connectClient(account.key, ws);
+    const controller = new AbortController();
+    const call = client.callTool(
+      {
+        name: "run_shell",
+        arguments: { script: 'i=0; while true; do i=$((i+1)); echo "$i" > tick.txt; done' },
+      },
+      undefined,
+      { signal: controller.signal },
+    );
+    const tick = async () =>
+      (await api<string>("GET", `/v1/workspaces/${ws}/files/tick.txt`, { key: account.key })).body;
+    // Wait until the loop is writing, then cancel (notifications/cancelled).
+    for (let tries = 0; tries < 100 && typeof (await tick()) !== "string"; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    controller.abort("enough");
+    await expect(call).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const stopped = await tick();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await tick()).toBe(stopped);
+  });
 });
