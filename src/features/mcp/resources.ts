@@ -10,6 +10,7 @@ import type { Caller } from "../../kernel/caller";
 import { bytesToBase64 } from "../../lib/base64";
 import type { McpPorts } from "./ports";
 import { fileUri, parseResourceUri, threadUri, workspaceUri } from "./resource-uris";
+import { asText } from "./text-bytes";
 
 // The workspace's resources: the record, every file (listed a page at a time, by path; text as
 // text, other bytes as a base64 blob) and every thread's transcript (a template: thread ids are
@@ -67,16 +68,6 @@ export async function listResources(
 const json = (uri: string, value: unknown): ReadResourceResult => ({
   contents: [{ uri, mimeType: "application/json", text: JSON.stringify(value, null, 2) }],
 });
-
-/** Bytes that read as UTF-8 text (no NUL), or null. */
-function asText(bytes: Uint8Array): string | null {
-  if (bytes.includes(0)) return null;
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    return null;
-  }
-}
 
 export async function readResource(
   ports: McpPorts,

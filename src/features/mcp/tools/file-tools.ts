@@ -3,6 +3,7 @@ import { base64ToBytes, bytesToBase64 } from "../../../lib/base64";
 import { MoveSchema, PathGlobFields } from "../../files/file.schemas";
 import type { FileInfo, McpPorts } from "../ports";
 import { fileUri } from "../resource-uris";
+import { asText } from "../text-bytes";
 import { DESTRUCTIVE, defineTool, READ_ONLY, type ToolDefinition } from "../tool-kit";
 
 // The file tools: the files API as coding agents use it — list, read (text, or an embedded
@@ -25,16 +26,6 @@ const info = (entry: FileInfo) => ({
   content_type: entry.content_type,
   updated_at: entry.updated_at,
 });
-
-/** Bytes that read as UTF-8 text (no NUL): what read_file answers as text. */
-function asText(bytes: Uint8Array): string | null {
-  if (bytes.includes(0)) return null;
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    return null;
-  }
-}
 
 export function fileTools(ports: McpPorts, ws: string, maxBytes: number): ToolDefinition[] {
   return [
